@@ -1,0 +1,97 @@
+# gridcase build. `make` builds every daemon and gridctl into $(BUILD)/bin.
+# `make check` runs every test (plain build, then an ASan/UBSan build of the same tests).
+# `make demo` runs a scripted demo day; `make up` / `make down` start and stop the local stack.
+
+CC      ?= gcc
+BUILD   ?= build
+SAN     ?=
+PKGS    := libzmq libprotobuf-c libpq jansson
+CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -O2 \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I$(BUILD)/gen -Icommon $(SAN)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LDFLAGS := $(SAN)
+
+PROTOS   := $(wildcard proto/*.proto)
+GEN_C    := $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+GEN_H    := $(GEN_C:.c=.h)
+COMMON_C := $(wildcard common/*.c)
+LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) $(GEN_C:.c=.o)
+LIB      := $(BUILD)/libgridcase.a
+
+DAEMONS  := intake routing escalation stats
+BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
+UNIT_C   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
+
+.PHONY: all deps check unit integration asan-check up down demo clean
+.SECONDARY: $(GEN_C) $(GEN_H)
+
+all: $(BINS)
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto $(PROTOS)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
+
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(GEN_H)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c $(GEN_H) $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(dir $<) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	ar rcs $@ $^
+
+# Each daemon: every .c in its folder, linked with the common library.
+define daemon_rule
+$(BUILD)/bin/gc-$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/$(1)/*.c)) $(LIB)
+	@mkdir -p $(BUILD)/bin
+	$(CC) $(LDFLAGS) $$^ -o $$@ $(LDLIBS)
+endef
+$(foreach d,$(DAEMONS),$(eval $(call daemon_rule,$(d))))
+
+$(BUILD)/bin/gridctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/gridctl/*.c)) $(LIB)
+	@mkdir -p $(BUILD)/bin
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Unit tests: tests/unit/test_NAME.c, linked with the common library. A test of a daemon's
+# module names it in TEST_OBJ_test_NAME.
+TEST_OBJ_test_stats_fold := $(BUILD)/obj/services/stats/stats_fold.o
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $$(TEST_OBJ_$$*)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CFLAGS) -Iservices/stats $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
+
+# Test tools: small programs the integration tests use to speak raw protocol.
+$(BUILD)/bin/gc-rawsend: tests/tools/gc_rawsend.c $(LIB)
+	@mkdir -p $(BUILD)/bin
+	$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
+
+deps:
+	@deploy/deps.sh
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+
+integration: all $(BUILD)/bin/gc-rawsend
+	@tests/integration/run.sh $(BUILD)/bin
+
+# The same unit and integration tests against an AddressSanitizer + UBSan build.
+asan-check:
+	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit integration
+
+check: deps
+	$(MAKE) all unit integration
+	$(MAKE) asan-check
+
+up: deps all
+	@deploy/stack.sh up $(BUILD)/bin
+
+down:
+	@deploy/stack.sh down
+
+demo: deps all
+	@deploy/demo.sh $(BUILD)/bin
+
+clean:
+	rm -rf build

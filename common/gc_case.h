@@ -1,0 +1,55 @@
+/* gc_case: the case store. Creating a case and moving it through the lifecycle, each change
+ * with its event row in the caller's transaction. Used by intake (people), routing
+ * (departments) and escalation. */
+#ifndef GC_CASE_H
+#define GC_CASE_H
+
+#include "gc_lifecycle.h"
+#include "intake.pb-c.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Bounds on text from outside, in bytes. */
+#define GC_CASE_MAX_KEY 128
+#define GC_CASE_MAX_CODE 64
+#define GC_CASE_MAX_TEXT 4000
+#define GC_CASE_MAX_ADDRESS 500
+#define GC_CASE_MAX_NAME 100
+#define GC_CASE_MAX_PHONE 32
+
+typedef struct {
+    int64_t id;
+    char ref[32];
+    char grid[GC_CASE_MAX_CODE + 1];
+    char category[GC_CASE_MAX_CODE + 1];
+    int status; /* Gridcase__CaseStatus */
+    int level;  /* Gridcase__Level */
+} gc_case_row_t;
+
+typedef struct {
+    int error;       /* Gridcase__ErrorCode, 0 on success */
+    const char *why; /* for an error */
+    char ref[32];
+    char grid[GC_CASE_MAX_CODE + 1];
+    bool already_known;
+} gc_submit_result_t;
+
+/* Checks a submission's fields without the database. Returns 0 or an error code, with *why. */
+int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why);
+
+/* Stores a checked submission (or finds the case its idempotency key already made) and appends
+ * the SUBMITTED event. Unknown grid or category are reported in out->error with nothing
+ * written. Returns false only when the database failed. */
+bool gc_case_submit(PGconn *db, const Gridcase__SubmitCase *s, gc_submit_result_t *out);
+
+/* Finds a case by reference and locks its row. 1 found, 0 unknown, -1 database failure. */
+int gc_case_lock(PGconn *db, const char *ref, gc_case_row_t *row);
+
+/* Moves the case to t->next_status and appends t->event_kind with department, actor and note
+ * (each may be NULL). Closing stops the clock; reopening restarts it. False on failure. */
+bool gc_case_apply(PGconn *db, const gc_case_row_t *row, const gc_transition_t *t,
+                   const char *department, const char *actor, const char *note);
+
+#endif

@@ -1,0 +1,35 @@
+/* gc_config: settings from environment variables, validated at start-up.
+ * A daemon reads every setting once in main(); a bad value stops it with a clear message. */
+#ifndef GC_CONFIG_H
+#define GC_CONFIG_H
+
+#include <stdbool.h>
+
+/* Every setting a gridcase process can read, with its default. Documented in README.md. */
+typedef struct {
+    const char *pg_dsn;         /* GC_PG_DSN: libpq connection string */
+    const char *intake_bind;    /* GC_INTAKE_BIND */
+    const char *intake_url;     /* GC_INTAKE_URL */
+    const char *events_bind;    /* GC_EVENTS_BIND */
+    const char *events_url;     /* GC_EVENTS_URL */
+    const char *dept_bind;      /* GC_DEPT_BIND */
+    const char *dept_url;       /* GC_DEPT_URL */
+    const char *stats_bind;     /* GC_STATS_BIND */
+    const char *stats_url;      /* GC_STATS_URL */
+    const char *migrations_dir; /* GC_MIGRATIONS_DIR */
+    long escalation_tick_ms;    /* GC_ESCALATION_TICK_MS */
+    long stats_interval_ms;     /* GC_STATS_INTERVAL_MS */
+    long max_message_bytes;     /* GC_MAX_MESSAGE_BYTES: ZMQ_MAXMSGSIZE on sockets read from outside */
+} gc_config_t;
+
+/* Fills cfg from the environment. On a bad value writes a message naming the variable into
+ * err and returns false. */
+bool gc_config_load(gc_config_t *cfg, char *err, int errlen);
+
+/* Parses a decimal integer in [min, max]; false on anything else (empty, junk, overflow). */
+bool gc_config_parse_long(const char *text, long min, long max, long *out);
+
+/* Prints the variables and their current values (used by --help). */
+void gc_config_print_help(const char *usage_line, const char *what);
+
+#endif

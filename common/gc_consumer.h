@@ -1,0 +1,25 @@
+/* gc_consumer: a durable reader of the case event log.
+ *
+ * Each consumer (routing, escalation, stats) has a cursor row in consumer_cursors. Catching up
+ * reads the events after the cursor and applies them, then moves the cursor, all in one
+ * transaction: after a kill at any moment, a restart neither loses nor repeats an effect. The
+ * cursor row is locked FOR UPDATE, so two instances of one consumer never apply the same event. */
+#ifndef GC_CONSUMER_H
+#define GC_CONSUMER_H
+
+#include "gc_event.h"
+
+/* Applies one event's effects inside the open transaction. Return false only when the database
+ * failed (the batch is rolled back and retried later); an event that does not concern the
+ * consumer is simply skipped with true. */
+typedef bool (*gc_consumer_apply_fn)(PGconn *db, const gc_event_t *ev, void *ctx);
+
+/* Called after a batch committed, e.g. to publish or deliver what it produced. May be NULL. */
+typedef void (*gc_consumer_after_fn)(void *ctx);
+
+/* Applies every event past the cursor, batch events per transaction. Returns the number of
+ * events applied, or -1 when the database failed. */
+long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consumer_apply_fn apply,
+                          gc_consumer_after_fn after, void *ctx);
+
+#endif

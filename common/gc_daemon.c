@@ -1,0 +1,41 @@
+/* gc_daemon: common start-up. */
+#include "gc_daemon.h"
+
+#include "gc_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+volatile sig_atomic_t gc_daemon_stop = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    gc_daemon_stop = 1;
+}
+
+void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
+                     gc_config_t *cfg)
+{
+    if (argc > 1) {
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+            gc_config_print_help(name, what);
+            exit(0);
+        }
+        fprintf(stderr, "%s: unknown argument '%s' (try --help)\n", name, argv[1]);
+        exit(2);
+    }
+    char err[256];
+    if (!gc_config_load(cfg, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", name, err);
+        exit(2);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: blocking calls return EINTR and we notice */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    gc_log_init(name, false);
+}

@@ -1,0 +1,17 @@
+/* gc_daemon: what every gridcase daemon does the same way: --help, config, signals. */
+#ifndef GC_DAEMON_H
+#define GC_DAEMON_H
+
+#include "gc_config.h"
+
+#include <signal.h>
+
+/* Set by SIGTERM/SIGINT; the main loop checks it and exits cleanly. */
+extern volatile sig_atomic_t gc_daemon_stop;
+
+/* Handles --help (prints and exits 0) and bad arguments (exits 2), loads the configuration
+ * (exits 2 on a bad value), installs the signal handlers and starts the log. */
+void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
+                     gc_config_t *cfg);
+
+#endif

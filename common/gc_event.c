@@ -1,0 +1,89 @@
+/* gc_event: event rows to structs to wire messages. */
+#include "gc_event.h"
+
+#include "gc_names.h"
+#include "gc_pg.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define EVENT_COLUMNS                                                                          \
+    "SELECT e.seq, e.case_id, c.ref, e.kind, "                                                 \
+    "(extract(epoch FROM e.at) * 1000)::bigint, c.grid, c.category, e.level, e.status, "       \
+    "e.department, e.actor, e.note, c.source "                                                 \
+    "FROM case_events e JOIN cases c ON c.id = e.case_id "
+
+PGresult *gc_event_load(PGconn *db, uint64_t after, int limit)
+{
+    char a[32], l[16];
+    snprintf(a, sizeof a, "%" PRIu64, after);
+    snprintf(l, sizeof l, "%d", limit);
+    const char *params[] = {a, l};
+    PGresult *res = gc_pg_query(db, "load events",
+                                EVENT_COLUMNS "WHERE e.seq > $1 ORDER BY e.seq LIMIT $2", 2,
+                                params);
+    if (!gc_pg_ok(res)) {
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+PGresult *gc_event_load_case(PGconn *db, int64_t case_id)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%" PRId64, case_id);
+    const char *params[] = {id};
+    PGresult *res = gc_pg_query(db, "load case events",
+                                EVENT_COLUMNS "WHERE e.case_id = $1 ORDER BY e.seq", 1, params);
+    if (!gc_pg_ok(res)) {
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+void gc_event_from_row(const PGresult *res, int row, gc_event_t *ev)
+{
+    ev->seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
+    ev->case_id = strtoll(PQgetvalue(res, row, 1), NULL, 10);
+    ev->case_ref = PQgetvalue(res, row, 2);
+    ev->kind = gc_event_kind_value(PQgetvalue(res, row, 3));
+    ev->at_ms = strtoll(PQgetvalue(res, row, 4), NULL, 10);
+    ev->grid = PQgetvalue(res, row, 5);
+    ev->category = PQgetvalue(res, row, 6);
+    ev->level = gc_level_value(PQgetvalue(res, row, 7));
+    ev->status = gc_status_value(PQgetvalue(res, row, 8));
+    ev->department = PQgetvalue(res, row, 9);
+    ev->actor = PQgetvalue(res, row, 10);
+    ev->note = PQgetvalue(res, row, 11);
+    ev->source = gc_source_value(PQgetvalue(res, row, 12));
+}
+
+void gc_event_to_proto(const gc_event_t *ev, Gridcase__CaseEvent *msg)
+{
+    gridcase__case_event__init(msg);
+    msg->seq = ev->seq;
+    msg->case_ref = (char *)ev->case_ref;
+    msg->kind = (Gridcase__EventKind)ev->kind;
+    msg->at_ms = ev->at_ms;
+    msg->grid = (char *)ev->grid;
+    msg->category = (char *)ev->category;
+    msg->level = (Gridcase__Level)ev->level;
+    msg->status = (Gridcase__CaseStatus)ev->status;
+    msg->department = (char *)ev->department;
+    msg->actor = (char *)ev->actor;
+    msg->note = (char *)ev->note;
+    msg->source = (Gridcase__Source)ev->source;
+}
+
+int64_t gc_event_last_seq(PGconn *db)
+{
+    PGresult *res = gc_pg_query(db, "last event seq",
+                                "SELECT last_seq FROM event_streams WHERE stream = 'case'", 0, NULL);
+    int64_t seq = gc_pg_ok(res) && PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
+                                                        : -1;
+    PQclear(res);
+    return seq;
+}

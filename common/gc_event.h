@@ -1,0 +1,43 @@
+/* gc_event: reading the case event log (case_events joined with cases) and turning a row into
+ * the CaseEvent wire message. The log is the truth; the ZeroMQ stream only rings the bell. */
+#ifndef GC_EVENT_H
+#define GC_EVENT_H
+
+#include "events.pb-c.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One event row. Strings point into the PGresult it was read from. */
+typedef struct {
+    uint64_t seq;
+    int64_t case_id;
+    const char *case_ref;
+    int kind;      /* Gridcase__EventKind */
+    int64_t at_ms;
+    const char *grid;
+    const char *category;
+    int level;     /* Gridcase__Level after the event */
+    int status;    /* Gridcase__CaseStatus after the event */
+    const char *department;
+    const char *actor;
+    const char *note;
+    int source;    /* Gridcase__Source of the case */
+} gc_event_t;
+
+/* Reads up to limit events with seq > after, in seq order. NULL on failure (logged). */
+PGresult *gc_event_load(PGconn *db, uint64_t after, int limit);
+
+/* Reads the events of one case, in order. NULL on failure. */
+PGresult *gc_event_load_case(PGconn *db, int64_t case_id);
+
+void gc_event_from_row(const PGresult *res, int row, gc_event_t *ev);
+
+/* Fills msg (initialised here) from ev; msg's strings borrow ev's. */
+void gc_event_to_proto(const gc_event_t *ev, Gridcase__CaseEvent *msg);
+
+/* The highest seq in the log (0 when empty), or -1 on failure. */
+int64_t gc_event_last_seq(PGconn *db);
+
+#endif

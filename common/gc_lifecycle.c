@@ -1,0 +1,116 @@
+/* gc_lifecycle: transitions of a case. See proto/common.proto for the statuses. */
+#include "gc_lifecycle.h"
+
+#include "common.pb-c.h"
+#include "dept.pb-c.h"
+#include "intake.pb-c.h"
+
+static gc_transition_t allow(int next_status, int event_kind)
+{
+    return (gc_transition_t){0, next_status, event_kind, NULL};
+}
+
+static gc_transition_t refuse(int error, const char *why)
+{
+    return (gc_transition_t){error, 0, 0, why};
+}
+
+bool gc_lifecycle_clock_runs(int status)
+{
+    switch (status) {
+    case GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED:
+    case GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED:
+    case GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE:
+    case GRIDCASE__CASE_STATUS__CASE_STATUS_ACCEPTED:
+    case GRIDCASE__CASE_STATUS__CASE_STATUS_IN_PROGRESS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int gc_lifecycle_next_level(int level)
+{
+    return level >= GRIDCASE__LEVEL__LEVEL_GRID && level < GRIDCASE__LEVEL__LEVEL_DISTRICT
+               ? level + 1
+               : 0;
+}
+
+gc_transition_t gc_lifecycle_command(int command, int status, int level, bool has_note)
+{
+    const int invalid = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE;
+    const int need_note = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+    switch (command) {
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_NOTE:
+        if (!has_note)
+            return refuse(need_note, "a note needs text");
+        return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_NOTED);
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT:
+        if (!gc_lifecycle_clock_runs(status))
+            return refuse(invalid, "the case is already resolved or closed");
+        if (level != GRIDCASE__LEVEL__LEVEL_GRID)
+            return refuse(invalid, "only a case still at its grid can be resolved on the spot");
+        return allow(GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED,
+                     GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT);
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_VERIFY:
+        if (status != GRIDCASE__CASE_STATUS__CASE_STATUS_RESOLVED)
+            return refuse(invalid, "only a resolved case can be verified");
+        return allow(GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED,
+                     GRIDCASE__EVENT_KIND__EVENT_KIND_VERIFIED);
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_REOPEN:
+        if (!has_note)
+            return refuse(need_note, "a reopen needs a reason");
+        if (status != GRIDCASE__CASE_STATUS__CASE_STATUS_RESOLVED)
+            return refuse(invalid, "only a resolved case can be reopened");
+        return allow(GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED,
+                     GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED);
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_REQUEST_ESCALATION:
+        if (!has_note)
+            return refuse(need_note, "an escalation request needs a reason");
+        if (!gc_lifecycle_clock_runs(status))
+            return refuse(invalid, "the case is already resolved or closed");
+        if (gc_lifecycle_next_level(level) == 0)
+            return refuse(invalid, "the case is already at the district");
+        return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATION_REQUESTED);
+    default:
+        return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "unknown command");
+    }
+}
+
+gc_transition_t gc_lifecycle_dept_action(int action, int status, bool is_lead, bool has_note)
+{
+    const int invalid = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE;
+    bool in_hand = status == GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED
+                   || status == GRIDCASE__CASE_STATUS__CASE_STATUS_ACCEPTED
+                   || status == GRIDCASE__CASE_STATUS__CASE_STATUS_IN_PROGRESS;
+    switch (action) {
+    case GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_ACCEPT:
+        if (is_lead && status != GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED)
+            return refuse(invalid, "only a newly routed case can be accepted");
+        if (!in_hand)
+            return refuse(invalid, "the case is not open with the departments");
+        return allow(is_lead ? GRIDCASE__CASE_STATUS__CASE_STATUS_ACCEPTED : status,
+                     GRIDCASE__EVENT_KIND__EVENT_KIND_ACCEPTED);
+    case GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_PROGRESS:
+        if (!in_hand)
+            return refuse(invalid, "the case is not open with the departments");
+        return allow(is_lead ? GRIDCASE__CASE_STATUS__CASE_STATUS_IN_PROGRESS : status,
+                     GRIDCASE__EVENT_KIND__EVENT_KIND_PROGRESS);
+    case GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RESOLVE:
+        if (!in_hand)
+            return refuse(invalid, "the case is not open with the departments");
+        return allow(is_lead ? GRIDCASE__CASE_STATUS__CASE_STATUS_RESOLVED : status,
+                     GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED);
+    case GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RETURN:
+        if (!has_note)
+            return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+                          "a return needs a reason");
+        if (!in_hand)
+            return refuse(invalid, "the case is not open with the departments");
+        /* the lead's return sends the case to the street's triage queue for a new category */
+        return allow(is_lead ? GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE : status,
+                     GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED);
+    default:
+        return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "unknown action");
+    }
+}

@@ -1,0 +1,30 @@
+/* gc_lifecycle: the case state machine. Which command or department action applies to a case in
+ * which status, and what status and event follow. Pure functions: no I/O. */
+#ifndef GC_LIFECYCLE_H
+#define GC_LIFECYCLE_H
+
+#include <stdbool.h>
+
+/* The outcome of a transition check. error is a Gridcase__ErrorCode, 0 when allowed. */
+typedef struct {
+    int error;
+    int next_status; /* Gridcase__CaseStatus */
+    int event_kind;  /* Gridcase__EventKind */
+    const char *why; /* for an error: a sentence for the caller */
+} gc_transition_t;
+
+/* A person's command (Gridcase__CommandKind) on a case in status at level. has_note tells
+ * whether a reason was given (required for REOPEN, REQUEST_ESCALATION and NOTE). */
+gc_transition_t gc_lifecycle_command(int command, int status, int level, bool has_note);
+
+/* A department's action (Gridcase__DeptActionKind). Only the lead department moves the case's
+ * status; a co-handler's action is recorded on the timeline and leaves the status alone. */
+gc_transition_t gc_lifecycle_dept_action(int action, int status, bool is_lead, bool has_note);
+
+/* True while the handling clock runs: the case waits on someone at its level. */
+bool gc_lifecycle_clock_runs(int status);
+
+/* The level above (grid -> community -> street -> district); 0 above the district. */
+int gc_lifecycle_next_level(int level);
+
+#endif

@@ -1,0 +1,14 @@
+/* gc_log: one line per event on stdout, prefixed with time, daemon name and severity.
+ * Never pass personal data (reporter names, phones) to these functions. */
+#ifndef GC_LOG_H
+#define GC_LOG_H
+
+#include <stdbool.h>
+
+/* Daemons log to stdout; command-line tools to stderr, keeping stdout for results. */
+void gc_log_init(const char *program, bool to_stderr);
+void gc_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void gc_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void gc_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,93 @@
+/* gc_msg: multipart receive with a frame cap, socket set-up, protobuf send. */
+#include "gc_msg.h"
+
+#include "gc_log.h"
+
+#include <errno.h>
+#include <string.h>
+
+int gc_frames_recv(void *socket, gc_frames_t *frames, int flags)
+{
+    frames->count = 0;
+    frames->truncated = false;
+    for (;;) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, socket, frames->count == 0 ? flags : 0) < 0) {
+            int saved = errno;
+            zmq_msg_close(&part);
+            gc_frames_close(frames);
+            errno = saved;
+            return -1;
+        }
+        bool more = zmq_msg_more(&part);
+        if (frames->count < GC_MSG_MAX_FRAMES) {
+            frames->frame[frames->count++] = part;
+        } else {
+            frames->truncated = true;
+            zmq_msg_close(&part);
+        }
+        if (!more)
+            return 0;
+    }
+}
+
+void gc_frames_close(gc_frames_t *frames)
+{
+    for (int i = 0; i < frames->count; i++)
+        zmq_msg_close(&frames->frame[i]);
+    frames->count = 0;
+}
+
+size_t gc_frames_size(gc_frames_t *frames, int i)
+{
+    return zmq_msg_size(&frames->frame[i]);
+}
+
+const void *gc_frames_data(gc_frames_t *frames, int i)
+{
+    return zmq_msg_data(&frames->frame[i]);
+}
+
+void *gc_msg_socket(void *ctx, int type, const char *endpoint, bool bind, long max_bytes)
+{
+    void *s = zmq_socket(ctx, type);
+    if (!s) {
+        gc_log_error("zmq_socket: %s", zmq_strerror(errno));
+        return NULL;
+    }
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    if (max_bytes > 0) {
+        int64_t max = max_bytes;
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    }
+    int rc = bind ? zmq_bind(s, endpoint) : zmq_connect(s, endpoint);
+    if (rc != 0) {
+        gc_log_error("%s %s: %s", bind ? "bind" : "connect", endpoint, zmq_strerror(errno));
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int gc_msg_send_frame(void *socket, const void *data, size_t size, bool more, int flags)
+{
+    return zmq_send(socket, data, size, flags | (more ? ZMQ_SNDMORE : 0)) < 0 ? -1 : 0;
+}
+
+int gc_msg_send_proto(void *socket, const ProtobufCMessage *message, int flags)
+{
+    zmq_msg_t frame;
+    size_t size = protobuf_c_message_get_packed_size(message);
+    if (zmq_msg_init_size(&frame, size) != 0)
+        return -1;
+    protobuf_c_message_pack(message, zmq_msg_data(&frame));
+    if (zmq_msg_send(&frame, socket, flags) < 0) {
+        int saved = errno;
+        zmq_msg_close(&frame);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,40 @@
+/* gc_msg: ZeroMQ sockets and protobuf framing shared by every gridcase process.
+ *
+ * Framing (see proto/README.md): a message body is one frame holding one packed protobuf
+ * message. ROUTER sockets see the peer's routing id first; the intake socket keeps REQ's
+ * empty delimiter frame before the body so REQ and DEALER clients both work. */
+#ifndef GC_MSG_H
+#define GC_MSG_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <zmq.h>
+
+#define GC_MSG_MAX_FRAMES 4
+
+/* One received multipart message. Frames beyond GC_MSG_MAX_FRAMES are read and dropped
+ * (truncated is set), so a hostile peer cannot desynchronise the socket. */
+typedef struct {
+    zmq_msg_t frame[GC_MSG_MAX_FRAMES];
+    int count;
+    bool truncated;
+} gc_frames_t;
+
+/* Receives every frame of one message. flags: 0 or ZMQ_DONTWAIT. Returns 0, or -1 with errno. */
+int gc_frames_recv(void *socket, gc_frames_t *frames, int flags);
+void gc_frames_close(gc_frames_t *frames);
+size_t gc_frames_size(gc_frames_t *frames, int i);
+const void *gc_frames_data(gc_frames_t *frames, int i);
+
+/* Creates a socket, sets linger 0 and (when max_bytes > 0) ZMQ_MAXMSGSIZE, then binds
+ * (bind = true) or connects. Returns NULL with a logged error. */
+void *gc_msg_socket(void *ctx, int type, const char *endpoint, bool bind, long max_bytes);
+
+/* Sends one frame; more = true when further frames follow. Returns 0 or -1 with errno. */
+int gc_msg_send_frame(void *socket, const void *data, size_t size, bool more, int flags);
+
+/* Packs a protobuf message into one frame and sends it as the last frame. */
+int gc_msg_send_proto(void *socket, const ProtobufCMessage *message, int flags);
+
+#endif

@@ -1,0 +1,41 @@
+/* gc_pg: PostgreSQL helpers over libpq. Values always travel as parameters, never in SQL text. */
+#ifndef GC_PG_H
+#define GC_PG_H
+
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdbool.h>
+
+/* Connects, retrying with backoff (0.1 s doubling to 5 s) until it succeeds or *stop is set.
+ * Returns NULL only when stopped. Logs each failure once per attempt. */
+PGconn *gc_pg_connect(const char *dsn, volatile sig_atomic_t *stop);
+
+/* Runs one statement with text parameters. The result is never NULL: on failure it carries the
+ * error, which has been logged with `what`. Free it with PQclear. */
+PGresult *gc_pg_query(PGconn *db, const char *what, const char *sql, int nparams,
+                      const char *const *params);
+
+/* True when the result is a success (command or rows). */
+bool gc_pg_ok(const PGresult *res);
+
+/* Runs one statement whose result is not needed; true on success. */
+bool gc_pg_run(PGconn *db, const char *what, const char *sql, int nparams,
+               const char *const *params);
+
+/* The SQLSTATE of a failed result ("" when none), e.g. "23505" for a unique violation. */
+const char *gc_pg_sqlstate(const PGresult *res);
+
+/* Transaction helpers; each logs on failure. */
+bool gc_pg_begin(PGconn *db);
+bool gc_pg_commit(PGconn *db);
+void gc_pg_rollback(PGconn *db);
+
+/* True when the connection is usable; after a failure the caller reconnects. */
+bool gc_pg_alive(PGconn *db);
+
+/* Applies the numbered migrations in dir (NNNN_name.up.sql) that are newer than the version in
+ * schema_migrations, each in its own transaction, under an advisory lock. A no-op when up to
+ * date. Writes a message into err on failure. */
+bool gc_pg_migrate(PGconn *db, const char *dir, char *err, int errlen);
+
+#endif

@@ -1,0 +1,85 @@
+/* escalator: the SQL of raising a case. */
+#include "escalator.h"
+
+#include "gc_case.h"
+#include "gc_log.h"
+#include "gc_names.h"
+#include "gc_pg.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#define SWEEP_BATCH 100
+#define SWEEP_BATCH_TEXT "100"
+
+/* Raises a locked case one level; a no-op for a case that is closed, resolved or at the top. */
+static bool escalate(PGconn *db, const gc_case_row_t *c, const char *actor, const char *note)
+{
+    int next = gc_lifecycle_next_level(c->level);
+    if (!next || !gc_lifecycle_clock_runs(c->status))
+        return true;
+    char id[32];
+    snprintf(id, sizeof id, "%" PRId64, c->id);
+    const char *level = gc_level_name(next);
+    const char *params[] = {id, level};
+    const char *append[] = {id, actor, note};
+    bool ok = gc_pg_run(db, "escalate",
+                        "UPDATE cases c SET level = $2, updated_at = gc_now(), "
+                        "deadline_at = gc_now() + make_interval(hours => CASE $2 "
+                        "  WHEN 'community' THEN k.hours_community "
+                        "  WHEN 'street' THEN k.hours_street ELSE k.hours_district END) "
+                        "FROM categories k WHERE c.id = $1 AND k.code = c.category",
+                        2, params)
+              && gc_pg_run(db, "append escalated",
+                           "SELECT gc_append_event($1, 'escalated', NULL, $2, $3)", 3, append);
+    if (ok)
+        gc_log_info("case %s escalated from %s to %s: %s", c->ref, gc_level_name(c->level), level,
+                    note);
+    return ok;
+}
+
+bool escalator_apply(PGconn *db, const gc_event_t *ev, void *ctx)
+{
+    (void)ctx;
+    if (ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATION_REQUESTED)
+        return true;
+    gc_case_row_t c;
+    int found = gc_case_lock(db, ev->case_ref, &c);
+    if (found <= 0)
+        return found == 0;
+    /* the request was for the level the case had then; if it has moved up since, it is done */
+    if (c.level != ev->level)
+        return true;
+    return escalate(db, &c, ev->actor, ev->note);
+}
+
+long escalator_sweep(PGconn *db)
+{
+    long total = 0;
+    for (;;) {
+        if (!gc_pg_begin(db))
+            return -1;
+        const char *batch[] = {SWEEP_BATCH_TEXT};
+        PGresult *due = gc_pg_query(
+            db, "overdue cases",
+            "SELECT ref FROM cases WHERE status IN ('submitted', 'routed', 'triage', 'accepted', "
+            "'in_progress') AND deadline_at <= gc_now() AND level <> 'district' "
+            "ORDER BY deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+            1, batch);
+        bool ok = gc_pg_ok(due);
+        int n = ok ? PQntuples(due) : 0;
+        for (int i = 0; ok && i < n; i++) {
+            gc_case_row_t c;
+            ok = gc_case_lock(db, PQgetvalue(due, i, 0), &c) == 1
+                 && escalate(db, &c, "escalation", "deadline passed");
+        }
+        PQclear(due);
+        if (!ok || !gc_pg_commit(db)) {
+            gc_pg_rollback(db);
+            return -1;
+        }
+        total += n;
+        if (n < SWEEP_BATCH)
+            return total;
+    }
+}

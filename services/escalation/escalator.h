@@ -1,0 +1,19 @@
+/* escalator: raises a case one level (grid -> community -> street -> district) and starts the
+ * new level's handling clock. Two triggers: a missed deadline (found by a periodic sweep using
+ * the gridcase clock, gc_now()) and a person's escalation request (an event in the log). */
+#ifndef ESCALATOR_H
+#define ESCALATOR_H
+
+#include "gc_event.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* gc_consumer_apply_fn for the "escalation" consumer: acts on ESCALATION_REQUESTED. */
+bool escalator_apply(PGconn *db, const gc_event_t *ev, void *ctx);
+
+/* Escalates every open case whose deadline has passed, in batches. Returns the number
+ * escalated, or -1 when the database failed. */
+long escalator_sweep(PGconn *db);
+
+#endif

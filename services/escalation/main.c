@@ -1,0 +1,51 @@
+/* gc-escalation: raises cases that missed their deadline, and cases people asked to raise.
+ * Sweeps every GC_ESCALATION_TICK_MS; follows the event stream for escalation requests. */
+#include "escalator.h"
+
+#include "gc_consumer.h"
+#include "gc_daemon.h"
+#include "gc_log.h"
+#include "gc_msg.h"
+#include "gc_pg.h"
+
+#include <errno.h>
+
+int main(int argc, char **argv)
+{
+    gc_config_t cfg;
+    gc_daemon_start(argc, argv, "gc-escalation",
+                    "Escalates overdue cases one level (grid -> community -> street -> district)\n"
+                    "every GC_ESCALATION_TICK_MS, and cases people asked to escalate.\n"
+                    "Time is the gridcase clock: gc_now() in the database (see gridctl clock).",
+                    &cfg);
+    void *ctx = zmq_ctx_new();
+    void *events = gc_msg_socket(ctx, ZMQ_SUB, cfg.events_url, false, 0);
+    if (!events)
+        return 1;
+    zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
+    PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
+    gc_log_info("ready: sweeping every %ld ms, following %s", cfg.escalation_tick_ms,
+                cfg.events_url);
+
+    while (!gc_daemon_stop && db) {
+        zmq_pollitem_t item = {events, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, cfg.escalation_tick_ms) < 0 && errno != EINTR)
+            break;
+        gc_frames_t f;
+        while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
+            gc_frames_close(&f); /* a doorbell: the log says what happened */
+        bool ok = gc_consumer_catch_up(db, "escalation", 200, escalator_apply, NULL, NULL) >= 0
+                  && escalator_sweep(db) >= 0;
+        if (!ok && !gc_pg_alive(db)) {
+            gc_log_warn("database connection lost; reconnecting");
+            PQfinish(db);
+            db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
+        }
+    }
+    gc_log_info("stopping");
+    if (db)
+        PQfinish(db);
+    zmq_close(events);
+    zmq_ctx_term(ctx);
+    return 0;
+}

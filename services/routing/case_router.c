@@ -1,0 +1,172 @@
+/* case_router: routing decisions and deliveries, in the consumer's transaction. */
+#include "case_router.h"
+
+#include "gc_case.h"
+#include "gc_log.h"
+#include "gc_names.h"
+#include "gc_pg.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The departments of the best-matching rule for (category, grid, level). */
+static PGresult *match_rules(PGconn *db, const char *category, const char *grid, const char *level)
+{
+    const char *params[] = {category, grid, level};
+    return gc_pg_query(
+        db, "match routing rules",
+        "WITH candidates AS (SELECT department, is_lead, area_code, level FROM routing_rules "
+        "  WHERE category = $1 AND left($2, length(area_code)) = area_code "
+        "  AND (level IS NULL OR level = $3)), "
+        "best AS (SELECT area_code, level FROM candidates "
+        "  ORDER BY length(area_code) DESC, (level IS NOT NULL) DESC LIMIT 1) "
+        "SELECT c.department, c.is_lead FROM candidates c JOIN best b "
+        "  ON c.area_code = b.area_code AND c.level IS NOT DISTINCT FROM b.level "
+        "ORDER BY c.is_lead DESC, c.department",
+        3, params);
+}
+
+/* Queues one delivery for a department under its next delivery seq. */
+static bool deliver(PGconn *db, const char *case_id, const char *department, const char *reason,
+                    const char *is_lead, const char *note)
+{
+    const char *params[] = {department, case_id, reason, is_lead, note};
+    return gc_pg_run(db, "queue delivery",
+                     "WITH s AS (UPDATE department_delivery_state SET last_seq = last_seq + 1 "
+                     "  WHERE department = $1 RETURNING last_seq) "
+                     "INSERT INTO deliveries (department, seq, case_id, reason, is_lead, note, "
+                     "  created_at) SELECT $1, s.last_seq, $2, $3, $4, $5, gc_now() FROM s",
+                     5, params);
+}
+
+/* Sets the status (unless NULL) and a fresh deadline for the case's current level. */
+static bool start_clock(PGconn *db, const char *case_id, const char *status)
+{
+    const char *params[] = {case_id, status};
+    return gc_pg_run(db, "start clock",
+                     "UPDATE cases c SET status = coalesce($2, c.status), updated_at = gc_now(), "
+                     "deadline_at = gc_now() + make_interval(hours => CASE c.level "
+                     "  WHEN 'grid' THEN k.hours_grid WHEN 'community' THEN k.hours_community "
+                     "  WHEN 'street' THEN k.hours_street ELSE k.hours_district END) "
+                     "FROM categories k WHERE c.id = $1 AND k.code = c.category",
+                     2, params);
+}
+
+static bool append(PGconn *db, const char *case_id, const char *kind, const char *department,
+                   const char *note)
+{
+    const char *params[] = {case_id, kind, department, note};
+    return gc_pg_run(db, "append event",
+                     "SELECT gc_append_event($1, $2, $3, 'routing', $4)", 4, params);
+}
+
+/* Assigns the departments of the matching rule that are not yet on the case, delivers to them,
+ * and appends one ROUTED event each. *assigned counts the new ones. */
+static bool assign_by_rules(PGconn *db, const char *case_id, const gc_case_row_t *c,
+                            const char *reason, const char *note, int *assigned)
+{
+    PGresult *rules = match_rules(db, c->category, c->grid, gc_level_name(c->level));
+    bool ok = gc_pg_ok(rules);
+    *assigned = 0;
+    for (int i = 0; ok && i < PQntuples(rules); i++) {
+        const char *dept = PQgetvalue(rules, i, 0), *lead = PQgetvalue(rules, i, 1);
+        const char *params[] = {case_id, dept, lead};
+        PGresult *ins = gc_pg_query(db, "assign",
+                                    "INSERT INTO case_assignments (case_id, department, is_lead) "
+                                    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
+                                    3, params);
+        ok = gc_pg_ok(ins);
+        bool fresh = ok && PQntuples(ins) == 1;
+        PQclear(ins);
+        if (fresh) {
+            ok = deliver(db, case_id, dept, reason, lead, note)
+                 && append(db, case_id, "routed", dept, note);
+            ++*assigned;
+        }
+    }
+    PQclear(rules);
+    return ok;
+}
+
+/* Delivers the case again to every active department on it (reopen, escalation). */
+static bool redeliver(PGconn *db, const char *case_id, const char *reason, const char *note,
+                      bool lead_only)
+{
+    const char *params[] = {case_id, lead_only ? "t" : "f"};
+    PGresult *res = gc_pg_query(db, "departments on case",
+                                "SELECT department, is_lead FROM case_assignments "
+                                "WHERE case_id = $1 AND active AND (is_lead OR NOT $2)",
+                                2, params);
+    bool ok = gc_pg_ok(res);
+    for (int i = 0; ok && i < PQntuples(res); i++)
+        ok = deliver(db, case_id, PQgetvalue(res, i, 0), reason, PQgetvalue(res, i, 1), note);
+    PQclear(res);
+    return ok;
+}
+
+static bool route_new(PGconn *db, const char *case_id, const gc_case_row_t *c)
+{
+    if (c->status != GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED)
+        return true; /* handled meanwhile, e.g. resolved on the spot: nothing to route */
+    /* the status first, so the ROUTED events carry it; rolled back with the rest on failure */
+    int assigned;
+    if (!start_clock(db, case_id, "routed")
+        || !assign_by_rules(db, case_id, c, "new", "", &assigned))
+        return false;
+    if (assigned) {
+        gc_log_info("case %s routed to %d department(s)", c->ref, assigned);
+        return true;
+    }
+    gc_log_info("case %s: no routing rule, sent to the street's triage queue", c->ref);
+    return start_clock(db, case_id, "triage")
+           && append(db, case_id, "triaged", "", "no routing rule for this category and area");
+}
+
+static bool route_escalated(PGconn *db, const char *case_id, const gc_case_row_t *c,
+                            const char *note)
+{
+    if (!gc_lifecycle_clock_runs(c->status))
+        return true;
+    /* tell the departments already on the case first, then add the new level's departments */
+    int assigned;
+    if (!redeliver(db, case_id, "escalated", note, false)
+        || !assign_by_rules(db, case_id, c, "escalated", note, &assigned))
+        return false;
+    gc_log_info("case %s escalated to %s: %d new department(s)", c->ref,
+                gc_level_name(c->level), assigned);
+    if (assigned && (c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
+                     || c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED)) {
+        const char *params[] = {case_id};
+        return gc_pg_run(db, "routed after escalation",
+                         "UPDATE cases SET status = 'routed' WHERE id = $1", 1, params);
+    }
+    return true;
+}
+
+bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
+{
+    (void)ctx;
+    if (ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED
+        && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED
+        && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED)
+        return true;
+    gc_case_row_t c;
+    int found = gc_case_lock(db, ev->case_ref, &c);
+    if (found <= 0)
+        return found == 0; /* cases are never deleted; 0 would be a bug, not a retry */
+    char case_id[32];
+    snprintf(case_id, sizeof case_id, "%" PRId64, c.id);
+    switch (ev->kind) {
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED:
+        return route_new(db, case_id, &c);
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED:
+        if (c.status != GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED)
+            return true;
+        gc_log_info("case %s reopened: back to its lead department", c.ref);
+        return redeliver(db, case_id, "reopened", ev->note, true) && start_clock(db, case_id, NULL)
+               && append(db, case_id, "routed", "", "reopened: delivered again");
+    default:
+        return route_escalated(db, case_id, &c, ev->note);
+    }
+}

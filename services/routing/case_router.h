@@ -1,0 +1,17 @@
+/* case_router: consumes the case event log and decides which departments get each case.
+ * New cases are routed by the rules (most specific area wins, level-specific over any-level);
+ * reopened cases go back to their departments; escalated cases are routed again for the new
+ * level and the departments already on them are told. A case no rule matches goes to the
+ * street's triage queue. Each delivery gets the department's next delivery sequence number. */
+#ifndef CASE_ROUTER_H
+#define CASE_ROUTER_H
+
+#include "gc_event.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* gc_consumer_apply_fn for the "routing" consumer; ctx unused. */
+bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx);
+
+#endif

@@ -1,0 +1,381 @@
+/* dept_server: per-peer, credited delivery of routed cases; department actions. */
+#include "dept_server.h"
+
+#include "dept.pb-c.h"
+#include "gc_case.h"
+#include "gc_log.h"
+#include "gc_msg.h"
+#include "gc_names.h"
+#include "gc_pg.h"
+#include "gc_text.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PEERS 256
+#define MAX_ID 256
+#define MAX_CREDIT 1000
+
+typedef struct {
+    unsigned char id[MAX_ID]; /* ZeroMQ routing id of the client's connection */
+    size_t id_size;
+    char department[GC_CASE_MAX_CODE + 1];
+    uint64_t sent;  /* highest delivery seq sent on this connection */
+    uint64_t acked; /* highest delivery seq the client confirmed */
+    uint32_t credit;
+} peer_t;
+
+struct dept_server {
+    void *router;
+    peer_t peers[MAX_PEERS];
+    int npeers;
+};
+
+dept_server_t *dept_server_new(void *router)
+{
+    dept_server_t *self = calloc(1, sizeof *self);
+    if (self)
+        self->router = router;
+    return self;
+}
+
+void dept_server_destroy(dept_server_t **self)
+{
+    free(*self);
+    *self = NULL;
+}
+
+static peer_t *find_peer(dept_server_t *self, const void *id, size_t size)
+{
+    for (int i = 0; i < self->npeers; i++)
+        if (self->peers[i].id_size == size && memcmp(self->peers[i].id, id, size) == 0)
+            return &self->peers[i];
+    return NULL;
+}
+
+static void drop_peer(dept_server_t *self, peer_t *p)
+{
+    gc_log_info("department %s disconnected", p->department);
+    *p = self->peers[--self->npeers];
+}
+
+static int send_to(dept_server_t *self, const void *id, size_t size, Gridcase__DeptServerMsg *m)
+{
+    if (gc_msg_send_frame(self->router, id, size, true, ZMQ_DONTWAIT) != 0)
+        return -1;
+    return gc_msg_send_proto(self->router, &m->base, ZMQ_DONTWAIT);
+}
+
+static void send_error(dept_server_t *self, const void *id, size_t size, int code, const char *why)
+{
+    Gridcase__DeptServerMsg m = GRIDCASE__DEPT_SERVER_MSG__INIT;
+    Gridcase__Error e = GRIDCASE__ERROR__INIT;
+    e.code = (Gridcase__ErrorCode)code;
+    e.message = (char *)why;
+    m.body_case = GRIDCASE__DEPT_SERVER_MSG__BODY_ERROR;
+    m.error = &e;
+    send_to(self, id, size, &m);
+}
+
+/* ---- delivery --------------------------------------------------------------------------- */
+
+static bool pump_peer(dept_server_t *self, PGconn *db, peer_t *p, bool *dropped)
+{
+    *dropped = false;
+    uint64_t in_flight = p->sent > p->acked ? p->sent - p->acked : 0;
+    if (in_flight >= p->credit)
+        return true;
+    char after[32], limit[16];
+    snprintf(after, sizeof after, "%" PRIu64, p->sent);
+    snprintf(limit, sizeof limit, "%" PRIu64, p->credit - in_flight);
+    const char *params[] = {p->department, after, limit};
+    PGresult *res = gc_pg_query(
+        db, "deliveries",
+        "SELECT d.seq, c.ref, d.reason, c.category, c.grid, c.level, c.description, c.lon, c.lat, "
+        "c.address, d.is_lead, coalesce((extract(epoch FROM c.deadline_at) * 1000)::bigint, 0), "
+        "d.note FROM deliveries d JOIN cases c ON c.id = d.case_id "
+        "WHERE d.department = $1 AND d.seq > $2 ORDER BY d.seq LIMIT $3",
+        3, params);
+    if (!gc_pg_ok(res)) {
+        PQclear(res);
+        return false;
+    }
+    for (int i = 0; i < PQntuples(res); i++) {
+        Gridcase__DeptServerMsg m = GRIDCASE__DEPT_SERVER_MSG__INIT;
+        Gridcase__DeptDelivery d = GRIDCASE__DEPT_DELIVERY__INIT;
+        Gridcase__GeoPoint point = GRIDCASE__GEO_POINT__INIT;
+        d.seq = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+        d.case_ref = PQgetvalue(res, i, 1);
+        d.reason = (Gridcase__DeliveryReason)gc_delivery_reason_value(PQgetvalue(res, i, 2));
+        d.category = PQgetvalue(res, i, 3);
+        d.grid = PQgetvalue(res, i, 4);
+        d.level = (Gridcase__Level)gc_level_value(PQgetvalue(res, i, 5));
+        d.description = PQgetvalue(res, i, 6);
+        if (!PQgetisnull(res, i, 7)) {
+            point.lon = strtod(PQgetvalue(res, i, 7), NULL);
+            point.lat = strtod(PQgetvalue(res, i, 8), NULL);
+            d.location = &point;
+        }
+        d.address = PQgetvalue(res, i, 9);
+        d.lead = strcmp(PQgetvalue(res, i, 10), "t") == 0;
+        d.deadline_ms = strtoll(PQgetvalue(res, i, 11), NULL, 10);
+        d.note = PQgetvalue(res, i, 12);
+        m.body_case = GRIDCASE__DEPT_SERVER_MSG__BODY_DELIVERY;
+        m.delivery = &d;
+        if (send_to(self, p->id, p->id_size, &m) != 0) {
+            /* EHOSTUNREACH (ROUTER_MANDATORY): the client is gone; it resubscribes later */
+            *dropped = true;
+            break;
+        }
+        p->sent = d.seq;
+        gc_log_info("delivered %s to %s (delivery #%" PRIu64 ")", d.case_ref, p->department,
+                    (uint64_t)d.seq);
+    }
+    PQclear(res);
+    return true;
+}
+
+bool dept_server_pump(dept_server_t *self, PGconn *db)
+{
+    for (int i = 0; i < self->npeers;) {
+        bool dropped;
+        if (!pump_peer(self, db, &self->peers[i], &dropped))
+            return false;
+        if (dropped)
+            drop_peer(self, &self->peers[i]);
+        else
+            i++;
+    }
+    return true;
+}
+
+/* ---- messages from departments ---------------------------------------------------------- */
+
+static bool on_subscribe(dept_server_t *self, PGconn *db, gc_frames_t *f,
+                         const Gridcase__DeptSubscribe *s)
+{
+    const void *id = gc_frames_data(f, 0);
+    size_t size = gc_frames_size(f, 0);
+    if (!gc_text_present(s->department, GC_CASE_MAX_CODE) || size > MAX_ID) {
+        send_error(self, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+                   "subscribe needs a department code");
+        return true;
+    }
+    const char *params[] = {s->department};
+    PGresult *res = gc_pg_query(db, "department",
+                                "SELECT acked_seq FROM department_delivery_state "
+                                "WHERE department = $1",
+                                1, params);
+    if (!gc_pg_ok(res)) {
+        PQclear(res);
+        return false;
+    }
+    bool known = PQntuples(res) == 1;
+    uint64_t after = known && s->from_acked ? strtoull(PQgetvalue(res, 0, 0), NULL, 10)
+                                            : s->after_seq;
+    PQclear(res);
+    if (!known) {
+        send_error(self, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+                   "no department has this code");
+        return true;
+    }
+    peer_t *p = find_peer(self, id, size);
+    if (!p) {
+        if (self->npeers == MAX_PEERS) {
+            send_error(self, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE,
+                       "too many department connections");
+            return true;
+        }
+        p = &self->peers[self->npeers++];
+        memset(p, 0, sizeof *p);
+        memcpy(p->id, id, size);
+        p->id_size = size;
+        p->sent = after; /* a new connection: resend everything after its position */
+        p->acked = after;
+        gc_log_info("department %s subscribed after delivery #%" PRIu64, s->department, after);
+    } else if (after > p->sent) {
+        p->sent = after; /* a keepalive from a client that moved on */
+    }
+    snprintf(p->department, sizeof p->department, "%s", s->department);
+    if (after > p->acked)
+        p->acked = after;
+    p->credit = s->credit == 0 ? 1 : s->credit > MAX_CREDIT ? MAX_CREDIT : s->credit;
+    return true;
+}
+
+static bool on_ack(dept_server_t *self, PGconn *db, gc_frames_t *f, const Gridcase__DeptAck *a)
+{
+    peer_t *p = find_peer(self, gc_frames_data(f, 0), gc_frames_size(f, 0));
+    if (!p || a->up_to_seq > p->sent) {
+        send_error(self, gc_frames_data(f, 0), gc_frames_size(f, 0),
+                   GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE,
+                   p ? "ack beyond what was delivered" : "subscribe before acknowledging");
+        return true;
+    }
+    if (a->up_to_seq <= p->acked)
+        return true;
+    p->acked = a->up_to_seq;
+    char seq[32];
+    snprintf(seq, sizeof seq, "%" PRIu64, p->acked);
+    const char *params[] = {p->department, seq};
+    return gc_pg_run(db, "record ack",
+                     "UPDATE department_delivery_state SET acked_seq = greatest(acked_seq, $2) "
+                     "WHERE department = $1",
+                     2, params);
+}
+
+/* Runs an action in its own transaction. Returns false when the database failed; the outcome
+ * for the department is in *error / *why. */
+static bool act(PGconn *db, const Gridcase__DeptAction *a, int *error, const char **why)
+{
+    gc_case_row_t c;
+    int found = gc_case_lock(db, a->case_ref, &c);
+    if (found <= 0) {
+        *error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_CASE;
+        *why = "no case has this reference";
+        return found == 0;
+    }
+    char case_id[32];
+    snprintf(case_id, sizeof case_id, "%" PRId64, c.id);
+    const char *params[] = {case_id, a->department};
+    PGresult *res = gc_pg_query(db, "assignment",
+                                "SELECT is_lead FROM case_assignments "
+                                "WHERE case_id = $1 AND department = $2 AND active",
+                                2, params);
+    if (!gc_pg_ok(res)) {
+        PQclear(res);
+        return false;
+    }
+    bool assigned = PQntuples(res) == 1;
+    bool lead = assigned && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (!assigned) {
+        *error = GRIDCASE__ERROR_CODE__ERROR_CODE_NOT_ASSIGNED;
+        *why = "this department does not hold the case";
+        return true;
+    }
+    gc_transition_t t = gc_lifecycle_dept_action(a->kind, c.status, lead, a->note && *a->note);
+    if (t.error) {
+        *error = t.error;
+        *why = t.why;
+        return true;
+    }
+    if (!gc_case_apply(db, &c, &t, a->department, a->department, a->note))
+        return false;
+    if (a->kind == GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RETURN)
+        return gc_pg_run(db, "return",
+                         "UPDATE case_assignments SET active = false "
+                         "WHERE case_id = $1 AND department = $2",
+                         2, params);
+    return true;
+}
+
+static const char *action_name(int kind)
+{
+    static const char *const names[] = {"?", "accept", "progress", "resolve", "return"};
+    return kind > 0 && kind < 5 ? names[kind] : "?";
+}
+
+static bool on_action(dept_server_t *self, PGconn *db, gc_frames_t *f, const char *request_id,
+                      const char *case_ref, const Gridcase__DeptAction *a,
+                      const Gridcase__InspectionReport *report)
+{
+    int error = 0;
+    const char *why = NULL;
+    gc_submit_result_t submitted = {0};
+    bool db_ok = true;
+    if (!gc_text_valid(request_id, 64)
+        || !gc_text_present(a ? a->department : report->department, GC_CASE_MAX_CODE)
+        || (a && (!gc_text_present(case_ref, 32) || !gc_text_valid(a->note, GC_CASE_MAX_TEXT)))
+        || (report && !report->report)) {
+        error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+        why = "request_id, department and case_ref (or report) are required; note <= 4000 bytes";
+    } else if (report && (error = gc_case_check_submit(report->report, &why)) != 0) {
+        /* refused before touching the database */
+    } else if ((db_ok = gc_pg_begin(db))) {
+        if (a) {
+            db_ok = act(db, a, &error, &why);
+        } else {
+            report->report->source = GRIDCASE__SOURCE__SOURCE_DEPARTMENT;
+            db_ok = gc_case_submit(db, report->report, &submitted);
+            error = submitted.error;
+            why = submitted.why;
+            case_ref = submitted.ref;
+        }
+        if (db_ok && !error)
+            db_ok = gc_pg_commit(db);
+        if (!db_ok) {
+            error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE;
+            why = "the database is unavailable; retry";
+        }
+        gc_pg_rollback(db); /* a refused action changes nothing (no-op after commit) */
+    }
+    Gridcase__DeptServerMsg m = GRIDCASE__DEPT_SERVER_MSG__INIT;
+    Gridcase__DeptReply r = GRIDCASE__DEPT_REPLY__INIT;
+    Gridcase__Error e = GRIDCASE__ERROR__INIT;
+    r.request_id = (char *)(request_id ? request_id : "");
+    r.case_ref = (char *)(case_ref ? case_ref : "");
+    if (error) {
+        e.code = (Gridcase__ErrorCode)error;
+        e.message = (char *)why;
+        r.error = &e;
+        gc_log_info("department action refused: %s", why);
+    } else {
+        gc_log_info("department %s: %s on %s", a ? a->department : report->department,
+                    a ? action_name(a->kind) : "inspection report", r.case_ref);
+    }
+    m.body_case = GRIDCASE__DEPT_SERVER_MSG__BODY_REPLY;
+    m.reply = &r;
+    send_to(self, gc_frames_data(f, 0), gc_frames_size(f, 0), &m);
+    return db_ok;
+}
+
+static bool handle_one(dept_server_t *self, PGconn *db, gc_frames_t *f)
+{
+    if (f->truncated || f->count != 2) {
+        send_error(self, gc_frames_data(f, 0), gc_frames_size(f, 0),
+                   GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED, "expected one frame: DeptClientMsg");
+        return true;
+    }
+    Gridcase__DeptClientMsg *m =
+        gridcase__dept_client_msg__unpack(NULL, gc_frames_size(f, 1), gc_frames_data(f, 1));
+    if (!m) {
+        send_error(self, gc_frames_data(f, 0), gc_frames_size(f, 0),
+                   GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED, "the body is not a DeptClientMsg");
+        return true;
+    }
+    bool ok = true;
+    switch (m->body_case) {
+    case GRIDCASE__DEPT_CLIENT_MSG__BODY_SUBSCRIBE:
+        ok = on_subscribe(self, db, f, m->subscribe);
+        break;
+    case GRIDCASE__DEPT_CLIENT_MSG__BODY_ACK:
+        ok = on_ack(self, db, f, m->ack);
+        break;
+    case GRIDCASE__DEPT_CLIENT_MSG__BODY_ACTION:
+        ok = on_action(self, db, f, m->action->request_id, m->action->case_ref, m->action, NULL);
+        break;
+    case GRIDCASE__DEPT_CLIENT_MSG__BODY_INSPECTION:
+        ok = on_action(self, db, f, m->inspection->request_id, NULL, NULL, m->inspection);
+        break;
+    default:
+        send_error(self, gc_frames_data(f, 0), gc_frames_size(f, 0),
+                   GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "empty DeptClientMsg");
+    }
+    gridcase__dept_client_msg__free_unpacked(m, NULL);
+    return ok;
+}
+
+bool dept_server_handle(dept_server_t *self, PGconn *db)
+{
+    bool ok = true;
+    gc_frames_t f;
+    while (ok && gc_frames_recv(self->router, &f, ZMQ_DONTWAIT) == 0) {
+        ok = handle_one(self, db, &f);
+        gc_frames_close(&f);
+    }
+    return ok && dept_server_pump(self, db);
+}

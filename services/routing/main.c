@@ -1,0 +1,64 @@
+/* gc-routing: routes every new, reopened or escalated case to its departments and serves the
+ * department socket. State lives in PostgreSQL; the event stream from intake is a doorbell. */
+#include "case_router.h"
+#include "dept_server.h"
+
+#include "gc_consumer.h"
+#include "gc_daemon.h"
+#include "gc_log.h"
+#include "gc_msg.h"
+#include "gc_pg.h"
+
+#include <errno.h>
+
+#define CONSUMER_BATCH 200
+
+static void drain(void *socket)
+{
+    gc_frames_t f;
+    while (gc_frames_recv(socket, &f, ZMQ_DONTWAIT) == 0)
+        gc_frames_close(&f);
+}
+
+int main(int argc, char **argv)
+{
+    gc_config_t cfg;
+    gc_daemon_start(argc, argv, "gc-routing",
+                    "Routes cases to departments by the routing rules and delivers them on the\n"
+                    "department socket (GC_DEPT_BIND, ROUTER). Follows GC_EVENTS_URL.",
+                    &cfg);
+    void *ctx = zmq_ctx_new();
+    void *router = gc_msg_socket(ctx, ZMQ_ROUTER, cfg.dept_bind, true, cfg.max_message_bytes);
+    void *events = gc_msg_socket(ctx, ZMQ_SUB, cfg.events_url, false, 0);
+    if (!router || !events)
+        return 1;
+    int mandatory = 1;
+    zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
+    zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
+    dept_server_t *depts = dept_server_new(router);
+    PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
+    gc_log_info("ready: departments on %s, following %s", cfg.dept_bind, cfg.events_url);
+
+    while (!gc_daemon_stop && db) {
+        zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0}, {events, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 2, 1000) < 0 && errno != EINTR)
+            break;
+        drain(events); /* doorbell: whatever rang, the log says what happened */
+        bool ok = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, case_router_apply, NULL,
+                                       NULL) >= 0
+                  && dept_server_handle(depts, db);
+        if (!ok && !gc_pg_alive(db)) {
+            gc_log_warn("database connection lost; reconnecting");
+            PQfinish(db);
+            db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
+        }
+    }
+    gc_log_info("stopping");
+    dept_server_destroy(&depts);
+    if (db)
+        PQfinish(db);
+    zmq_close(router);
+    zmq_close(events);
+    zmq_ctx_term(ctx);
+    return 0;
+}

@@ -1,0 +1,51 @@
+# Helpers for the integration tests (sourced). Each check prints one TAP-style line.
+# shellcheck shell=bash
+failures=0
+checks=0
+
+ok() { checks=$((checks + 1)); echo "ok $checks - $1"; }
+not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - $1"; shift; [ $# -gt 0 ] && echo "#   $*"; return 0; }
+
+# expect_eq NAME ACTUAL EXPECTED
+expect_eq() {
+    if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1" "expected '$3', got '$2'"; fi
+}
+
+# expect_ok NAME COMMAND...: the command exits 0
+expect_ok() {
+    local name=$1; shift
+    local out
+    if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$* failed: $out"; fi
+}
+
+# expect_fail NAME PATTERN COMMAND...: the command exits non-zero and says PATTERN
+expect_fail() {
+    local name=$1 pattern=$2; shift 2
+    local out
+    if out=$("$@" 2>&1); then not_ok "$name" "$* succeeded: $out"
+    elif grep -q -- "$pattern" <<<"$out"; then ok "$name"
+    else not_ok "$name" "expected '$pattern' in: $out"; fi
+}
+
+# wait_for NAME SECONDS COMMAND...: retries the command every 0.1 s until it succeeds
+wait_for() {
+    local name=$1 deadline=$((SECONDS + $2)); shift 2
+    until "$@" >/dev/null 2>&1; do
+        if [ $SECONDS -ge "$deadline" ]; then not_ok "$name" "timed out waiting for: $*"; return 1; fi
+        sleep 0.1
+    done
+    ok "$name"
+}
+
+# case_field REF JQ_FILTER: a field of `gridctl show REF --json`
+case_field() { gridctl show "$1" --json | jq -r "$2"; }
+
+# field_is REF JQ_FILTER VALUE: for wait_for
+field_is() { [ "$(case_field "$1" "$2")" == "$3" ]; }
+
+# stat AREA FIELD: one figure from the stats stream
+stat() { gridctl stats --area "$1" --json --timeout 5 | jq -r ".$2"; }
+stat_is() { [ "$(stat "$1" "$2")" == "$3" ]; }
+
+# sql QUERY: one value from the database
+sql() { psql "$GC_PG_DSN" -tAc "$1"; }

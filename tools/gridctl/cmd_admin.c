@@ -1,0 +1,64 @@
+/* gridctl migrate, gridctl clock: schema and the test clock. */
+#include "gridctl.h"
+
+#include "gc_pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_migrate(const gc_config_t *cfg, int argc, char **argv)
+{
+    args_t a;
+    if (!args_parse(argc, argv, NULL, NULL, &a) || a.npositional)
+        return a.npositional ? gridctl_fail("usage: gridctl migrate") : 1;
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    char err[1024];
+    bool ok = gc_pg_migrate(db, cfg->migrations_dir, err, sizeof err);
+    PQfinish(db);
+    return ok ? 0 : gridctl_fail("migrate: %s", err);
+}
+
+/* The gridcase clock (table clock, function gc_now()) lets tests and the demo pass deadlines
+ * without waiting. Moving it in production would corrupt deadlines, so it needs GC_TEST_CLOCK=1. */
+int cmd_clock(const gc_config_t *cfg, int argc, char **argv)
+{
+    args_t a;
+    if (!args_parse(argc, argv, NULL, NULL, &a))
+        return 1;
+    const char *verb = a.npositional ? a.positional[0] : "";
+    bool show = strcmp(verb, "show") == 0 && a.npositional == 1;
+    bool advance = strcmp(verb, "advance") == 0 && a.npositional == 2;
+    if (!show && !advance)
+        return gridctl_fail("usage: gridctl clock show | gridctl clock advance SECONDS");
+    long seconds = 0;
+    if (advance) {
+        const char *env = getenv("GC_TEST_CLOCK");
+        if (!env || strcmp(env, "1") != 0)
+            return gridctl_fail("clock advance is for tests and demos: set GC_TEST_CLOCK=1");
+        if (!gc_config_parse_long(a.positional[1], 1, 10L * 365 * 86400, &seconds))
+            return gridctl_fail("SECONDS must be an integer from 1 to 315360000");
+    }
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    char s[32];
+    snprintf(s, sizeof s, "%ld", seconds);
+    const char *params[] = {s};
+    PGresult *res = gc_pg_query(db, "clock",
+                                "UPDATE clock SET offset_seconds = offset_seconds + $1 "
+                                "RETURNING offset_seconds, gc_now()",
+                                1, params);
+    int rc = 1;
+    if (gc_pg_ok(res) && PQntuples(res) == 1) {
+        printf("offset %s s, gridcase time %s\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+        rc = 0;
+    } else {
+        rc = gridctl_fail("clock: %s", PQresultErrorMessage(res));
+    }
+    PQclear(res);
+    PQfinish(db);
+    return rc;
+}

@@ -1,0 +1,120 @@
+/* gridctl submit, verify, escalate, spot, note: requests to intake. */
+#include "client.h"
+#include "gridctl.h"
+
+#include "gc_names.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPLY_TIMEOUT_MS 5000
+
+/* Prints the reply's outcome: the case reference on stdout, or the error on stderr. */
+static int finish(Gridcase__IntakeReply *reply)
+{
+    if (!reply)
+        return 1;
+    int rc = 0;
+    if (reply->result_case == GRIDCASE__INTAKE_REPLY__RESULT_ACCEPTED) {
+        puts(reply->accepted->case_ref);
+    } else {
+        const Gridcase__Error *e = reply->error;
+        const ProtobufCEnumValue *v =
+            e ? protobuf_c_enum_descriptor_get_value(&gridcase__error_code__descriptor, e->code)
+              : NULL;
+        rc = gridctl_fail("refused: %s: %s", v ? v->name : "ERROR",
+                          e && e->message ? e->message : "no message");
+    }
+    gridcase__intake_reply__free_unpacked(reply, NULL);
+    return rc;
+}
+
+static bool parse_degrees(const char *text, double *out)
+{
+    char *end;
+    *out = strtod(text, &end);
+    return end != text && *end == '\0';
+}
+
+int cmd_submit(const gc_config_t *cfg, int argc, char **argv)
+{
+    static const char *const valued[] = {"--category", "--grid", "--desc", "--lon", "--lat",
+                                         "--key", "--source", "--address", "--reporter",
+                                         "--phone", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, valued, NULL, &a))
+        return 1;
+    if (a.npositional || !args_get(&a, "--category") || !args_get(&a, "--grid")
+        || !args_get(&a, "--desc"))
+        return gridctl_fail("usage: gridctl submit --category C --grid G --desc TEXT [...]");
+
+    char key[33], request_id[33];
+    client_token(key);
+    client_token(request_id);
+    Gridcase__SubmitCase s = GRIDCASE__SUBMIT_CASE__INIT;
+    Gridcase__GeoPoint point = GRIDCASE__GEO_POINT__INIT;
+    s.idempotency_key = args_get(&a, "--key") ? (char *)args_get(&a, "--key") : key;
+    s.category = (char *)args_get(&a, "--category");
+    s.grid = (char *)args_get(&a, "--grid");
+    s.description = (char *)args_get(&a, "--desc");
+    s.address = (char *)(args_get(&a, "--address") ? args_get(&a, "--address") : "");
+    s.reporter_name = (char *)(args_get(&a, "--reporter") ? args_get(&a, "--reporter") : "");
+    s.reporter_phone = (char *)(args_get(&a, "--phone") ? args_get(&a, "--phone") : "");
+    const char *source = args_get(&a, "--source");
+    if (source && !gc_source_value(source))
+        return gridctl_fail("--source must be resident, grid_worker, volunteer, department or "
+                            "hotline");
+    s.source = source ? (Gridcase__Source)gc_source_value(source) : GRIDCASE__SOURCE__SOURCE_RESIDENT;
+    if (args_get(&a, "--lon") || args_get(&a, "--lat")) {
+        if (!args_get(&a, "--lon") || !args_get(&a, "--lat")
+            || !parse_degrees(args_get(&a, "--lon"), &point.lon)
+            || !parse_degrees(args_get(&a, "--lat"), &point.lat))
+            return gridctl_fail("--lon and --lat go together, as decimal degrees");
+        s.location = &point;
+    }
+    Gridcase__IntakeRequest req = GRIDCASE__INTAKE_REQUEST__INIT;
+    req.request_id = request_id;
+    req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT;
+    req.submit = &s;
+    /* the idempotency key makes a resend safe: intake returns the same case */
+    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 3));
+}
+
+int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **argv)
+{
+    static const char *const valued[] = {"--note", "--reason", "--actor", NULL};
+    static const char *const flags[] = {"--ok", "--reopen", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, valued, flags, &a))
+        return 1;
+    if (a.npositional != 1)
+        return gridctl_fail("usage: gridctl %s REF [options] (see gridctl help)", verb);
+    Gridcase__CaseCommand c = GRIDCASE__CASE_COMMAND__INIT;
+    c.case_ref = (char *)a.positional[0];
+    c.note = (char *)(args_get(&a, "--note") ? args_get(&a, "--note") : "");
+    c.actor = (char *)(args_get(&a, "--actor") ? args_get(&a, "--actor") : "gridctl");
+    if (strcmp(verb, "verify") == 0) {
+        if (args_has(&a, "--ok") == args_has(&a, "--reopen"))
+            return gridctl_fail("verify needs exactly one of --ok and --reopen");
+        c.kind = args_has(&a, "--ok") ? GRIDCASE__COMMAND_KIND__COMMAND_KIND_VERIFY
+                                      : GRIDCASE__COMMAND_KIND__COMMAND_KIND_REOPEN;
+    } else if (strcmp(verb, "escalate") == 0) {
+        if (!args_get(&a, "--reason"))
+            return gridctl_fail("escalate needs --reason TEXT");
+        c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_REQUEST_ESCALATION;
+        c.note = (char *)args_get(&a, "--reason");
+    } else if (strcmp(verb, "spot") == 0) {
+        c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT;
+    } else {
+        c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_NOTE;
+    }
+    char request_id[33];
+    client_token(request_id);
+    Gridcase__IntakeRequest req = GRIDCASE__INTAKE_REQUEST__INIT;
+    req.request_id = request_id;
+    req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_COMMAND;
+    req.command = &c;
+    /* commands are not idempotent (a second verify is refused): send once */
+    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1));
+}

@@ -1,0 +1,220 @@
+/* gridctl dept: a department's client. `listen` subscribes and prints each routed case as it
+ * arrives, acknowledging it; the other verbs act on a case. */
+#include "client.h"
+#include "gridctl.h"
+
+#include "dept.pb-c.h"
+#include "gc_msg.h"
+#include "gc_names.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define RESUBSCRIBE_MS 2000 /* keepalive: a restarted routing daemon learns us again */
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int send_client_msg(void *s, Gridcase__DeptClientMsg *m)
+{
+    return gc_msg_send_proto(s, &m->base, 0);
+}
+
+static void subscribe(void *s, const char *dept, uint64_t after, bool from_acked)
+{
+    Gridcase__DeptClientMsg m = GRIDCASE__DEPT_CLIENT_MSG__INIT;
+    Gridcase__DeptSubscribe sub = GRIDCASE__DEPT_SUBSCRIBE__INIT;
+    sub.department = (char *)dept;
+    sub.after_seq = after;
+    sub.credit = 100;
+    sub.from_acked = from_acked;
+    m.body_case = GRIDCASE__DEPT_CLIENT_MSG__BODY_SUBSCRIBE;
+    m.subscribe = &sub;
+    send_client_msg(s, &m);
+}
+
+static void print_delivery(const Gridcase__DeptDelivery *d, bool json)
+{
+    const char *reason = gc_delivery_reason_name(d->reason);
+    if (json) {
+        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:s}", "seq",
+                              (json_int_t)d->seq, "case_ref", d->case_ref, "reason",
+                              reason ? reason : "", "category", d->category, "grid", d->grid,
+                              "level", gc_level_name(d->level) ? gc_level_name(d->level) : "",
+                              "description", d->description, "lead", d->lead, "deadline_ms",
+                              (json_int_t)d->deadline_ms, "note", d->note);
+        gridctl_print_json(o);
+    } else {
+        printf("#%llu %s %s %s grid %s level %s%s: %s\n", (unsigned long long)d->seq, d->case_ref,
+               reason ? reason : "?", d->category, d->grid,
+               gc_level_name(d->level) ? gc_level_name(d->level) : "?", d->lead ? " (lead)" : "",
+               d->description);
+    }
+    fflush(stdout);
+}
+
+static int listen_cmd(const gc_config_t *cfg, const char *dept, const args_t *a)
+{
+    long after = 0, count = 0, timeout = 0;
+    if ((args_get(a, "--after") && !gc_config_parse_long(args_get(a, "--after"), 0, 1L << 62, &after))
+        || (args_get(a, "--count") && !gc_config_parse_long(args_get(a, "--count"), 1, 1L << 30, &count))
+        || (args_get(a, "--timeout") && !gc_config_parse_long(args_get(a, "--timeout"), 1, 86400 * 365, &timeout)))
+        return gridctl_fail("--after, --count and --timeout take non-negative integers");
+    bool json = args_has(a, "--json");
+    void *ctx = zmq_ctx_new();
+    void *s = gc_msg_socket(ctx, ZMQ_DEALER, cfg->dept_url, false, 16 * 1024 * 1024);
+    if (!s)
+        return 1;
+    uint64_t have = (uint64_t)after;
+    bool from_acked = !args_get(a, "--after");
+    subscribe(s, dept, have, from_acked);
+    long start = now_ms(), last_heard = start, received = 0;
+    int rc = 0;
+    while (!count || received < count) {
+        if (timeout && now_ms() - start >= timeout * 1000) {
+            rc = count ? gridctl_fail("timed out after %ld of %ld deliveries", received, count) : 0;
+            break;
+        }
+        zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, 200) < 0)
+            break;
+        if (now_ms() - last_heard >= RESUBSCRIBE_MS) {
+            subscribe(s, dept, have, from_acked && have == 0);
+            last_heard = now_ms();
+        }
+        if (!(item.revents & ZMQ_POLLIN))
+            continue;
+        gc_frames_t f;
+        if (gc_frames_recv(s, &f, 0) != 0)
+            break;
+        Gridcase__DeptServerMsg *m =
+            f.count == 1 ? gridcase__dept_server_msg__unpack(NULL, gc_frames_size(&f, 0),
+                                                             gc_frames_data(&f, 0))
+                         : NULL;
+        gc_frames_close(&f);
+        last_heard = now_ms();
+        if (m && m->body_case == GRIDCASE__DEPT_SERVER_MSG__BODY_DELIVERY) {
+            if (m->delivery->seq > have) { /* a resend after reconnect may repeat: skip it */
+                print_delivery(m->delivery, json);
+                have = m->delivery->seq;
+                received++;
+            }
+            Gridcase__DeptClientMsg ack = GRIDCASE__DEPT_CLIENT_MSG__INIT;
+            Gridcase__DeptAck body = GRIDCASE__DEPT_ACK__INIT;
+            body.up_to_seq = have;
+            ack.body_case = GRIDCASE__DEPT_CLIENT_MSG__BODY_ACK;
+            ack.ack = &body;
+            send_client_msg(s, &ack);
+        } else if (m && m->body_case == GRIDCASE__DEPT_SERVER_MSG__BODY_ERROR) {
+            rc = gridctl_fail("routing refused: %s", m->error->message);
+            gridcase__dept_server_msg__free_unpacked(m, NULL);
+            break;
+        }
+        if (m)
+            gridcase__dept_server_msg__free_unpacked(m, NULL);
+    }
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return rc;
+}
+
+/* Sends one action or inspection report and waits for its reply. */
+static int request(const gc_config_t *cfg, Gridcase__DeptClientMsg *m, const char *request_id)
+{
+    void *ctx = zmq_ctx_new();
+    void *s = gc_msg_socket(ctx, ZMQ_DEALER, cfg->dept_url, false, 16 * 1024 * 1024);
+    int rc = -1; /* no reply yet */
+    if (s && send_client_msg(s, m) == 0) {
+        zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+        while (zmq_poll(&item, 1, 5000) > 0) {
+            gc_frames_t f;
+            if (gc_frames_recv(s, &f, 0) != 0)
+                break;
+            Gridcase__DeptServerMsg *r =
+                f.count == 1 ? gridcase__dept_server_msg__unpack(NULL, gc_frames_size(&f, 0),
+                                                                 gc_frames_data(&f, 0))
+                             : NULL;
+            gc_frames_close(&f);
+            bool mine = r && r->body_case == GRIDCASE__DEPT_SERVER_MSG__BODY_REPLY
+                        && strcmp(r->reply->request_id, request_id) == 0;
+            if (mine && r->reply->error)
+                rc = gridctl_fail("refused: %s", r->reply->error->message);
+            else if (mine)
+            {
+                puts(r->reply->case_ref);
+                rc = 0;
+            } else if (r && r->body_case == GRIDCASE__DEPT_SERVER_MSG__BODY_ERROR) {
+                rc = gridctl_fail("refused: %s", r->error->message);
+                mine = true;
+            }
+            if (r)
+                gridcase__dept_server_msg__free_unpacked(r, NULL);
+            if (mine)
+                break;
+        }
+    }
+    if (s)
+        zmq_close(s);
+    zmq_ctx_term(ctx);
+    if (rc < 0)
+        rc = gridctl_fail("no reply from routing at %s (GC_DEPT_URL)", cfg->dept_url);
+    return rc;
+}
+
+int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
+{
+    static const char *const valued[] = {"--after", "--count", "--timeout", "--dept", "--note",
+                                         "--category", "--grid", "--desc", "--key", NULL};
+    static const char *const flags[] = {"--json", NULL};
+    static const char *const verbs[] = {"", "accept", "progress", "resolve", "return"};
+    args_t a;
+    if (!args_parse(argc, argv, valued, flags, &a))
+        return 1;
+    const char *verb = a.npositional ? a.positional[0] : "";
+    if (strcmp(verb, "listen") == 0 && a.npositional == 2)
+        return listen_cmd(cfg, a.positional[1], &a);
+
+    char request_id[33];
+    client_token(request_id);
+    Gridcase__DeptClientMsg m = GRIDCASE__DEPT_CLIENT_MSG__INIT;
+    const char *dept = args_get(&a, "--dept");
+    if (strcmp(verb, "inspect") == 0 && a.npositional == 1 && dept) {
+        /* two-way reporting: a problem the department found on inspection */
+        char key[33];
+        client_token(key);
+        Gridcase__InspectionReport report = GRIDCASE__INSPECTION_REPORT__INIT;
+        Gridcase__SubmitCase s = GRIDCASE__SUBMIT_CASE__INIT;
+        s.idempotency_key = (char *)(args_get(&a, "--key") ? args_get(&a, "--key") : key);
+        s.category = (char *)args_get(&a, "--category");
+        s.grid = (char *)args_get(&a, "--grid");
+        s.description = (char *)args_get(&a, "--desc");
+        report.request_id = request_id;
+        report.department = (char *)dept;
+        report.report = &s;
+        m.body_case = GRIDCASE__DEPT_CLIENT_MSG__BODY_INSPECTION;
+        m.inspection = &report;
+        return request(cfg, &m, request_id);
+    }
+    for (int k = 1; k <= 4; k++) {
+        if (strcmp(verb, verbs[k]) != 0 || a.npositional != 2 || !dept)
+            continue;
+        Gridcase__DeptAction action = GRIDCASE__DEPT_ACTION__INIT;
+        action.request_id = request_id;
+        action.case_ref = (char *)a.positional[1];
+        action.kind = (Gridcase__DeptActionKind)k;
+        action.note = (char *)(args_get(&a, "--note") ? args_get(&a, "--note") : "");
+        action.department = (char *)dept;
+        m.body_case = GRIDCASE__DEPT_CLIENT_MSG__BODY_ACTION;
+        m.action = &action;
+        return request(cfg, &m, request_id);
+    }
+    return gridctl_fail("usage: gridctl dept listen DEPT [--after SEQ] [--count N] [--timeout SEC] "
+                        "[--json]\n       gridctl dept accept|progress|resolve|return REF --dept "
+                        "DEPT [--note TEXT]\n       gridctl dept inspect --dept DEPT --category C "
+                        "--grid G --desc TEXT");
+}

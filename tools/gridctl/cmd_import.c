@@ -1,0 +1,214 @@
+/* gridctl import FILE: loads the district's reference data (format: README.md, "Reference
+ * data") in one transaction. Idempotent: areas, departments and categories are upserted (never
+ * deleted: cases refer to them); the routing rules are replaced as a whole. */
+#include "gridctl.h"
+
+#include "gc_pg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const level_by_depth[] = {"district", "street", "community", "grid"};
+
+typedef struct {
+    PGconn *db;
+    char where[256]; /* what was being imported when it failed */
+    int areas, departments, categories, rules;
+} import_t;
+
+static const char *str(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool run(import_t *im, const char *sql, int n, const char *const *params)
+{
+    return gc_pg_run(im->db, im->where, sql, n, params);
+}
+
+static bool valid_boundary(json_t *b)
+{
+    if (!json_is_array(b) || json_array_size(b) < 3)
+        return false;
+    size_t i;
+    json_t *pt;
+    json_array_foreach(b, i, pt)
+    {
+        if (!json_is_array(pt) || json_array_size(pt) != 2 || !json_is_number(json_array_get(pt, 0))
+            || !json_is_number(json_array_get(pt, 1)))
+            return false;
+    }
+    return true;
+}
+
+static bool import_area(import_t *im, json_t *node, const char *parent, int depth)
+{
+    const char *code = str(node, "code"), *name = str(node, "name");
+    snprintf(im->where, sizeof im->where, "area %s", code ? code : "(no code)");
+    if (!code || !*code || !name || depth > 3) {
+        gridctl_fail("%s: needs \"code\" and \"name\"; the tree has four levels", im->where);
+        return false;
+    }
+    json_t *leader = json_object_get(node, "leader");
+    json_t *boundary = json_object_get(node, "boundary");
+    if (boundary && !valid_boundary(boundary)) {
+        gridctl_fail("%s: boundary must be an array of at least 3 [lon, lat] pairs", im->where);
+        return false;
+    }
+    char *bjson = boundary ? json_dumps(boundary, JSON_COMPACT) : NULL;
+    const char *lname = leader ? str(leader, "name") : NULL;
+    const char *lphone = leader ? str(leader, "phone") : NULL;
+    const char *params[] = {code, parent, level_by_depth[depth], name, lname ? lname : "",
+                            lphone ? lphone : "", bjson};
+    bool ok = run(im,
+                  "INSERT INTO areas (code, parent_code, level, name, leader_name, leader_phone, "
+                  "boundary) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET "
+                  "parent_code = $2, level = $3, name = $4, leader_name = $5, leader_phone = $6, "
+                  "boundary = $7",
+                  7, params);
+    free(bjson);
+    im->areas++;
+    json_t *children = json_object_get(node, "children");
+    size_t i;
+    json_t *child;
+    json_array_foreach(children, i, child)
+    {
+        if (!ok)
+            break;
+        ok = import_area(im, child, code, depth + 1);
+    }
+    return ok;
+}
+
+static bool import_departments(import_t *im, json_t *list)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(list, i, d)
+    {
+        const char *code = str(d, "code"), *name = str(d, "name"), *key = str(d, "public_key");
+        snprintf(im->where, sizeof im->where, "department %s", code ? code : "(no code)");
+        if (!code || !*code || !name)
+            return gridctl_fail("%s: needs \"code\" and \"name\"", im->where), false;
+        const char *params[] = {code, name, key ? key : ""};
+        if (!run(im,
+                 "INSERT INTO departments (code, name, public_key) VALUES ($1, $2, $3) "
+                 "ON CONFLICT (code) DO UPDATE SET name = $2, public_key = $3",
+                 3, params)
+            || !run(im,
+                    "INSERT INTO department_delivery_state (department) VALUES ($1) "
+                    "ON CONFLICT DO NOTHING",
+                    1, params))
+            return false;
+        im->departments++;
+    }
+    return true;
+}
+
+static bool import_categories(import_t *im, json_t *list)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(list, i, c)
+    {
+        const char *code = str(c, "code"), *name = str(c, "name"), *urgency = str(c, "urgency");
+        json_t *hours = json_object_get(c, "handling_hours");
+        snprintf(im->where, sizeof im->where, "category %s", code ? code : "(no code)");
+        char h[4][24];
+        const char *const keys[] = {"grid", "community", "street", "district"};
+        bool hours_ok = json_is_object(hours);
+        for (int k = 0; hours_ok && k < 4; k++) {
+            json_t *v = json_object_get(hours, keys[k]);
+            hours_ok = json_is_integer(v) && json_integer_value(v) > 0;
+            if (hours_ok)
+                snprintf(h[k], sizeof h[k], "%lld", (long long)json_integer_value(v));
+        }
+        if (!code || !*code || !name || !hours_ok)
+            return gridctl_fail("%s: needs \"code\", \"name\" and positive integer "
+                                "\"handling_hours\" for grid, community, street and district",
+                                im->where),
+                   false;
+        const char *params[] = {code, name, urgency ? urgency : "normal", h[0], h[1], h[2], h[3]};
+        if (!run(im,
+                 "INSERT INTO categories (code, name, urgency, hours_grid, hours_community, "
+                 "hours_street, hours_district) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                 "ON CONFLICT (code) DO UPDATE SET name = $2, urgency = $3, hours_grid = $4, "
+                 "hours_community = $5, hours_street = $6, hours_district = $7",
+                 7, params))
+            return false;
+        im->categories++;
+    }
+    return true;
+}
+
+static bool insert_rule(import_t *im, const char *category, const char *area, const char *level,
+                        const char *dept, bool lead)
+{
+    const char *params[] = {category, area, level, dept, lead ? "t" : "f"};
+    im->rules++;
+    return run(im,
+               "INSERT INTO routing_rules (category, area_code, level, department, is_lead) "
+               "VALUES ($1, $2, $3, $4, $5)",
+               5, params);
+}
+
+static bool import_rules(import_t *im, json_t *list)
+{
+    if (!run(im, "DELETE FROM routing_rules", 0, NULL))
+        return false;
+    size_t i, j;
+    json_t *r, *co;
+    json_array_foreach(list, i, r)
+    {
+        const char *category = str(r, "category"), *area = str(r, "area");
+        const char *level = str(r, "level"), *lead = str(r, "lead");
+        snprintf(im->where, sizeof im->where, "routing rule #%zu (%s)", i + 1,
+                 category ? category : "no category");
+        if (!category || !area || !lead)
+            return gridctl_fail("%s: needs \"category\", \"area\" and \"lead\"", im->where), false;
+        if (!insert_rule(im, category, area, level, lead, true))
+            return false;
+        json_array_foreach(json_object_get(r, "co"), j, co)
+        {
+            if (!json_is_string(co) || !insert_rule(im, category, area, level,
+                                                    json_string_value(co), false))
+                return false;
+        }
+    }
+    return true;
+}
+
+int cmd_import(const gc_config_t *cfg, int argc, char **argv)
+{
+    args_t a;
+    if (!args_parse(argc, argv, NULL, NULL, &a))
+        return 1;
+    if (a.npositional != 1)
+        return gridctl_fail("usage: gridctl import FILE");
+    json_error_t jerr;
+    json_t *root = json_load_file(a.positional[0], 0, &jerr);
+    if (!root)
+        return gridctl_fail("%s:%d:%d: %s", a.positional[0], jerr.line, jerr.column, jerr.text);
+    import_t im = {.db = gridctl_db(cfg)};
+    if (!im.db) {
+        json_decref(root);
+        return 1;
+    }
+    bool ok = json_is_object(json_object_get(root, "district"))
+              || (gridctl_fail("%s: no \"district\" object", a.positional[0]), false);
+    ok = ok && gc_pg_begin(im.db)
+         && import_area(&im, json_object_get(root, "district"), NULL, 0)
+         && import_departments(&im, json_object_get(root, "departments"))
+         && import_categories(&im, json_object_get(root, "categories"))
+         && import_rules(&im, json_object_get(root, "routing_rules")) && gc_pg_commit(im.db);
+    if (ok)
+        printf("imported %d areas, %d departments, %d categories, %d routing rule entries\n",
+               im.areas, im.departments, im.categories, im.rules);
+    else
+        gridctl_fail("import failed at %s; nothing was changed", im.where);
+    gc_pg_rollback(im.db);
+    PQfinish(im.db);
+    json_decref(root);
+    return ok ? 0 : 1;
+}

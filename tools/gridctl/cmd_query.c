@@ -1,0 +1,233 @@
+/* gridctl show, list, areas, departments, categories: read-only views of the database.
+ * The --json shapes are documented in README.md ("gridctl --json") and tests rely on them. */
+#include "gridctl.h"
+
+#include "gc_pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Builds an object from one row. types has one letter per column: s string, i integer,
+ * f float, b boolean; NULL values become JSON null. */
+static json_t *row_object(const PGresult *res, int row, const char *types)
+{
+    json_t *o = json_object();
+    for (int c = 0; types[c]; c++) {
+        const char *v = PQgetvalue(res, row, c);
+        json_t *j;
+        if (PQgetisnull(res, row, c))
+            j = json_null();
+        else if (types[c] == 'i')
+            j = json_integer(strtoll(v, NULL, 10));
+        else if (types[c] == 'f')
+            j = json_real(strtod(v, NULL));
+        else if (types[c] == 'b')
+            j = json_boolean(strcmp(v, "t") == 0);
+        else
+            j = json_string(v);
+        json_object_set_new(o, PQfname(res, c), j);
+    }
+    return o;
+}
+
+static json_t *rows_array(const PGresult *res, const char *types)
+{
+    json_t *a = json_array();
+    for (int r = 0; r < PQntuples(res); r++)
+        json_array_append_new(a, row_object(res, r, types));
+    return a;
+}
+
+/* Runs a query and returns its rows as an array, or NULL after printing the error. */
+static json_t *query_rows(PGconn *db, const char *sql, int n, const char *const *params,
+                          const char *types)
+{
+    PGresult *res = gc_pg_query(db, "query", sql, n, params);
+    json_t *rows = gc_pg_ok(res) ? rows_array(res, types) : NULL;
+    PQclear(res);
+    return rows;
+}
+
+static const char *text_of(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+int cmd_show(const gc_config_t *cfg, int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, NULL, flags, &a))
+        return 1;
+    if (a.npositional != 1)
+        return gridctl_fail("usage: gridctl show REF [--json]");
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    const char *ref[] = {a.positional[0]};
+    json_t *cases = query_rows(
+        db,
+        "SELECT ref, category, grid, level, status, description, address, lon, lat, source, "
+        "reporter_name, reporter_phone, " ISO("created_at") " AS created_at, "
+        ISO("updated_at") " AS updated_at, " ISO("deadline_at") " AS deadline_at, "
+        ISO("closed_at") " AS closed_at FROM cases WHERE ref = $1",
+        1, ref, "sssssssffsssssss");
+    json_t *departments = query_rows(
+        db,
+        "SELECT a.department, a.is_lead AS lead, a.active FROM case_assignments a "
+        "JOIN cases c ON c.id = a.case_id WHERE c.ref = $1 ORDER BY a.is_lead DESC, a.department",
+        1, ref, "sbb");
+    json_t *timeline = query_rows(
+        db,
+        "SELECT e.seq, " ISO("e.at") " AS at, e.kind, e.level, e.status, e.department, e.actor, "
+        "e.note FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.ref = $1 "
+        "ORDER BY e.seq",
+        1, ref, "isssssss");
+    PQfinish(db);
+    int rc = 0;
+    if (!cases || !departments || !timeline) {
+        rc = 1;
+    } else if (json_array_size(cases) != 1) {
+        rc = gridctl_fail("no case %s", a.positional[0]);
+    } else {
+        json_t *c = json_incref(json_array_get(cases, 0));
+        json_object_set_new(c, "departments", json_incref(departments));
+        json_object_set_new(c, "timeline", json_incref(timeline));
+        if (args_has(&a, "--json")) {
+            gridctl_print_json(c);
+        } else {
+            printf("%s  %s  %s  grid %s  level %s\n  %s\n", text_of(c, "ref"),
+                   text_of(c, "status"), text_of(c, "category"), text_of(c, "grid"),
+                   text_of(c, "level"), text_of(c, "description"));
+            printf("  reported %s by %s %s %s; deadline %s\n", text_of(c, "created_at"),
+                   text_of(c, "source"), text_of(c, "reporter_name"),
+                   text_of(c, "reporter_phone"), text_of(c, "deadline_at"));
+            size_t i;
+            json_t *e;
+            json_array_foreach(departments, i, e)
+                printf("  department %s%s%s\n", text_of(e, "department"),
+                       json_is_true(json_object_get(e, "lead")) ? " (lead)" : "",
+                       json_is_true(json_object_get(e, "active")) ? "" : " (returned)");
+            json_array_foreach(timeline, i, e)
+                printf("  %s  #%lld %-20s %-9s %-11s %s %s %s\n", text_of(e, "at"),
+                       (long long)json_integer_value(json_object_get(e, "seq")),
+                       text_of(e, "kind"), text_of(e, "level"), text_of(e, "status"),
+                       text_of(e, "department"), text_of(e, "actor"), text_of(e, "note"));
+            json_decref(c);
+        }
+    }
+    json_decref(cases);
+    json_decref(departments);
+    json_decref(timeline);
+    return rc;
+}
+
+int cmd_list(const gc_config_t *cfg, int argc, char **argv)
+{
+    static const char *const valued[] = {"--status", "--area", "--limit", NULL};
+    static const char *const flags[] = {"--json", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, valued, flags, &a))
+        return 1;
+    long limit = 1000;
+    if (a.npositional
+        || (args_get(&a, "--limit") && !gc_config_parse_long(args_get(&a, "--limit"), 1, 1000000,
+                                                             &limit)))
+        return gridctl_fail("usage: gridctl list [--status S] [--area CODE] [--limit N] [--json]");
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    char lim[24];
+    snprintf(lim, sizeof lim, "%ld", limit);
+    const char *params[] = {args_get(&a, "--status"), args_get(&a, "--area"), lim};
+    json_t *rows = query_rows(
+        db,
+        "SELECT ref, category, grid, level, status, " ISO("created_at") " AS created_at, "
+        ISO("deadline_at") " AS deadline_at, description FROM cases "
+        "WHERE ($1::text IS NULL OR status = $1) "
+        "AND ($2::text IS NULL OR left(grid, length($2)) = $2) ORDER BY id LIMIT $3",
+        3, params, "ssssssss");
+    PQfinish(db);
+    if (!rows)
+        return 1;
+    if (args_has(&a, "--json")) {
+        gridctl_print_json(rows);
+        return 0;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+        printf("%s  %-11s %-9s %-20s %s  %s\n", text_of(r, "ref"), text_of(r, "status"),
+               text_of(r, "level"), text_of(r, "category"), text_of(r, "grid"),
+               text_of(r, "description"));
+    json_decref(rows);
+    return 0;
+}
+
+int cmd_reference(const gc_config_t *cfg, const char *what, int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, NULL, flags, &a) || a.npositional)
+        return a.npositional ? gridctl_fail("usage: gridctl %s [--json]", what) : 1;
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    json_t *rows;
+    if (strcmp(what, "areas") == 0)
+        rows = query_rows(db,
+                          "SELECT code, parent_code AS parent, level, name, leader_name, "
+                          "leader_phone, boundary IS NOT NULL AS has_boundary FROM areas "
+                          "ORDER BY code",
+                          0, NULL, "ssssssb");
+    else if (strcmp(what, "departments") == 0)
+        rows = query_rows(db,
+                          "SELECT code, name, public_key <> '' AS has_key FROM departments "
+                          "ORDER BY code",
+                          0, NULL, "ssb");
+    else
+        rows = query_rows(
+            db,
+            "SELECT c.code, c.name, c.urgency, c.hours_grid, c.hours_community, c.hours_street, "
+            "c.hours_district, coalesce((SELECT string_agg(DISTINCT r.department, ',' ORDER BY "
+            "r.department) FROM routing_rules r WHERE r.category = c.code AND r.is_lead), '') AS "
+            "lead_departments FROM categories c ORDER BY c.code",
+            0, NULL, "sssiiiis");
+    PQfinish(db);
+    if (!rows)
+        return 1;
+    if (args_has(&a, "--json")) {
+        gridctl_print_json(rows);
+        return 0;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        if (strcmp(what, "areas") == 0) {
+            int depth = strcmp(text_of(r, "level"), "district") == 0   ? 0
+                        : strcmp(text_of(r, "level"), "street") == 0   ? 1
+                        : strcmp(text_of(r, "level"), "community") == 0 ? 2
+                                                                         : 3;
+            printf("%*s%s %s  %s: %s %s\n", depth * 2, "", text_of(r, "code"), text_of(r, "name"),
+                   text_of(r, "level"), text_of(r, "leader_name"), text_of(r, "leader_phone"));
+        } else if (strcmp(what, "departments") == 0) {
+            printf("%-14s %s%s\n", text_of(r, "code"), text_of(r, "name"),
+                   json_is_true(json_object_get(r, "has_key")) ? "" : "  (no CURVE key yet)");
+        } else {
+            printf("%-20s %s  urgency %s, hours %lld/%lld/%lld/%lld, lead: %s\n",
+                   text_of(r, "code"), text_of(r, "name"), text_of(r, "urgency"),
+                   (long long)json_integer_value(json_object_get(r, "hours_grid")),
+                   (long long)json_integer_value(json_object_get(r, "hours_community")),
+                   (long long)json_integer_value(json_object_get(r, "hours_street")),
+                   (long long)json_integer_value(json_object_get(r, "hours_district")),
+                   text_of(r, "lead_departments"));
+        }
+    }
+    json_decref(rows);
+    return 0;
+}

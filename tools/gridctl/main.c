@@ -1,0 +1,82 @@
+/* gridctl: command-line tool. Dispatches to the command groups in cmd_*.c. */
+#include "gridctl.h"
+
+#include "gc_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: gridctl COMMAND [ARGS]\n"
+    "\n"
+    "Reference data and schema\n"
+    "  migrate                               apply deploy/migrations (GC_MIGRATIONS_DIR)\n"
+    "  import FILE                           load or update the district's reference data\n"
+    "  areas|departments|categories [--json] print the reference data\n"
+    "\n"
+    "Cases (through intake)\n"
+    "  submit --category C --grid G --desc TEXT [--lon X --lat Y] [--key KEY]\n"
+    "         [--source resident|grid_worker|volunteer|department|hotline]\n"
+    "         [--address TEXT] [--reporter NAME] [--phone PHONE]\n"
+    "                                        prints the new case's reference\n"
+    "  verify REF --ok|--reopen [--note TEXT]\n"
+    "  escalate REF --reason TEXT            this level cannot solve it\n"
+    "  spot REF [--note TEXT]                the grid leader resolved it on the spot\n"
+    "  note REF --note TEXT\n"
+    "  show REF [--json]                     the case and its whole timeline\n"
+    "  list [--status S] [--area CODE] [--json]\n"
+    "\n"
+    "Departments (through routing)\n"
+    "  dept listen DEPT [--after SEQ] [--count N] [--timeout SEC] [--json]\n"
+    "  dept accept|progress|resolve|return REF --dept DEPT [--note TEXT]\n"
+    "\n"
+    "Streams\n"
+    "  stats [--area CODE] [--watch] [--json] [--timeout SEC]\n"
+    "  events [--area CODE] [--count N] [--timeout SEC]   follow the case event stream (JSON lines)\n"
+    "\n"
+    "Testing and demos only\n"
+    "  clock show | clock advance SECONDS    move the gridcase clock (needs GC_TEST_CLOCK=1)\n"
+    "\n"
+    "Settings come from the environment: see any daemon's --help.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    gc_log_init("gridctl", true);
+    gc_config_t cfg;
+    char err[256];
+    if (!gc_config_load(&cfg, err, sizeof err))
+        return gridctl_fail("%s", err);
+    const char *cmd = argv[1];
+    int n = argc - 2;
+    char **rest = argv + 2;
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(&cfg, n, rest);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(&cfg, n, rest);
+    if (strcmp(cmd, "areas") == 0 || strcmp(cmd, "departments") == 0
+        || strcmp(cmd, "categories") == 0)
+        return cmd_reference(&cfg, cmd, n, rest);
+    if (strcmp(cmd, "submit") == 0)
+        return cmd_submit(&cfg, n, rest);
+    if (strcmp(cmd, "verify") == 0 || strcmp(cmd, "escalate") == 0 || strcmp(cmd, "spot") == 0
+        || strcmp(cmd, "note") == 0)
+        return cmd_case_command(&cfg, cmd, n, rest);
+    if (strcmp(cmd, "show") == 0)
+        return cmd_show(&cfg, n, rest);
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list(&cfg, n, rest);
+    if (strcmp(cmd, "dept") == 0)
+        return cmd_dept(&cfg, n, rest);
+    if (strcmp(cmd, "stats") == 0)
+        return cmd_stats(&cfg, n, rest);
+    if (strcmp(cmd, "events") == 0)
+        return cmd_events(&cfg, n, rest);
+    if (strcmp(cmd, "clock") == 0)
+        return cmd_clock(&cfg, n, rest);
+    fprintf(stderr, "gridctl: unknown command '%s'\n\n%s", cmd, usage);
+    return 2;
+}
