@@ -35,6 +35,8 @@ static const char *setting(int i)
 
 bool gc_config_parse_long(const char *text, long min, long max, long *out)
 {
+    if (!((*text >= '0' && *text <= '9') || (*text == '-' && text[1] >= '0' && text[1] <= '9')))
+        return false; /* strtol would skip spaces and accept '+' */
     char *end;
     errno = 0;
     long v = strtol(text, &end, 10);

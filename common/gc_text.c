@@ -1,6 +1,7 @@
 /* gc_text: a strict UTF-8 validator (RFC 3629). */
 #include "gc_text.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static bool valid_utf8(const unsigned char *p, size_t n)
@@ -35,7 +36,8 @@ static bool valid_utf8(const unsigned char *p, size_t n)
                 return false;
             cp = (cp << 6) | (p[i + k] & 0x3f);
         }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+        if ((len == 2 && cp <= 0x9f) /* C1 controls, e.g. NEL and CSI (terminal escapes) */
+            || (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
             || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
             return false;
         i += (size_t)len;
@@ -47,7 +49,7 @@ bool gc_text_valid(const char *s, size_t max_bytes)
 {
     if (!s)
         return true;
-    size_t n = strnlen(s, max_bytes + 1);
+    size_t n = max_bytes == SIZE_MAX ? strlen(s) : strnlen(s, max_bytes + 1);
     return n <= max_bytes && valid_utf8((const unsigned char *)s, n);
 }
 

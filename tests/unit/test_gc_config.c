@@ -93,7 +93,7 @@ static const char *const all_vars[] = {
     "GC_MAX_MESSAGE_BYTES",
 };
 
-/* Every test starts from an environment with no GC_* setting. */
+/* Every load test starts and ends with no GC_* setting in the environment. */
 static int clear_env(void **state)
 {
     (void)state;
@@ -140,7 +140,6 @@ static void test_load_override(void **state)
     /* the others keep their defaults */
     assert_string_equal(cfg.events_url, "tcp://127.0.0.1:7102");
     assert_int_equal(cfg.stats_interval_ms, 1000);
-    clear_env(NULL);
 }
 
 static void test_load_empty_falls_back(void **state)
@@ -153,7 +152,6 @@ static void test_load_empty_falls_back(void **state)
     assert_true(gc_config_load(&cfg, err, sizeof err));
     assert_string_equal(cfg.intake_url, "tcp://127.0.0.1:7101");
     assert_int_equal(cfg.escalation_tick_ms, 1000);
-    clear_env(NULL);
 }
 
 static void expect_refused(const char *var, const char *value)
@@ -165,7 +163,6 @@ static void expect_refused(const char *var, const char *value)
     assert_false(gc_config_load(&cfg, err, sizeof err));
     assert_non_null(strstr(err, var));
     assert_non_null(strstr(err, value));
-    clear_env(NULL);
 }
 
 static void test_load_bad_tick_refused(void **state)
@@ -195,7 +192,6 @@ static void test_load_err_names_the_bad_variable_only(void **state)
     assert_false(gc_config_load(&cfg, err, sizeof err));
     assert_non_null(strstr(err, "GC_STATS_INTERVAL_MS"));
     assert_null(strstr(err, "GC_ESCALATION_TICK_MS"));
-    clear_env(NULL);
 }
 
 int main(void)
@@ -207,12 +203,12 @@ int main(void)
         cmocka_unit_test(test_parse_junk),
         cmocka_unit_test(test_parse_empty),
         cmocka_unit_test(test_parse_overflow),
-        cmocka_unit_test_setup(test_load_defaults, clear_env),
-        cmocka_unit_test_setup(test_load_override, clear_env),
-        cmocka_unit_test_setup(test_load_empty_falls_back, clear_env),
-        cmocka_unit_test_setup(test_load_bad_tick_refused, clear_env),
-        cmocka_unit_test_setup(test_load_bad_other_integers_refused, clear_env),
-        cmocka_unit_test_setup(test_load_err_names_the_bad_variable_only, clear_env),
+        cmocka_unit_test_setup_teardown(test_load_defaults, clear_env, clear_env),
+        cmocka_unit_test_setup_teardown(test_load_override, clear_env, clear_env),
+        cmocka_unit_test_setup_teardown(test_load_empty_falls_back, clear_env, clear_env),
+        cmocka_unit_test_setup_teardown(test_load_bad_tick_refused, clear_env, clear_env),
+        cmocka_unit_test_setup_teardown(test_load_bad_other_integers_refused, clear_env, clear_env),
+        cmocka_unit_test_setup_teardown(test_load_err_names_the_bad_variable_only, clear_env, clear_env),
     };
     return cmocka_run_group_tests_name("gc_config", tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* Unit tests for common/gc_text: gc_text_valid / gc_text_present.
  * Covers well-formed UTF-8 (ASCII, 2-, 3- and 4-byte sequences), the control-character rule
  * (\n and \t only), every ill-formed class RFC 3629 forbids (overlongs, surrogates, past
- * U+10FFFF, truncated and stray bytes), the max_bytes boundary, and NULL / "" handling. */
+ * U+10FFFF, truncated and stray bytes), the max_bytes boundary, and NULL / "" handling.
+ * Two tests at the end show bugs (C1 controls accepted; max_bytes == SIZE_MAX skips the check). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -151,6 +152,31 @@ static void test_max_bytes_boundary(void **state)
     assert_false(gc_text_valid("a", 0));
 }
 
+/* BUG (common/gc_text.c:12): gc_text.h promises "no control characters other than \n and \t",
+ * but only C0 controls and DEL are refused; the C1 controls U+0080..U+009F (Unicode category Cc,
+ * encoded C2 80..C2 9F) pass, e.g. U+0085 NEL (a line break to many log readers) and U+009B CSI
+ * (starts a terminal escape sequence). */
+static void test_c1_control_chars_refused(void **state)
+{
+    (void)state;
+    assert_true(gc_text_valid("a\xc2\xa0z", BIG)); /* U+00A0 no-break space: not a control */
+    assert_false(gc_text_valid("a\xc2\x80z", BIG)); /* U+0080 */
+    assert_false(gc_text_valid("a\xc2\x85z", BIG)); /* U+0085 NEL */
+    assert_false(gc_text_valid("\xc2\x9b" "2J", BIG)); /* U+009B CSI */
+    assert_false(gc_text_valid("a\xc2\x9fz", BIG)); /* U+009F */
+}
+
+/* BUG (common/gc_text.c:50): with max_bytes == SIZE_MAX ("no limit"), max_bytes + 1 wraps to 0,
+ * strnlen returns 0 and every string is accepted without being checked at all. */
+static void test_size_max_limit_still_validates(void **state)
+{
+    (void)state;
+    assert_true(gc_text_valid("石化路", SIZE_MAX));
+    assert_false(gc_text_valid("\xff", SIZE_MAX));
+    assert_false(gc_text_valid("a\x01z", SIZE_MAX));
+    assert_false(gc_text_valid("\xed\xa0\x80", SIZE_MAX));
+}
+
 static void test_null_and_empty(void **state)
 {
     (void)state;
@@ -175,6 +201,8 @@ int main(void)
         cmocka_unit_test(test_lone_continuation_refused),
         cmocka_unit_test(test_max_bytes_boundary),
         cmocka_unit_test(test_null_and_empty),
+        cmocka_unit_test(test_c1_control_chars_refused),
+        cmocka_unit_test(test_size_max_limit_still_validates),
     };
     return cmocka_run_group_tests_name("gc_text", tests, NULL, NULL);
 }

@@ -12,7 +12,8 @@ int cmd_migrate(const gc_config_t *cfg, int argc, char **argv)
     args_t a;
     if (!args_parse(argc, argv, NULL, NULL, &a) || a.npositional)
         return a.npositional ? gridctl_fail("usage: gridctl migrate") : 1;
-    PGconn *db = gridctl_db(cfg);
+    /* at start-up (docker-compose) the database may still be starting: wait up to 30 s */
+    PGconn *db = gridctl_db_wait(cfg, 30);
     if (!db)
         return 1;
     char err[1024];

@@ -32,6 +32,8 @@ int gridctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Connects to the database named by GC_PG_DSN; NULL (after a message) when unreachable. */
 PGconn *gridctl_db(const gc_config_t *cfg);
+/* The same, retrying once a second for up to wait_seconds while the server is starting. */
+PGconn *gridctl_db_wait(const gc_config_t *cfg, int wait_seconds);
 
 /* Prints a JSON value on stdout, one line, keys in insertion order, and frees it. */
 void gridctl_print_json(json_t *value);

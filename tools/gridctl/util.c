@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static bool listed(const char *const *names, const char *name)
 {
@@ -78,7 +79,17 @@ static void ignore_notice(void *arg, const char *message)
 
 PGconn *gridctl_db(const gc_config_t *cfg)
 {
+    return gridctl_db_wait(cfg, 0);
+}
+
+PGconn *gridctl_db_wait(const gc_config_t *cfg, int wait_seconds)
+{
     PGconn *db = PQconnectdb(cfg->pg_dsn);
+    for (int waited = 0; PQstatus(db) != CONNECTION_OK && waited < wait_seconds; waited++) {
+        PQfinish(db);
+        sleep(1);
+        db = PQconnectdb(cfg->pg_dsn);
+    }
     if (PQstatus(db) != CONNECTION_OK) {
         gridctl_fail("cannot reach the database (GC_PG_DSN): %s", PQerrorMessage(db));
         PQfinish(db);

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# A scripted demo day in the district from our product brief, through gridctl, on a private
+# stack under var/demo. Prints what happens as it happens (the event stream, live) and the final
+# statistics; exits 0 only if everything happened as scripted. Usage: deploy/demo.sh BIN_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(cd "${1:?usage: demo.sh BIN_DIR}" && pwd)
+export GC_VAR=var/demo GC_PORT_BASE=${GC_DEMO_PORT_BASE:-7200}
+export GC_ESCALATION_TICK_MS=200 GC_STATS_INTERVAL_MS=500 GC_TEST_CLOCK=1
+export PATH="$bin:$PATH"
+pids=()
+follower=0
+finish() {
+    local rc=$?
+    pkill -P "$follower" 2>/dev/null || true  # the event pipeline's gridctl and jq
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    deploy/stack.sh down >/dev/null 2>&1 || true
+    [ $rc -eq 0 ] && echo "demo: the day went as scripted" || echo "demo: FAILED (logs in $GC_VAR/log)"
+    exit $rc
+}
+trap finish EXIT
+
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+fail() { echo "demo: expected $1" >&2; exit 1; }
+field() { gridctl show "$1" --json | jq -r "$2"; }
+# await REF JQ_FILTER VALUE: wait up to 10 s for a case field to reach a value
+await() {
+    for _ in $(seq 100); do [ "$(field "$1" "$2")" == "$3" ] && return 0; sleep 0.1; done
+    fail "$1 $2 = $3, found $(field "$1" "$2")"
+}
+
+deploy/stack.sh up "$bin" | head -n 6
+# shellcheck disable=SC1091
+. "$GC_VAR/env"
+# the event stream, printed live while the day unfolds
+( gridctl events | jq -r --unbuffered '"    [event #\(.seq)] \(.case_ref) \(.kind) level=\(.level) status=\(.status)\(if .department != "" then " dept=" + .department else "" end)\(if .note != "" then " (" + .note + ")" else "" end)"' ) &
+follower=$!
+gridctl dept listen municipal > "$GC_VAR/municipal.out" &
+pids+=($!)
+gridctl dept listen cityman > "$GC_VAR/cityman.out" &
+pids+=($!)
+sleep 0.5
+
+say "08:30 张珂, grid leader of 石化路网格, reports a broken drain cover on 石化路"
+drain=$(gridctl submit --category drain_cover --grid 4101010101 --source grid_worker \
+        --reporter 张珂 --phone 13900001004 --desc "石化路排水井盖破损，车多，已有行人绊倒")
+echo "  case $drain"
+await "$drain" .status routed
+for _ in $(seq 50); do grep -q "$drain" "$GC_VAR/municipal.out" && break; sleep 0.1; done
+grep -q "$drain" "$GC_VAR/municipal.out" || fail "municipal works to receive $drain"
+echo "  municipal works' client received: $(grep "$drain" "$GC_VAR/municipal.out")"
+gridctl dept accept "$drain" --dept municipal >/dev/null
+gridctl dept resolve "$drain" --dept municipal --note "已更换球墨铸铁井盖" >/dev/null
+gridctl verify "$drain" --ok --note "张珂现场查看：已修好" >/dev/null
+await "$drain" .status closed
+
+say "09:10 a resident reports the street light on 石化路 out again"
+light=$(gridctl submit --category street_light --grid 4101010101 --desc "石化路路灯安装后经常不亮")
+await "$light" .status routed
+gridctl dept resolve "$light" --dept municipal --note "更换镇流器" >/dev/null
+gridctl verify "$light" --ok >/dev/null
+await "$light" .status closed
+
+say "10:00 a volunteer grid member reports street vending blocking 映月路 by the tea market"
+vending=$(gridctl submit --category street_vending --grid 4101010204 --source volunteer \
+          --desc "茶城门口占道经营，堵塞通行")
+await "$vending" .status routed
+gridctl dept accept "$vending" --dept cityman >/dev/null
+echo "  city management accepted it, then nothing happens..."
+
+say "11:20 a neighbour dispute in 阿卡迪亚: the grid leader settles it on the spot (小事不出网格)"
+dispute=$(gridctl submit --category neighbour_dispute --grid 4101020102 --desc "楼上装修噪音引发邻里纠纷")
+await "$dispute" .status triage
+gridctl spot "$dispute" --note "网格长上门调解，双方和解" >/dev/null
+await "$dispute" .status closed
+
+say "The vending case misses its 8 h grid deadline: the clock moves on 8 hours"
+gridctl clock advance $((8 * 3600 + 60)) >/dev/null
+await "$vending" .level community
+say "...and its 12 h community deadline: it goes up to the street (大事不出街道)"
+gridctl clock advance $((12 * 3600 + 60)) >/dev/null
+await "$vending" .level street
+gridctl dept resolve "$vending" --dept cityman --note "街道联合执法，摊位迁入便民市场" >/dev/null
+gridctl verify "$vending" --ok >/dev/null
+await "$vending" .status closed
+
+say "The vending case's timeline"
+gridctl show "$vending"
+
+say "End of the day: the district's figures from the stats stream"
+for _ in $(seq 50); do
+    [ "$(gridctl stats --area 4101 --json | jq .cases_closed)" -eq 4 ] && break; sleep 0.1
+done
+gridctl stats --area 4101
+gridctl stats --area 410101
+gridctl stats --area 410102
+s=$(gridctl stats --area 4101 --json)
+[ "$(jq -r '[.cases_total, .cases_closed, .closed_at_grid, .closed_at_street, .resolved_on_spot, .escalations] | @tsv' <<<"$s")" == $'4\t4\t3\t1\t1\t2' ] \
+    || fail "district figures total 4, closed 4, at grid 3, at street 1, on the spot 1, escalations 2: $s"

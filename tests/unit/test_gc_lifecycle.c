@@ -1,0 +1,311 @@
+/* Unit tests for common/gc_lifecycle: the case state machine.
+ * Every (command, status, level, has_note) combination and every (department action, status,
+ * lead/co-handler, has_note) combination is checked against the rules written out below, which
+ * restate the comments in gc_lifecycle.h and proto/{common,intake,dept}.proto; a short table
+ * of hand-written cases pins the most important rows explicitly. Also gc_lifecycle_clock_runs
+ * and gc_lifecycle_next_level. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+
+#include "common.pb-c.h"
+#include "dept.pb-c.h"
+#include "gc_lifecycle.h"
+#include "intake.pb-c.h"
+
+/* short names */
+enum {
+    SUBMITTED = GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED,
+    ROUTED = GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED,
+    TRIAGE = GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE,
+    ACCEPTED = GRIDCASE__CASE_STATUS__CASE_STATUS_ACCEPTED,
+    IN_PROGRESS = GRIDCASE__CASE_STATUS__CASE_STATUS_IN_PROGRESS,
+    RESOLVED = GRIDCASE__CASE_STATUS__CASE_STATUS_RESOLVED,
+    CLOSED = GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED,
+
+    GRID = GRIDCASE__LEVEL__LEVEL_GRID,
+    COMMUNITY = GRIDCASE__LEVEL__LEVEL_COMMUNITY,
+    STREET = GRIDCASE__LEVEL__LEVEL_STREET,
+    DISTRICT = GRIDCASE__LEVEL__LEVEL_DISTRICT,
+
+    C_NOTE = GRIDCASE__COMMAND_KIND__COMMAND_KIND_NOTE,
+    C_RESOLVE_ON_SPOT = GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT,
+    C_VERIFY = GRIDCASE__COMMAND_KIND__COMMAND_KIND_VERIFY,
+    C_REOPEN = GRIDCASE__COMMAND_KIND__COMMAND_KIND_REOPEN,
+    C_REQUEST_ESCALATION = GRIDCASE__COMMAND_KIND__COMMAND_KIND_REQUEST_ESCALATION,
+
+    A_ACCEPT = GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_ACCEPT,
+    A_PROGRESS = GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_PROGRESS,
+    A_RESOLVE = GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RESOLVE,
+    A_RETURN = GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RETURN,
+
+    E_NOTED = GRIDCASE__EVENT_KIND__EVENT_KIND_NOTED,
+    E_RESOLVED_ON_SPOT = GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT,
+    E_VERIFIED = GRIDCASE__EVENT_KIND__EVENT_KIND_VERIFIED,
+    E_REOPENED = GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED,
+    E_ESCALATION_REQUESTED = GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATION_REQUESTED,
+    E_ACCEPTED = GRIDCASE__EVENT_KIND__EVENT_KIND_ACCEPTED,
+    E_PROGRESS = GRIDCASE__EVENT_KIND__EVENT_KIND_PROGRESS,
+    E_RESOLVED = GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED,
+    E_RETURNED = GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED,
+
+    OK = 0,
+    BAD_ARG = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+    BAD_STATE = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE,
+};
+
+static const int statuses[] = {SUBMITTED, ROUTED, TRIAGE, ACCEPTED, IN_PROGRESS, RESOLVED, CLOSED};
+static const int levels[] = {GRID, COMMUNITY, STREET, DISTRICT};
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+typedef struct {
+    int error;
+    int next_status;
+    int event_kind;
+} outcome_t;
+
+static outcome_t ok(int next_status, int event_kind)
+{
+    return (outcome_t){OK, next_status, event_kind};
+}
+
+static outcome_t no(int error)
+{
+    return (outcome_t){error, 0, 0};
+}
+
+/* The rules, restated. A missing reason is an argument error and is reported before the state
+ * check; every other refusal is INVALID_STATE. */
+static bool clock_runs(int status)
+{
+    return status == SUBMITTED || status == ROUTED || status == TRIAGE || status == ACCEPTED
+           || status == IN_PROGRESS;
+}
+
+static outcome_t expected_command(int command, int status, int level, bool has_note)
+{
+    switch (command) {
+    case C_NOTE: /* a note in any status, with text; nothing changes */
+        return has_note ? ok(status, E_NOTED) : no(BAD_ARG);
+    case C_RESOLVE_ON_SPOT: /* only at the grid, only while the clock runs: closed at once */
+        return clock_runs(status) && level == GRID ? ok(CLOSED, E_RESOLVED_ON_SPOT)
+                                                   : no(BAD_STATE);
+    case C_VERIFY: /* the grid accepts a department's resolution */
+        return status == RESOLVED ? ok(CLOSED, E_VERIFIED) : no(BAD_STATE);
+    case C_REOPEN: /* the grid rejects it, with a reason: back to the department */
+        if (!has_note)
+            return no(BAD_ARG);
+        return status == RESOLVED ? ok(ROUTED, E_REOPENED) : no(BAD_STATE);
+    case C_REQUEST_ESCALATION: /* with a reason, while open, never past the district */
+        if (!has_note)
+            return no(BAD_ARG);
+        return clock_runs(status) && level != DISTRICT ? ok(status, E_ESCALATION_REQUESTED)
+                                                       : no(BAD_STATE);
+    default:
+        return no(BAD_ARG);
+    }
+}
+
+static outcome_t expected_dept(int action, int status, bool is_lead, bool has_note)
+{
+    bool in_hand = status == ROUTED || status == ACCEPTED || status == IN_PROGRESS;
+    switch (action) {
+    case A_ACCEPT:
+        if (is_lead)
+            return status == ROUTED ? ok(ACCEPTED, E_ACCEPTED) : no(BAD_STATE);
+        return in_hand ? ok(status, E_ACCEPTED) : no(BAD_STATE);
+    case A_PROGRESS:
+        return in_hand ? ok(is_lead ? IN_PROGRESS : status, E_PROGRESS) : no(BAD_STATE);
+    case A_RESOLVE:
+        return in_hand ? ok(is_lead ? RESOLVED : status, E_RESOLVED) : no(BAD_STATE);
+    case A_RETURN: /* "not ours", with a reason; the lead's return goes to the street's triage */
+        if (!has_note)
+            return no(BAD_ARG);
+        return in_hand ? ok(is_lead ? TRIAGE : status, E_RETURNED) : no(BAD_STATE);
+    default:
+        return no(BAD_ARG);
+    }
+}
+
+static void check(const char *what, gc_transition_t got, outcome_t want)
+{
+    if (got.error != want.error || got.next_status != want.next_status
+        || got.event_kind != want.event_kind)
+        fail_msg("%s: got error=%d status=%d event=%d, want error=%d status=%d event=%d", what,
+                 got.error, got.next_status, got.event_kind, want.error, want.next_status,
+                 want.event_kind);
+    /* a refusal explains itself; an allowed transition has no explanation */
+    if (want.error)
+        assert_non_null(got.why);
+    else
+        assert_null(got.why);
+}
+
+/* ---- hand-written rows ------------------------------------------------------------------- */
+
+static void test_command_key_rows(void **state)
+{
+    (void)state;
+    static const struct {
+        int command, status, level;
+        bool note;
+        int error, next_status, event_kind;
+    } rows[] = {
+        /* 小事不出网格: the grid leader closes it on the spot */
+        {C_RESOLVE_ON_SPOT, SUBMITTED, GRID, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, IN_PROGRESS, GRID, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, SUBMITTED, COMMUNITY, false, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, RESOLVED, GRID, false, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, CLOSED, GRID, true, BAD_STATE, 0, 0},
+        {C_VERIFY, RESOLVED, STREET, false, OK, CLOSED, E_VERIFIED},
+        {C_VERIFY, IN_PROGRESS, GRID, false, BAD_STATE, 0, 0},
+        {C_VERIFY, CLOSED, GRID, false, BAD_STATE, 0, 0},
+        {C_REOPEN, RESOLVED, GRID, true, OK, ROUTED, E_REOPENED},
+        {C_REOPEN, RESOLVED, GRID, false, BAD_ARG, 0, 0},
+        {C_REOPEN, CLOSED, GRID, true, BAD_STATE, 0, 0},
+        {C_REQUEST_ESCALATION, ACCEPTED, COMMUNITY, true, OK, ACCEPTED, E_ESCALATION_REQUESTED},
+        {C_REQUEST_ESCALATION, ACCEPTED, COMMUNITY, false, BAD_ARG, 0, 0},
+        {C_REQUEST_ESCALATION, ROUTED, DISTRICT, true, BAD_STATE, 0, 0},
+        {C_REQUEST_ESCALATION, RESOLVED, GRID, true, BAD_STATE, 0, 0},
+        {C_NOTE, CLOSED, DISTRICT, true, OK, CLOSED, E_NOTED},
+        {C_NOTE, ROUTED, GRID, false, BAD_ARG, 0, 0},
+        {GRIDCASE__COMMAND_KIND__COMMAND_KIND_UNSPECIFIED, ROUTED, GRID, true, BAD_ARG, 0, 0},
+    };
+    for (int i = 0; i < N(rows); i++) {
+        char what[64];
+        snprintf(what, sizeof what, "row %d", i);
+        check(what,
+              gc_lifecycle_command(rows[i].command, rows[i].status, rows[i].level, rows[i].note),
+              (outcome_t){rows[i].error, rows[i].next_status, rows[i].event_kind});
+    }
+}
+
+static void test_dept_key_rows(void **state)
+{
+    (void)state;
+    static const struct {
+        int action, status;
+        bool lead, note;
+        int error, next_status, event_kind;
+    } rows[] = {
+        {A_ACCEPT, ROUTED, true, false, OK, ACCEPTED, E_ACCEPTED},
+        {A_ACCEPT, ACCEPTED, true, false, BAD_STATE, 0, 0},   /* lead accepts only from routed */
+        {A_ACCEPT, IN_PROGRESS, true, false, BAD_STATE, 0, 0},
+        {A_ACCEPT, ACCEPTED, false, false, OK, ACCEPTED, E_ACCEPTED}, /* co-handler: no change */
+        {A_PROGRESS, ACCEPTED, true, false, OK, IN_PROGRESS, E_PROGRESS},
+        {A_PROGRESS, ROUTED, false, false, OK, ROUTED, E_PROGRESS},
+        {A_RESOLVE, IN_PROGRESS, true, false, OK, RESOLVED, E_RESOLVED},
+        {A_RESOLVE, IN_PROGRESS, false, false, OK, IN_PROGRESS, E_RESOLVED},
+        {A_RESOLVE, RESOLVED, true, false, BAD_STATE, 0, 0},
+        {A_RESOLVE, TRIAGE, true, false, BAD_STATE, 0, 0},
+        {A_RETURN, ROUTED, true, true, OK, TRIAGE, E_RETURNED},
+        {A_RETURN, ROUTED, false, true, OK, ROUTED, E_RETURNED},
+        {A_RETURN, ROUTED, true, false, BAD_ARG, 0, 0},
+        {A_RETURN, CLOSED, true, true, BAD_STATE, 0, 0},
+        {A_PROGRESS, SUBMITTED, true, false, BAD_STATE, 0, 0},
+        {GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_UNSPECIFIED, ROUTED, true, true, BAD_ARG, 0,
+         0},
+    };
+    for (int i = 0; i < N(rows); i++) {
+        char what[64];
+        snprintf(what, sizeof what, "row %d", i);
+        check(what,
+              gc_lifecycle_dept_action(rows[i].action, rows[i].status, rows[i].lead,
+                                       rows[i].note),
+              (outcome_t){rows[i].error, rows[i].next_status, rows[i].event_kind});
+    }
+}
+
+/* ---- every combination ------------------------------------------------------------------- */
+
+static void test_every_command(void **state)
+{
+    (void)state;
+    /* every value of the proto enum (0 = UNSPECIFIED among them) plus one past the end */
+    const ProtobufCEnumDescriptor *d = &gridcase__command_kind__descriptor;
+    assert_int_equal(d->n_values, 6);
+    int checked = 0;
+    for (unsigned c = 0; c <= d->n_values; c++) {
+        int command = c < d->n_values ? d->values[c].value : 99;
+        for (int s = 0; s < N(statuses); s++)
+            for (int l = 0; l < N(levels); l++)
+                for (int note = 0; note <= 1; note++) {
+                    char what[128];
+                    snprintf(what, sizeof what, "command %d status %d level %d note %d",
+                             command, statuses[s], levels[l], note);
+                    check(what,
+                          gc_lifecycle_command(command, statuses[s], levels[l], note),
+                          expected_command(command, statuses[s], levels[l], note));
+                    checked++;
+                }
+    }
+    assert_int_equal(checked, 7 * 7 * 4 * 2);
+}
+
+static void test_every_dept_action(void **state)
+{
+    (void)state;
+    const ProtobufCEnumDescriptor *d = &gridcase__dept_action_kind__descriptor;
+    assert_int_equal(d->n_values, 5);
+    for (unsigned a = 0; a <= d->n_values; a++) {
+        int action = a < d->n_values ? d->values[a].value : 99;
+        for (int s = 0; s < N(statuses); s++)
+            for (int lead = 0; lead <= 1; lead++)
+                for (int note = 0; note <= 1; note++) {
+                    char what[128];
+                    snprintf(what, sizeof what, "action %d status %d lead %d note %d", action,
+                             statuses[s], lead, note);
+                    gc_transition_t t = gc_lifecycle_dept_action(action, statuses[s], lead, note);
+                    check(what, t, expected_dept(action, statuses[s], lead, note));
+                    /* a co-handler never moves the case */
+                    if (!lead && t.error == 0)
+                        assert_int_equal(t.next_status, statuses[s]);
+                }
+    }
+}
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+static void test_clock_runs(void **state)
+{
+    (void)state;
+    assert_true(gc_lifecycle_clock_runs(SUBMITTED));
+    assert_true(gc_lifecycle_clock_runs(ROUTED));
+    assert_true(gc_lifecycle_clock_runs(TRIAGE));
+    assert_true(gc_lifecycle_clock_runs(ACCEPTED));
+    assert_true(gc_lifecycle_clock_runs(IN_PROGRESS));
+    assert_false(gc_lifecycle_clock_runs(RESOLVED));
+    assert_false(gc_lifecycle_clock_runs(CLOSED));
+    assert_false(gc_lifecycle_clock_runs(GRIDCASE__CASE_STATUS__CASE_STATUS_UNSPECIFIED));
+    assert_false(gc_lifecycle_clock_runs(CLOSED + 1));
+    assert_false(gc_lifecycle_clock_runs(-1));
+}
+
+static void test_next_level(void **state)
+{
+    (void)state;
+    assert_int_equal(gc_lifecycle_next_level(GRID), COMMUNITY);
+    assert_int_equal(gc_lifecycle_next_level(COMMUNITY), STREET);
+    assert_int_equal(gc_lifecycle_next_level(STREET), DISTRICT);
+    assert_int_equal(gc_lifecycle_next_level(DISTRICT), 0);
+    assert_int_equal(gc_lifecycle_next_level(GRIDCASE__LEVEL__LEVEL_UNSPECIFIED), 0);
+    assert_int_equal(gc_lifecycle_next_level(DISTRICT + 1), 0);
+    assert_int_equal(gc_lifecycle_next_level(-1), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_command_key_rows),
+        cmocka_unit_test(test_dept_key_rows),
+        cmocka_unit_test(test_every_command),
+        cmocka_unit_test(test_every_dept_action),
+        cmocka_unit_test(test_clock_runs),
+        cmocka_unit_test(test_next_level),
+    };
+    return cmocka_run_group_tests_name("gc_lifecycle", tests, NULL, NULL);
+}
