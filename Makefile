@@ -30,29 +30,34 @@ all: $(BINS)
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto $(PROTOS)
 	@mkdir -p $(BUILD)/gen
-	protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
+	@echo "  PROTOC $<"
+	@protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
 
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(GEN_H)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC     $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c $(GEN_H) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(dir $<) -c $< -o $@
+	@echo "  CC     $<"
+	@$(CC) $(CFLAGS) -I$(dir $<) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 # Each daemon: every .c in its folder, linked with the common library.
 define daemon_rule
 $(BUILD)/bin/gc-$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/$(1)/*.c)) $(LIB)
 	@mkdir -p $(BUILD)/bin
-	$(CC) $(LDFLAGS) $$^ -o $$@ $(LDLIBS)
+	@echo "  LINK   $$@"
+	@$(CC) $(LDFLAGS) $$^ -o $$@ $(LDLIBS)
 endef
 $(foreach d,$(DAEMONS),$(eval $(call daemon_rule,$(d))))
 
 $(BUILD)/bin/gridctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/gridctl/*.c)) $(LIB)
 	@mkdir -p $(BUILD)/bin
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	@echo "  LINK   $@"
+	@$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # Unit tests: tests/unit/test_NAME.c, linked with the common library. A test of a daemon's
 # module names it in TEST_OBJ_test_NAME.
@@ -60,18 +65,20 @@ TEST_OBJ_test_stats_fold := $(BUILD)/obj/services/stats/stats_fold.o
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $$(TEST_OBJ_$$*)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(CFLAGS) -Iservices/stats $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
+	@echo "  LINK   $@"
+	@$(CC) $(CFLAGS) -Iservices/stats $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
 
 # Test tools: small programs the integration tests use to speak raw protocol.
 $(BUILD)/bin/gc-rawsend: tests/tools/gc_rawsend.c $(LIB)
 	@mkdir -p $(BUILD)/bin
-	$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
+	@echo "  LINK   $@"
+	@$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
 
 deps:
 	@deploy/deps.sh
 
 unit: $(UNIT_BIN)
-	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+	@failed=0; for t in $(UNIT_BIN); do echo "# $$t"; $$t || failed=1; done; exit $$failed
 
 integration: all $(BUILD)/bin/gc-rawsend
 	@tests/integration/run.sh $(BUILD)/bin
@@ -83,6 +90,7 @@ asan-check:
 check: deps
 	$(MAKE) all unit integration
 	$(MAKE) asan-check
+	@echo "make check: all green"
 
 up: deps all
 	@deploy/stack.sh up $(BUILD)/bin
