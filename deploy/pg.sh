@@ -8,7 +8,8 @@
 # to it.
 set -euo pipefail
 cmd=${1:?usage: pg.sh start DIR PORT | stop DIR}
-dir=$(mkdir -p "${2:?DIR}" && cd "$2" && pwd)
+[ "$cmd" = stop ] && [ ! -d "${2:?DIR}" ] && exit 0
+dir=$(mkdir -p "$2" && cd "$2" && pwd)
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 
 as_pg() {

@@ -29,6 +29,7 @@ for t in tests/integration/t_*.sh; do
 done
 
 deploy/stack.sh down >/dev/null 2>&1
+trap - EXIT
 # a sanitizer report or a crash in any daemon fails the run, even if every check passed
 if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation' "$GC_VAR"/log/*.log; then
     echo "not ok - a daemon reported a sanitizer error (logs above)"
