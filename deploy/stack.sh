@@ -26,7 +26,13 @@ export GC_MIGRATIONS_DIR="$PWD/deploy/migrations"
 ENV
 }
 
-running() { [ -f "$var/run/$1.pid" ] && kill -0 "$(cat "$var/run/$1.pid")" 2>/dev/null; }
+# alive and not a zombie (a killed daemon whose parent is gone may stay one, and kill -0 works on it)
+running() {
+    local state
+    [ -f "$var/run/$1.pid" ] || return 1
+    state=$(ps -o stat= -p "$(cat "$var/run/$1.pid")" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "${state:0:1}" != Z ]
+}
 
 up() {
     local bin=${1:?usage: stack.sh up BIN_DIR}

@@ -144,8 +144,7 @@ static int request(const gc_config_t *cfg, Gridcase__DeptClientMsg *m, const cha
                         && strcmp(r->reply->request_id, request_id) == 0;
             if (mine && r->reply->error)
                 rc = gridctl_fail("refused: %s", r->reply->error->message);
-            else if (mine)
-            {
+            else if (mine) {
                 puts(r->reply->case_ref);
                 rc = 0;
             } else if (r && r->body_case == GRIDCASE__DEPT_SERVER_MSG__BODY_ERROR) {
