@@ -7,18 +7,11 @@
 #include "gc_consumer.h"
 #include "gc_daemon.h"
 #include "gc_log.h"
+#include "gc_clock.h"
 #include "gc_msg.h"
 #include "gc_pg.h"
 
 #include <errno.h>
-#include <time.h>
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 int main(int argc, char **argv)
 {
@@ -49,9 +42,9 @@ int main(int argc, char **argv)
             gc_frames_close(&f); /* a doorbell: the log is read below */
         long folded = gc_consumer_catch_up(db, "stats", 500, stats_fold_apply, NULL, NULL);
         bool ok = folded >= 0;
-        if (ok && (folded > 0 || now_ms() - last_publish >= cfg.stats_interval_ms)) {
+        if (ok && (folded > 0 || gc_clock_monotonic_ms() - last_publish >= cfg.stats_interval_ms)) {
             ok = stats_publisher_publish(publisher, db);
-            last_publish = now_ms();
+            last_publish = gc_clock_monotonic_ms();
         }
         if (!ok && !gc_pg_alive(db)) {
             gc_log_warn("database connection lost; reconnecting");

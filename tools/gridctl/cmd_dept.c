@@ -4,21 +4,14 @@
 #include "gridctl.h"
 
 #include "dept.pb-c.h"
+#include "gc_clock.h"
 #include "gc_msg.h"
 #include "gc_names.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define RESUBSCRIBE_MS 2000 /* keepalive: a restarted routing daemon learns us again */
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int send_client_msg(void *s, Gridcase__DeptClientMsg *m)
 {
@@ -73,19 +66,19 @@ static int listen_cmd(const gc_config_t *cfg, const char *dept, const args_t *a)
     uint64_t have = (uint64_t)after;
     bool from_acked = !args_get(a, "--after");
     subscribe(s, dept, have, from_acked);
-    long start = now_ms(), last_heard = start, received = 0;
+    long start = gc_clock_monotonic_ms(), last_heard = start, received = 0;
     int rc = 0;
     while (!count || received < count) {
-        if (timeout && now_ms() - start >= timeout * 1000) {
+        if (timeout && gc_clock_monotonic_ms() - start >= timeout * 1000) {
             rc = count ? gridctl_fail("timed out after %ld of %ld deliveries", received, count) : 0;
             break;
         }
         zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&item, 1, 200) < 0)
             break;
-        if (now_ms() - last_heard >= RESUBSCRIBE_MS) {
+        if (gc_clock_monotonic_ms() - last_heard >= RESUBSCRIBE_MS) {
             subscribe(s, dept, have, from_acked && have == 0);
-            last_heard = now_ms();
+            last_heard = gc_clock_monotonic_ms();
         }
         if (!(item.revents & ZMQ_POLLIN))
             continue;
@@ -97,7 +90,7 @@ static int listen_cmd(const gc_config_t *cfg, const char *dept, const args_t *a)
                                                              gc_frames_data(&f, 0))
                          : NULL;
         gc_frames_close(&f);
-        last_heard = now_ms();
+        last_heard = gc_clock_monotonic_ms();
         if (m && m->body_case == GRIDCASE__DEPT_SERVER_MSG__BODY_DELIVERY) {
             if (m->delivery->seq > have) { /* a resend after reconnect may repeat: skip it */
                 print_delivery(m->delivery, json);

@@ -2,20 +2,13 @@
 #include "gridctl.h"
 
 #include "events.pb-c.h"
+#include "gc_clock.h"
 #include "gc_msg.h"
 #include "gc_names.h"
 #include "stats.pb-c.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static const char *name_or_empty(const char *name)
 {
@@ -78,8 +71,8 @@ static bool follow(const char *url, const char *topic, long timeout_ms,
     bool stopped = false;
     if (s) {
         zmq_setsockopt(s, ZMQ_SUBSCRIBE, topic, strlen(topic));
-        long start = now_ms();
-        while (!stopped && (!timeout_ms || now_ms() - start < timeout_ms)) {
+        long start = gc_clock_monotonic_ms();
+        while (!stopped && (!timeout_ms || gc_clock_monotonic_ms() - start < timeout_ms)) {
             zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
             if (zmq_poll(&item, 1, 200) < 0)
                 break;

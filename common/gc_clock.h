@@ -1,0 +1,9 @@
+/* gc_clock: the process's monotonic clock, for timeouts and intervals. Case time (deadlines,
+ * event timestamps) is not kept here: it is the database's gc_now(), which tests can move. */
+#ifndef GC_CLOCK_H
+#define GC_CLOCK_H
+
+/* Milliseconds since an arbitrary start; never goes backwards. */
+long gc_clock_monotonic_ms(void);
+
+#endif
