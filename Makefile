@@ -68,8 +68,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) $$(TEST_OBJ_$$*)
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) -Iservices/stats $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
 
-# Test tools: small programs the integration tests use to speak raw protocol.
-$(BUILD)/bin/gc-rawsend: tests/tools/gc_rawsend.c $(LIB)
+# Test tools: small programs the integration tests use to speak raw protocol or make load.
+TEST_TOOLS := $(BUILD)/bin/gc-rawsend $(BUILD)/bin/gc-load
+$(BUILD)/bin/gc-%: tests/tools/gc_%.c $(LIB)
 	@mkdir -p $(BUILD)/bin
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
@@ -80,7 +81,7 @@ deps:
 unit: $(UNIT_BIN)
 	@failed=0; for t in $(UNIT_BIN); do echo "# $$t"; $$t || failed=1; done; exit $$failed
 
-integration: all $(BUILD)/bin/gc-rawsend
+integration: all $(TEST_TOOLS)
 	@tests/integration/run.sh $(BUILD)/bin
 
 # The same unit and integration tests against an AddressSanitizer + UBSan build.

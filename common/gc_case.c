@@ -175,11 +175,12 @@ bool gc_case_apply(PGconn *db, const gc_case_row_t *row, const gc_transition_t *
     const char *kind = gc_event_kind_name(t->event_kind);
     const char *update[] = {id, status, gc_lifecycle_clock_runs(t->next_status) ? "t" : "f"};
     const char *append[] = {id, kind, department, actor, note};
-    /* a stopped clock has no deadline; routing sets a fresh one when the case is routed again */
+    /* a stopped clock has no deadline; a restarted one (reopen) gets a fresh one at once */
     return gc_pg_run(db, "update case",
                      "UPDATE cases SET status = $2, updated_at = gc_now(), "
                      "closed_at = CASE WHEN $2 = 'closed' THEN gc_now() END, "
-                     "deadline_at = CASE WHEN $3 THEN deadline_at END WHERE id = $1",
+                     "deadline_at = CASE WHEN $3 THEN coalesce(deadline_at, "
+                     "gc_deadline(category, level)) END WHERE id = $1",
                      3, update)
            && gc_pg_run(db, "append event", "SELECT gc_append_event($1, $2, $3, $4, $5)", 5,
                         append);

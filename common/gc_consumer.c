@@ -47,12 +47,12 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer
     return n;
 }
 
-long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consumer_apply_fn apply,
-                          gc_consumer_after_fn after, void *ctx)
+long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, bool writes_events,
+                          gc_consumer_apply_fn apply, gc_consumer_after_fn after, void *ctx)
 {
     long total = 0;
     for (;;) {
-        if (!gc_pg_begin(db))
+        if (!(writes_events ? gc_event_begin_writer(db) : gc_pg_begin(db)))
             return -1;
         long n = apply_batch(db, consumer, batch, apply, ctx);
         if (n < 0 || !gc_pg_commit(db)) {

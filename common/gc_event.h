@@ -37,6 +37,11 @@ void gc_event_from_row(const PGresult *res, int row, gc_event_t *ev);
 /* Fills msg (initialised here) from ev; msg's strings borrow ev's. */
 void gc_event_to_proto(const gc_event_t *ev, Gridcase__CaseEvent *msg);
 
+/* Begins a transaction that will append events: takes the event stream's counter lock first,
+ * before any case row, so that writers always lock in one order and cannot deadlock. Writers
+ * are serialised from here to commit; keep these transactions short. */
+bool gc_event_begin_writer(PGconn *db);
+
 /* The highest seq in the log (0 when empty), or -1 on failure. */
 int64_t gc_event_last_seq(PGconn *db);
 

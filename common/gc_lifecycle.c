@@ -46,8 +46,12 @@ gc_transition_t gc_lifecycle_command(int command, int status, int level, bool ha
             return refuse(need_note, "a note needs text");
         return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_NOTED);
     case GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT:
-        if (!gc_lifecycle_clock_runs(status))
-            return refuse(invalid, "the case is already resolved or closed");
+        /* not behind a department's back: once one accepted, the grid verifies its work */
+        if (status != GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED
+            && status != GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
+            && status != GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED)
+            return refuse(invalid, "only a case no department has accepted can be resolved on "
+                                   "the spot");
         if (level != GRIDCASE__LEVEL__LEVEL_GRID)
             return refuse(invalid, "only a case still at its grid can be resolved on the spot");
         return allow(GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED,

@@ -1056,22 +1056,24 @@ const ProtobufCEnumDescriptor gridcase__dept_action_kind__descriptor =
   gridcase__dept_action_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue gridcase__delivery_reason__enum_values_by_number[4] =
+static const ProtobufCEnumValue gridcase__delivery_reason__enum_values_by_number[5] =
 {
   { "DELIVERY_REASON_UNSPECIFIED", "GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_UNSPECIFIED", 0 },
   { "DELIVERY_REASON_NEW", "GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_NEW", 1 },
   { "DELIVERY_REASON_REOPENED", "GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_REOPENED", 2 },
   { "DELIVERY_REASON_ESCALATED", "GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_ESCALATED", 3 },
+  { "DELIVERY_REASON_WITHDRAWN", "GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_WITHDRAWN", 4 },
 };
 static const ProtobufCIntRange gridcase__delivery_reason__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex gridcase__delivery_reason__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex gridcase__delivery_reason__enum_values_by_name[5] =
 {
   { "DELIVERY_REASON_ESCALATED", 3 },
   { "DELIVERY_REASON_NEW", 1 },
   { "DELIVERY_REASON_REOPENED", 2 },
   { "DELIVERY_REASON_UNSPECIFIED", 0 },
+  { "DELIVERY_REASON_WITHDRAWN", 4 },
 };
 const ProtobufCEnumDescriptor gridcase__delivery_reason__descriptor =
 {
@@ -1080,9 +1082,9 @@ const ProtobufCEnumDescriptor gridcase__delivery_reason__descriptor =
   "DeliveryReason",
   "Gridcase__DeliveryReason",
   "gridcase",
-  4,
+  5,
   gridcase__delivery_reason__enum_values_by_number,
-  4,
+  5,
   gridcase__delivery_reason__enum_values_by_name,
   1,
   gridcase__delivery_reason__value_ranges,

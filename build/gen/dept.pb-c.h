@@ -53,7 +53,11 @@ typedef enum _Gridcase__DeliveryReason {
   /*
    * routed again for a higher level
    */
-  GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_ESCALATED = 3
+  GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_ESCALATED = 3,
+  /*
+   * the grid resolved it on the spot: stop work, nothing to do
+   */
+  GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_WITHDRAWN = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GRIDCASE__DELIVERY_REASON)
 } Gridcase__DeliveryReason;
 

@@ -82,6 +82,14 @@ CREATE TABLE cases (
     closed_at       timestamptz
 );
 CREATE INDEX cases_grid ON cases (grid);
+
+-- The handling deadline of a case of this category arriving at this level now.
+CREATE FUNCTION gc_deadline(p_category text, p_level text) RETURNS timestamptz
+LANGUAGE sql STABLE AS
+$$ SELECT gc_now() + make_interval(hours => CASE p_level
+       WHEN 'grid' THEN hours_grid WHEN 'community' THEN hours_community
+       WHEN 'street' THEN hours_street ELSE hours_district END)
+   FROM categories WHERE code = p_category $$;
 CREATE INDEX cases_open_deadline ON cases (deadline_at) WHERE status NOT IN ('resolved', 'closed');
 
 -- The event log: every state change of a case is one row, written in the same transaction as the
@@ -113,6 +121,8 @@ CREATE TRIGGER case_events_append_only BEFORE UPDATE OR DELETE ON case_events
     FOR EACH ROW EXECUTE FUNCTION gc_forbid_change();
 
 -- Append one event for a case, after the case row has been changed. Returns the event's seq.
+-- Lock order, to keep writers free of deadlocks: a transaction that will append events locks the
+-- counter row first (gc_lock_event_stream), then case rows. The counter is held until commit.
 CREATE FUNCTION gc_append_event(p_case bigint, p_kind text, p_department text, p_actor text,
                                 p_note text) RETURNS bigint LANGUAGE plpgsql AS
 $$
@@ -129,6 +139,9 @@ BEGIN
     RETURN s;
 END
 $$;
+
+CREATE FUNCTION gc_lock_event_stream() RETURNS void LANGUAGE plpgsql AS
+$$ BEGIN PERFORM 1 FROM event_streams WHERE stream = 'case' FOR UPDATE; END $$;
 
 -- Which departments hold a case (a joint case has one lead and co-handlers).
 CREATE TABLE case_assignments (
@@ -150,7 +163,7 @@ CREATE TABLE deliveries (
     department text NOT NULL REFERENCES departments (code),
     seq        bigint NOT NULL,
     case_id    bigint NOT NULL REFERENCES cases (id),
-    reason     text NOT NULL CHECK (reason IN ('new', 'reopened', 'escalated')),
+    reason     text NOT NULL CHECK (reason IN ('new', 'reopened', 'escalated', 'withdrawn')),
     is_lead    boolean NOT NULL,
     note       text NOT NULL DEFAULT '',
     created_at timestamptz NOT NULL,

@@ -24,11 +24,8 @@ static bool escalate(PGconn *db, const gc_case_row_t *c, const char *actor, cons
     const char *params[] = {id, level};
     const char *append[] = {id, actor, note};
     bool ok = gc_pg_run(db, "escalate",
-                        "UPDATE cases c SET level = $2, updated_at = gc_now(), "
-                        "deadline_at = gc_now() + make_interval(hours => CASE $2 "
-                        "  WHEN 'community' THEN k.hours_community "
-                        "  WHEN 'street' THEN k.hours_street ELSE k.hours_district END) "
-                        "FROM categories k WHERE c.id = $1 AND k.code = c.category",
+                        "UPDATE cases SET level = $2, updated_at = gc_now(), "
+                        "deadline_at = gc_deadline(category, $2) WHERE id = $1",
                         2, params)
               && gc_pg_run(db, "append escalated",
                            "SELECT gc_append_event($1, 'escalated', NULL, $2, $3)", 3, append);
@@ -57,7 +54,7 @@ long escalator_sweep(PGconn *db)
 {
     long total = 0;
     for (;;) {
-        if (!gc_pg_begin(db))
+        if (!gc_event_begin_writer(db))
             return -1;
         const char *batch[] = {SWEEP_BATCH_TEXT};
         PGresult *due = gc_pg_query(

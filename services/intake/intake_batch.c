@@ -3,6 +3,7 @@
 #include "intake_batch.h"
 
 #include "gc_case.h"
+#include "gc_event.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_names.h"
@@ -72,39 +73,35 @@ static bool handle_submit(PGconn *db, const Gridcase__SubmitCase *s, pending_t *
     return true;
 }
 
-/* Handles one request inside a savepoint. False when the database failed. */
-static bool handle(PGconn *db, pending_t *p)
+/* Checks the frames and decodes the body, before any database work, so that every reply (even
+ * UNAVAILABLE) can echo the request_id. Sets p->error when the request cannot be handled. */
+static void parse(pending_t *p)
 {
     if (p->frames.truncated || p->frames.count != 3 || gc_frames_size(&p->frames, 1) != 0) {
         fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED,
              "expected frames [empty delimiter][IntakeRequest]");
-        return true;
+        return;
     }
     p->request = gridcase__intake_request__unpack(NULL, gc_frames_size(&p->frames, 2),
                                                   gc_frames_data(&p->frames, 2));
-    if (!p->request) {
+    if (!p->request)
         fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED, "the body is not an IntakeRequest");
-        return true;
-    }
-    if (!gc_text_valid(p->request->request_id, 64)) {
+    else if (!gc_text_valid(p->request->request_id, 64))
         fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "request_id is too long");
-        return true;
-    }
-    if (!gc_pg_run(db, "savepoint", "SAVEPOINT request", 0, NULL))
-        return false;
-    bool ok;
-    switch (p->request->body_case) {
-    case GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT:
-        ok = handle_submit(db, p->request->submit, p);
-        break;
-    case GRIDCASE__INTAKE_REQUEST__BODY_COMMAND:
-        ok = handle_command(db, p->request->command, p);
-        break;
-    default:
+    else if (p->request->body_case != GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT
+             && p->request->body_case != GRIDCASE__INTAKE_REQUEST__BODY_COMMAND)
         fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
              "the request has neither submit nor command");
-        ok = true;
-    }
+}
+
+/* Handles one parsed request inside a savepoint. False when the database failed. */
+static bool handle(PGconn *db, pending_t *p)
+{
+    if (!gc_pg_run(db, "savepoint", "SAVEPOINT request", 0, NULL))
+        return false;
+    bool ok = p->request->body_case == GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT
+                  ? handle_submit(db, p->request->submit, p)
+                  : handle_command(db, p->request->command, p);
     if (!ok && gc_pg_alive(db)) {
         /* a statement failed but the connection lives: refuse this request only */
         fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_INTERNAL, "the request could not be stored");
@@ -174,10 +171,16 @@ int intake_batch_run(void *router, PGconn *db, bool *db_failed)
     if (n == 0)
         return 0;
 
-    bool ok = gc_pg_begin(db);
-    for (int i = 0; ok && i < n; i++)
-        ok = handle(db, &batch[i]);
-    ok = ok && gc_pg_commit(db);
+    int valid = 0;
+    for (int i = 0; i < n; i++) {
+        parse(&batch[i]);
+        valid += !batch[i].error;
+    }
+    bool ok = valid == 0 || gc_event_begin_writer(db);
+    for (int i = 0; ok && valid && i < n; i++)
+        if (!batch[i].error)
+            ok = handle(db, &batch[i]);
+    ok = ok && (valid == 0 || gc_pg_commit(db));
     if (!ok) {
         gc_pg_rollback(db);
         *db_failed = !gc_pg_alive(db);

@@ -12,15 +12,18 @@
 #include <errno.h>
 #include <stdlib.h>
 
-/* Connects and subscribes to the NOTIFY doorbell the other daemons ring on commit. */
+#define BATCHES_PER_TURN 16 /* then publish events and look at the other sockets */
+
+/* Connects and subscribes to the NOTIFY doorbell the other daemons ring on commit. Retries
+ * until it succeeds; NULL only when asked to stop. */
 static PGconn *connect_db(const gc_config_t *cfg)
 {
-    PGconn *db = gc_pg_connect(cfg->pg_dsn, &gc_daemon_stop);
-    if (db && !gc_pg_run(db, "listen", "LISTEN gc_case_events", 0, NULL)) {
+    for (;;) {
+        PGconn *db = gc_pg_connect(cfg->pg_dsn, &gc_daemon_stop);
+        if (!db || gc_pg_run(db, "listen", "LISTEN gc_case_events", 0, NULL))
+            return db;
         PQfinish(db);
-        return NULL;
     }
-    return db;
 }
 
 int main(int argc, char **argv)
@@ -50,8 +53,9 @@ int main(int argc, char **argv)
         if (zmq_poll(items, 2, 1000) < 0 && errno != EINTR)
             break;
         bool db_failed = false;
-        while (intake_batch_run(router, db, &db_failed) > 0 && !db_failed)
-            ;
+        for (int turn = 0; turn < BATCHES_PER_TURN && !db_failed && !gc_daemon_stop; turn++)
+            if (intake_batch_run(router, db, &db_failed) == 0)
+                break;
         if (items[1].revents & ZMQ_POLLIN)
             PQconsumeInput(db);
         for (PGnotify *n; (n = PQnotifies(db)) != NULL;)

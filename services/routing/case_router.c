@@ -45,11 +45,8 @@ static bool start_clock(PGconn *db, const char *case_id, const char *status)
 {
     const char *params[] = {case_id, status};
     return gc_pg_run(db, "start clock",
-                     "UPDATE cases c SET status = coalesce($2, c.status), updated_at = gc_now(), "
-                     "deadline_at = gc_now() + make_interval(hours => CASE c.level "
-                     "  WHEN 'grid' THEN k.hours_grid WHEN 'community' THEN k.hours_community "
-                     "  WHEN 'street' THEN k.hours_street ELSE k.hours_district END) "
-                     "FROM categories k WHERE c.id = $1 AND k.code = c.category",
+                     "UPDATE cases SET status = coalesce($2, status), updated_at = gc_now(), "
+                     "deadline_at = gc_deadline(category, level) WHERE id = $1",
                      2, params);
 }
 
@@ -61,8 +58,11 @@ static bool append(PGconn *db, const char *case_id, const char *kind, const char
                      "SELECT gc_append_event($1, $2, $3, 'routing', $4)", 4, params);
 }
 
-/* Assigns the departments of the matching rule that are not yet on the case, delivers to them,
- * and appends one ROUTED event each. *assigned counts the new ones. */
+/* Assigns the departments of the matching rule for the case's level and appends one ROUTED
+ * event for each department new to the case (delivering it). The rule's lead becomes the only
+ * lead: after an escalation the new level's lead takes over (e.g. the district planning bureau
+ * for confirmed illegal construction) and the former lead stays on as a co-handler.
+ * *assigned counts the departments new to the case. */
 static bool assign_by_rules(PGconn *db, const char *case_id, const gc_case_row_t *c,
                             const char *reason, const char *note, int *assigned)
 {
@@ -72,12 +72,19 @@ static bool assign_by_rules(PGconn *db, const char *case_id, const gc_case_row_t
     for (int i = 0; ok && i < PQntuples(rules); i++) {
         const char *dept = PQgetvalue(rules, i, 0), *lead = PQgetvalue(rules, i, 1);
         const char *params[] = {case_id, dept, lead};
+        if (strcmp(lead, "t") == 0)
+            ok = gc_pg_run(db, "demote former lead",
+                           "UPDATE case_assignments SET is_lead = false "
+                           "WHERE case_id = $1 AND department <> $2 AND is_lead",
+                           2, params);
         PGresult *ins = gc_pg_query(db, "assign",
                                     "INSERT INTO case_assignments (case_id, department, is_lead) "
-                                    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
+                                    "VALUES ($1, $2, $3) ON CONFLICT (case_id, department) DO "
+                                    "UPDATE SET is_lead = EXCLUDED.is_lead, active = true "
+                                    "RETURNING (xmax = 0)",
                                     3, params);
-        ok = gc_pg_ok(ins);
-        bool fresh = ok && PQntuples(ins) == 1;
+        ok = ok && gc_pg_ok(ins) && PQntuples(ins) == 1;
+        bool fresh = ok && strcmp(PQgetvalue(ins, 0, 0), "t") == 0;
         PQclear(ins);
         if (fresh) {
             ok = deliver(db, case_id, dept, reason, lead, note)
@@ -128,20 +135,35 @@ static bool route_escalated(PGconn *db, const char *case_id, const gc_case_row_t
 {
     if (!gc_lifecycle_clock_runs(c->status))
         return true;
-    /* tell the departments already on the case first, then add the new level's departments */
+    /* a case no department held (triage) becomes routed if the new level has a rule: set it
+     * first so the ROUTED events carry it, and put it back if no department is added */
+    bool unrouted = c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
+                    || c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED;
+    const char *status[] = {case_id, gc_status_name(c->status)};
     int assigned;
+    /* tell the departments already on the case first, then add the new level's departments */
     if (!redeliver(db, case_id, "escalated", note, false)
-        || !assign_by_rules(db, case_id, c, "escalated", note, &assigned))
+        || (unrouted && !gc_pg_run(db, "routed", "UPDATE cases SET status = 'routed' WHERE id = $1",
+                                   1, status))
+        || !assign_by_rules(db, case_id, c, "escalated", note, &assigned)
+        || (unrouted && !assigned
+            && !gc_pg_run(db, "still unrouted", "UPDATE cases SET status = $2 WHERE id = $1", 2,
+                          status)))
         return false;
     gc_log_info("case %s escalated to %s: %d new department(s)", c->ref,
                 gc_level_name(c->level), assigned);
-    if (assigned && (c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
-                     || c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED)) {
-        const char *params[] = {case_id};
-        return gc_pg_run(db, "routed after escalation",
-                         "UPDATE cases SET status = 'routed' WHERE id = $1", 1, params);
-    }
     return true;
+}
+
+/* The grid resolved the case on the spot: tell its departments to stop, and release them. */
+static bool withdraw(PGconn *db, const char *case_id, const gc_case_row_t *c)
+{
+    const char *params[] = {case_id};
+    gc_log_info("case %s resolved on the spot: withdrawn from its departments", c->ref);
+    return redeliver(db, case_id, "withdrawn", "resolved on the spot by the grid", false)
+           && gc_pg_run(db, "release departments",
+                        "UPDATE case_assignments SET active = false WHERE case_id = $1", 1,
+                        params);
 }
 
 bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
@@ -149,7 +171,8 @@ bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     (void)ctx;
     if (ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED
         && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED
-        && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED)
+        && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED
+        && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT)
         return true;
     gc_case_row_t c;
     int found = gc_case_lock(db, ev->case_ref, &c);
@@ -160,9 +183,11 @@ bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     switch (ev->kind) {
     case GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED:
         return route_new(db, case_id, &c);
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT:
+        return withdraw(db, case_id, &c);
     case GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED:
-        if (c.status != GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED)
-            return true;
+        if (!gc_lifecycle_clock_runs(c.status))
+            return true; /* resolved again meanwhile */
         gc_log_info("case %s reopened: back to its lead department", c.ref);
         return redeliver(db, case_id, "reopened", ev->note, true) && start_clock(db, case_id, NULL)
                && append(db, case_id, "routed", "", "reopened: delivered again");

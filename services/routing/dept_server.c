@@ -3,6 +3,8 @@
 
 #include "dept.pb-c.h"
 #include "gc_case.h"
+#include "gc_clock.h"
+#include "gc_event.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_names.h"
@@ -18,6 +20,7 @@
 #define MAX_PEERS 256
 #define MAX_ID 256
 #define MAX_CREDIT 1000
+#define PEER_TIMEOUT_MS 10000 /* clients resubscribe every few seconds while idle */
 
 typedef struct {
     unsigned char id[MAX_ID]; /* ZeroMQ routing id of the client's connection */
@@ -26,6 +29,7 @@ typedef struct {
     uint64_t sent;  /* highest delivery seq sent on this connection */
     uint64_t acked; /* highest delivery seq the client confirmed */
     uint32_t credit;
+    long last_heard; /* gc_clock_monotonic_ms() of the last message from this connection */
 } peer_t;
 
 struct dept_server {
@@ -56,10 +60,23 @@ static peer_t *find_peer(dept_server_t *self, const void *id, size_t size)
     return NULL;
 }
 
-static void drop_peer(dept_server_t *self, peer_t *p)
+static void drop_peer(dept_server_t *self, peer_t *p, const char *why)
 {
-    gc_log_info("department %s disconnected", p->department);
+    gc_log_info("department %s dropped: %s", p->department, why);
     *p = self->peers[--self->npeers];
+}
+
+/* A free slot in the peer table, evicting the connection heard from least recently when full. */
+static peer_t *new_peer(dept_server_t *self)
+{
+    if (self->npeers == MAX_PEERS) {
+        peer_t *stalest = &self->peers[0];
+        for (int i = 1; i < self->npeers; i++)
+            if (self->peers[i].last_heard < stalest->last_heard)
+                stalest = &self->peers[i];
+        drop_peer(self, stalest, "peer table full, least recently heard");
+    }
+    return &self->peers[self->npeers++];
 }
 
 static int send_to(dept_server_t *self, const void *id, size_t size, Gridcase__DeptServerMsg *m)
@@ -140,12 +157,21 @@ static bool pump_peer(dept_server_t *self, PGconn *db, peer_t *p, bool *dropped)
 
 bool dept_server_pump(dept_server_t *self, PGconn *db)
 {
+    long now = gc_clock_monotonic_ms();
     for (int i = 0; i < self->npeers;) {
-        bool dropped;
-        if (!pump_peer(self, db, &self->peers[i], &dropped))
-            return false;
+        peer_t *p = &self->peers[i];
+        bool dropped = false;
+        if (now - p->last_heard > PEER_TIMEOUT_MS) {
+            drop_peer(self, p, "silent connection");
+            continue;
+        }
+        if (!pump_peer(self, db, p, &dropped)) {
+            if (!gc_pg_alive(db))
+                return false;
+            dropped = true; /* this peer's query failed: it must not stall the others */
+        }
         if (dropped)
-            drop_peer(self, &self->peers[i]);
+            drop_peer(self, p, "delivery failed; it may subscribe again");
         else
             i++;
     }
@@ -166,7 +192,7 @@ static bool on_subscribe(dept_server_t *self, PGconn *db, gc_frames_t *f,
     }
     const char *params[] = {s->department};
     PGresult *res = gc_pg_query(db, "department",
-                                "SELECT acked_seq FROM department_delivery_state "
+                                "SELECT acked_seq, last_seq FROM department_delivery_state "
                                 "WHERE department = $1",
                                 1, params);
     if (!gc_pg_ok(res)) {
@@ -174,35 +200,40 @@ static bool on_subscribe(dept_server_t *self, PGconn *db, gc_frames_t *f,
         return false;
     }
     bool known = PQntuples(res) == 1;
-    uint64_t after = known && s->from_acked ? strtoull(PQgetvalue(res, 0, 0), NULL, 10)
-                                            : s->after_seq;
+    uint64_t acked = known ? strtoull(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    uint64_t last = known ? strtoull(PQgetvalue(res, 0, 1), NULL, 10) : 0;
+    uint64_t after = s->from_acked ? acked : s->after_seq;
     PQclear(res);
     if (!known) {
         send_error(self, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
                    "no department has this code");
         return true;
     }
+    if (after > last) {
+        send_error(self, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+                   "after_seq is past the department's last delivery");
+        return true;
+    }
     peer_t *p = find_peer(self, id, size);
-    if (!p) {
-        if (self->npeers == MAX_PEERS) {
-            send_error(self, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE,
-                       "too many department connections");
-            return true;
-        }
-        p = &self->peers[self->npeers++];
+    if (p && strcmp(p->department, s->department) != 0) {
+        drop_peer(self, p, "the connection changed department");
+        p = NULL;
+    }
+    if (p && after > p->sent) {
+        p->sent = after; /* a keepalive from a client that moved on; never backwards */
+    } else if (!p) {
+        p = new_peer(self);
         memset(p, 0, sizeof *p);
         memcpy(p->id, id, size);
         p->id_size = size;
         p->sent = after; /* a new connection: resend everything after its position */
-        p->acked = after;
+        snprintf(p->department, sizeof p->department, "%s", s->department);
         gc_log_info("department %s subscribed after delivery #%" PRIu64, s->department, after);
-    } else if (after > p->sent) {
-        p->sent = after; /* a keepalive from a client that moved on */
     }
-    snprintf(p->department, sizeof p->department, "%s", s->department);
     if (after > p->acked)
         p->acked = after;
     p->credit = s->credit == 0 ? 1 : s->credit > MAX_CREDIT ? MAX_CREDIT : s->credit;
+    p->last_heard = gc_clock_monotonic_ms();
     return true;
 }
 
@@ -215,6 +246,7 @@ static bool on_ack(dept_server_t *self, PGconn *db, gc_frames_t *f, const Gridca
                    p ? "ack beyond what was delivered" : "subscribe before acknowledging");
         return true;
     }
+    p->last_heard = gc_clock_monotonic_ms();
     if (a->up_to_seq <= p->acked)
         return true;
     p->acked = a->up_to_seq;
@@ -295,7 +327,7 @@ static bool on_action(dept_server_t *self, PGconn *db, gc_frames_t *f, const cha
         why = "request_id, department and case_ref (or report) are required; note <= 4000 bytes";
     } else if (report && (error = gc_case_check_submit(report->report, &why)) != 0) {
         /* refused before touching the database */
-    } else if ((db_ok = gc_pg_begin(db))) {
+    } else if ((db_ok = gc_event_begin_writer(db))) {
         if (a) {
             db_ok = act(db, a, &error, &why);
         } else {

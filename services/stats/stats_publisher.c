@@ -67,11 +67,11 @@ bool stats_publisher_publish(stats_publisher_t *self, PGconn *db)
             "coalesce(sum(f.resolved_on_spot), 0), coalesce(sum(f.escalations), 0), "
             "coalesce(sum(f.reopened), 0), coalesce(sum(f.returned), 0) "
             "FROM areas a LEFT JOIN stats_figures f ON f.area_code = a.code "
-            "GROUP BY a.code ORDER BY a.code",
+            "GROUP BY a.code ORDER BY a.code COLLATE \"C\"",
             0, NULL);
         cats = gc_pg_query(db, "category figures",
                            "SELECT area_code, category, cases_total, cases_closed "
-                           "FROM stats_figures ORDER BY area_code, category",
+                           "FROM stats_figures ORDER BY area_code COLLATE \"C\", category",
                            0, NULL);
         ok = gc_pg_ok(areas) && gc_pg_ok(cats);
     }
@@ -108,7 +108,7 @@ bool stats_publisher_publish(stats_publisher_t *self, PGconn *db)
         s.closed_in_community_rate = r.in_community;
         s.closed_in_street_rate = r.in_street;
 
-        /* both result sets are ordered by area code: walk the category rows alongside */
+        /* both result sets are ordered by area code (bytewise, like strcmp): walk them together */
         Gridcase__CategoryFigures figs[MAX_CATEGORIES], *ptrs[MAX_CATEGORIES];
         while (c < ncats && strcmp(PQgetvalue(cats, c, 0), code) < 0)
             c++;

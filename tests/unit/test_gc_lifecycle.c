@@ -91,9 +91,10 @@ static outcome_t expected_command(int command, int status, int level, bool has_n
     switch (command) {
     case C_NOTE: /* a note in any status, with text; nothing changes */
         return has_note ? ok(status, E_NOTED) : no(BAD_ARG);
-    case C_RESOLVE_ON_SPOT: /* only at the grid, only while the clock runs: closed at once */
-        return clock_runs(status) && level == GRID ? ok(CLOSED, E_RESOLVED_ON_SPOT)
-                                                   : no(BAD_STATE);
+    case C_RESOLVE_ON_SPOT: /* only at the grid, only before a department accepted it */
+        return (status == SUBMITTED || status == TRIAGE || status == ROUTED) && level == GRID
+                   ? ok(CLOSED, E_RESOLVED_ON_SPOT)
+                   : no(BAD_STATE);
     case C_VERIFY: /* the grid accepts a department's resolution */
         return status == RESOLVED ? ok(CLOSED, E_VERIFIED) : no(BAD_STATE);
     case C_REOPEN: /* the grid rejects it, with a reason: back to the department */
@@ -157,7 +158,9 @@ static void test_command_key_rows(void **state)
     } rows[] = {
         /* 小事不出网格: the grid leader closes it on the spot */
         {C_RESOLVE_ON_SPOT, SUBMITTED, GRID, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
-        {C_RESOLVE_ON_SPOT, IN_PROGRESS, GRID, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, ROUTED, GRID, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, ACCEPTED, GRID, false, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, IN_PROGRESS, GRID, false, BAD_STATE, 0, 0},
         {C_RESOLVE_ON_SPOT, SUBMITTED, COMMUNITY, false, BAD_STATE, 0, 0},
         {C_RESOLVE_ON_SPOT, RESOLVED, GRID, false, BAD_STATE, 0, 0},
         {C_RESOLVE_ON_SPOT, CLOSED, GRID, true, BAD_STATE, 0, 0},

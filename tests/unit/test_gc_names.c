@@ -102,6 +102,7 @@ static void test_delivery_reason_round_trip(void **state)
         {GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_NEW, "new"},
         {GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_REOPENED, "reopened"},
         {GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_ESCALATED, "escalated"},
+        {GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_WITHDRAWN, "withdrawn"},
     };
     check_pairs(pairs, N(pairs), gc_delivery_reason_name, gc_delivery_reason_value);
 }
@@ -139,7 +140,7 @@ static void test_out_of_range_is_null(void **state)
     assert_null(gc_status_name(GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED + 1));
     assert_null(gc_source_name(GRIDCASE__SOURCE__SOURCE_HOTLINE + 1));
     assert_null(gc_event_kind_name(GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED + 1));
-    assert_null(gc_delivery_reason_name(GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_ESCALATED + 1));
+    assert_null(gc_delivery_reason_name(GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_WITHDRAWN + 1));
     assert_null(gc_level_name(-1));
     assert_null(gc_status_name(-1));
     assert_null(gc_source_name(-1));

@@ -1,0 +1,66 @@
+# Departments: joint cases change lead when escalated, a case resolved on the spot is withdrawn
+# from its department, a bad subscription is refused without hurting others, and department
+# actions racing people's commands on the same cases never deadlock. Grid 4101020201.
+g=4101020201
+
+# illegal construction: city management leads at the grid; at the district the planning bureau
+ref=$(gridctl submit --category illegal_construction --grid $g --desc "楼顶私搭乱建")
+wait_for "illegal construction is routed" 10 field_is "$ref" .status routed
+expect_eq "at the grid: cityman leads, planning co-handles" \
+    "$(case_field "$ref" '[.departments[] | "\(.department):\(.lead)"] | join(",")')" "cityman:true,planning:false"
+gridctl dept accept "$ref" --dept cityman >/dev/null
+for level in community street district; do
+    gridctl escalate "$ref" --reason "需要上级确认违建" >/dev/null
+    wait_for "escalated to the $level" 10 field_is "$ref" .level $level
+done
+expect_eq "at the district: the planning bureau leads, cityman stays as co-handler" \
+    "$(case_field "$ref" '[.departments[] | "\(.department):\(.lead):\(.active)"] | join(",")')" \
+    "planning:true:true,cityman:false:true"
+expect_fail "the district refuses a further escalation" "already at the district" \
+    gridctl escalate "$ref" --reason "再上报"
+expect_ok "the planning bureau resolves it" gridctl dept resolve "$ref" --dept planning --note "确认违建，已拆除"
+expect_eq "the lead's resolution moves the case" "$(case_field "$ref" .status)" "resolved"
+
+# resolved on the spot after routing: the department is told to stop
+listen_out="$GC_VAR/listen-sanitation.out"
+gridctl dept listen sanitation --json --timeout 20 > "$listen_out" 2>&1 &
+listener=$!
+spot=$(gridctl submit --category dirty_surroundings --grid $g --desc "楼道堆放杂物")
+wait_for "routed to sanitation" 10 field_is "$spot" .status routed
+expect_ok "the grid leader clears it himself" gridctl spot "$spot" --note "网格长协调清理"
+wait_for "sanitation gets a withdrawal" 10 \
+    bash -c "grep '\"case_ref\":\"$spot\"' '$listen_out' | grep -q '\"reason\":\"withdrawn\"'"
+expect_fail "and may no longer act on it" "does not hold" gridctl dept accept "$spot" --dept sanitation
+taken=$(gridctl submit --category dirty_surroundings --grid $g --desc "垃圾桶满溢")
+wait_for "routed" 10 field_is "$taken" .status routed
+gridctl dept accept "$taken" --dept sanitation >/dev/null
+expect_fail "an accepted case is not resolved on the spot behind the department's back" \
+    "no department has accepted" gridctl spot "$taken"
+kill $listener 2>/dev/null
+
+# a subscription past the department's last delivery is refused; others are unaffected
+expect_fail "subscribing past the last delivery is refused" "past the department's last delivery" \
+    gridctl dept listen police --after 999999999999 --timeout 5
+police=$(gridctl submit --category public_security --grid $g --desc "电动车楼道充电")
+expect_ok "police still receive their cases" \
+    bash -c "gridctl dept listen police --json --timeout 10 | grep -q -m1 '$police'"
+
+# department actions and people's commands on the same cases at once: no deadlock, all stored
+cases=()
+for i in 1 2 3 4; do
+    r=$(gridctl submit --category street_light --grid $g --desc "路灯 $i")
+    cases+=("$r")
+done
+for r in "${cases[@]}"; do wait_for "$r routed" 10 field_is "$r" .status routed >/dev/null; done
+# many requests in flight on each side, so that intake batches hold commands on several cases
+gc-load notes "$GC_INTAKE_URL" 3000 "${cases[@]}" > "$GC_VAR/race-notes.out" 2>&1 &
+notes=$!
+gc-load progress "$GC_DEPT_URL" municipal 3000 "${cases[@]}" > "$GC_VAR/race-dept.out" 2>&1
+expect_eq "3000 department actions racing people's commands all succeed" \
+    "$(tail -1 "$GC_VAR/race-dept.out")" "progress: sent 3000 replies 3000 ok 3000 failed 0"
+wait $notes
+expect_eq "3000 people's notes racing department actions all succeed" \
+    "$(tail -1 "$GC_VAR/race-notes.out")" "notes: sent 3000 replies 3000 ok 3000 failed 0"
+expect_eq "6000 timeline entries" \
+    "$(sql "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.ref = ANY('{$(IFS=,; echo "${cases[*]}")}') AND e.kind IN ('noted', 'progress')")" "6000"
+if grep -q 40P01 "$GC_VAR"/log/*.log; then not_ok "no deadlock in any daemon log"; else ok "no deadlock in any daemon log"; fi
