@@ -9,6 +9,7 @@
 #include "gc_names.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RESUBSCRIBE_MS 2000 /* keepalive: a restarted routing daemon learns us again */
@@ -174,7 +175,10 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
     char request_id[33];
     client_token(request_id);
     Gridcase__DeptClientMsg m = GRIDCASE__DEPT_CLIENT_MSG__INIT;
-    const char *dept = args_get(&a, "--dept");
+    /* the acting department: --dept, or GC_DEPARTMENT for a department's own workstation */
+    const char *dept = args_get(&a, "--dept") ? args_get(&a, "--dept") : getenv("GC_DEPARTMENT");
+    if (dept && !*dept)
+        dept = NULL;
     if (strcmp(verb, "inspect") == 0 && a.npositional == 1 && dept) {
         /* two-way reporting: a problem the department found on inspection */
         char key[33];
@@ -207,6 +211,6 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
     }
     return gridctl_fail("usage: gridctl dept listen DEPT [--after SEQ] [--count N] [--timeout SEC] "
                         "[--json]\n       gridctl dept accept|progress|resolve|return REF --dept "
-                        "DEPT [--note TEXT]\n       gridctl dept inspect --dept DEPT --category C "
+                        "DEPT (or GC_DEPARTMENT) [--note TEXT]\n       gridctl dept inspect --dept DEPT --category C "
                         "--grid G --desc TEXT");
 }
