@@ -10,7 +10,7 @@
 
 #define EVENT_COLUMNS                                                                          \
     "SELECT e.seq, e.case_id, c.ref, e.kind, "                                                 \
-    "(extract(epoch FROM e.at) * 1000)::bigint, c.grid, c.category, e.level, e.status, "       \
+    "(extract(epoch FROM e.at) * 1000)::bigint, c.area_code, c.category, e.level, e.status, "       \
     "e.department, e.actor, e.note, c.source "                                                 \
     "FROM case_events e JOIN cases c ON c.id = e.case_id "
 
@@ -51,7 +51,7 @@ void gc_event_from_row(const PGresult *res, int row, gc_event_t *ev)
     ev->case_ref = PQgetvalue(res, row, 2);
     ev->kind = gc_event_kind_value(PQgetvalue(res, row, 3));
     ev->at_ms = strtoll(PQgetvalue(res, row, 4), NULL, 10);
-    ev->grid = PQgetvalue(res, row, 5);
+    ev->area = PQgetvalue(res, row, 5);
     ev->category = PQgetvalue(res, row, 6);
     ev->level = gc_level_value(PQgetvalue(res, row, 7));
     ev->status = gc_status_value(PQgetvalue(res, row, 8));
@@ -68,7 +68,7 @@ void gc_event_to_proto(const gc_event_t *ev, Gridcase__CaseEvent *msg)
     msg->case_ref = (char *)ev->case_ref;
     msg->kind = (Gridcase__EventKind)ev->kind;
     msg->at_ms = ev->at_ms;
-    msg->grid = (char *)ev->grid;
+    msg->area = (char *)ev->area;
     msg->category = (char *)ev->category;
     msg->level = (Gridcase__Level)ev->level;
     msg->status = (Gridcase__CaseStatus)ev->status;

@@ -16,7 +16,7 @@ typedef struct {
     const char *case_ref;
     int kind;      /* Gridcase__EventKind */
     int64_t at_ms;
-    const char *grid;
+    const char *area;       /* the case's grid, or its street when no grid holds it */
     const char *category;
     int level;     /* Gridcase__Level after the event */
     int status;    /* Gridcase__CaseStatus after the event */

@@ -1,4 +1,4 @@
-/* event_publisher: frames are [topic = the case's grid code][CaseEvent]. */
+/* event_publisher: frames are [topic = the case's area code][CaseEvent]. */
 #include "event_publisher.h"
 
 #include "gc_event.h"
@@ -48,7 +48,7 @@ bool event_publisher_flush(event_publisher_t *self, PGconn *db)
             gc_event_to_proto(&ev, &msg);
             /* PUB never blocks; past the high-water mark it drops, and consumers notice the gap
              * in seq and read the log instead */
-            gc_msg_send_frame(self->pub, ev.grid, strlen(ev.grid), true, ZMQ_DONTWAIT);
+            gc_msg_send_frame(self->pub, ev.area, strlen(ev.area), true, ZMQ_DONTWAIT);
             gc_msg_send_proto(self->pub, &msg.base, ZMQ_DONTWAIT);
             self->published = ev.seq;
         }

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The departments of the best-matching rule for (category, grid, level). */
-static PGresult *match_rules(PGconn *db, const char *category, const char *grid, const char *level)
+/* The departments of the best-matching rule for (category, area, level). */
+static PGresult *match_rules(PGconn *db, const char *category, const char *area, const char *level)
 {
-    const char *params[] = {category, grid, level};
+    const char *params[] = {category, area, level};
     return gc_pg_query(
         db, "match routing rules",
         "WITH candidates AS (SELECT department, is_lead, area_code, level FROM routing_rules "
@@ -66,7 +66,7 @@ static bool append(PGconn *db, const char *case_id, const char *kind, const char
 static bool assign_by_rules(PGconn *db, const char *case_id, const gc_case_row_t *c,
                             const char *reason, const char *note, int *assigned)
 {
-    PGresult *rules = match_rules(db, c->category, c->grid, gc_level_name(c->level));
+    PGresult *rules = match_rules(db, c->category, c->area, gc_level_name(c->level));
     bool ok = gc_pg_ok(rules);
     *assigned = 0;
     for (int i = 0; ok && i < PQntuples(rules); i++) {

@@ -111,7 +111,7 @@ static bool pump_peer(dept_server_t *self, PGconn *db, peer_t *p, bool *dropped)
     const char *params[] = {p->department, after, limit};
     PGresult *res = gc_pg_query(
         db, "deliveries",
-        "SELECT d.seq, c.ref, d.reason, c.category, c.grid, c.level, c.description, c.lon, c.lat, "
+        "SELECT d.seq, c.ref, d.reason, c.category, c.area_code, c.level, c.description, c.lon, c.lat, "
         "c.address, d.is_lead, coalesce((extract(epoch FROM c.deadline_at) * 1000)::bigint, 0), "
         "d.note FROM deliveries d JOIN cases c ON c.id = d.case_id "
         "WHERE d.department = $1 AND d.seq > $2 ORDER BY d.seq LIMIT $3",
@@ -128,7 +128,7 @@ static bool pump_peer(dept_server_t *self, PGconn *db, peer_t *p, bool *dropped)
         d.case_ref = PQgetvalue(res, i, 1);
         d.reason = (Gridcase__DeliveryReason)gc_delivery_reason_value(PQgetvalue(res, i, 2));
         d.category = PQgetvalue(res, i, 3);
-        d.grid = PQgetvalue(res, i, 4);
+        d.area = PQgetvalue(res, i, 4);
         d.level = (Gridcase__Level)gc_level_value(PQgetvalue(res, i, 5));
         d.description = PQgetvalue(res, i, 6);
         if (!PQgetisnull(res, i, 7)) {

@@ -71,12 +71,12 @@ bool stats_fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
         return true;
     const int64_t *v = &d.cases_total;
     char text[10][24];
-    const char *params[12] = {ev->grid, ev->category};
+    const char *params[12] = {ev->area, ev->category};
     for (int i = 0; i < 10; i++) {
         snprintf(text[i], sizeof text[i], "%" PRId64, v[i]);
         params[2 + i] = text[i];
     }
-    /* the grid and every area above it: the codes that are prefixes of the grid's code */
+    /* the case's area and every area above it: the codes that are prefixes of its code */
     return gc_pg_run(
         db, "fold event",
         "INSERT INTO stats_figures AS f (area_code, category, cases_total, cases_closed, "

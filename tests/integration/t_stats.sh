@@ -29,5 +29,5 @@ expect_eq "per-category figures" \
 expect_eq "the community above counts the same cases" "$(stat 41010203 cases_total)" "3"
 wait_for "the district total grew by 3" 10 stat_is 4101 cases_total $((before_district + 3))
 expect_eq "the figures equal a recount from the cases table" \
-    "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE status = 'closed') FROM cases WHERE grid = '$g'")" \
+    "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE status = 'closed') FROM cases WHERE area_code = '$g'")" \
     "$(jq -r '"\(.cases_total) \(.cases_closed)"' <<<"$snap")"

@@ -38,14 +38,14 @@ static void print_delivery(const Gridcase__DeptDelivery *d, bool json)
     if (json) {
         json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:s}", "seq",
                               (json_int_t)d->seq, "case_ref", d->case_ref, "reason",
-                              reason ? reason : "", "category", d->category, "grid", d->grid,
+                              reason ? reason : "", "category", d->category, "area", d->area,
                               "level", gc_level_name(d->level) ? gc_level_name(d->level) : "",
                               "description", d->description, "lead", d->lead, "deadline_ms",
                               (json_int_t)d->deadline_ms, "note", d->note);
         gridctl_print_json(o);
     } else {
         printf("#%llu %s %s %s grid %s level %s%s: %s\n", (unsigned long long)d->seq, d->case_ref,
-               reason ? reason : "?", d->category, d->grid,
+               reason ? reason : "?", d->category, d->area,
                gc_level_name(d->level) ? gc_level_name(d->level) : "?", d->lead ? " (lead)" : "",
                d->description);
     }

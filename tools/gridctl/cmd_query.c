@@ -71,7 +71,8 @@ int cmd_show(const gc_config_t *cfg, int argc, char **argv)
     const char *ref[] = {a.positional[0]};
     json_t *cases = query_rows(
         db,
-        "SELECT ref, category, grid, level, status, description, address, lon, lat, source, "
+        "SELECT ref, category, area_code AS area, level, status, description, address, lon, lat, "
+        "source, "
         "reporter_name, reporter_phone, " ISO("created_at") " AS created_at, "
         ISO("updated_at") " AS updated_at, " ISO("deadline_at") " AS deadline_at, "
         ISO("closed_at") " AS closed_at FROM cases WHERE ref = $1",
@@ -101,7 +102,7 @@ int cmd_show(const gc_config_t *cfg, int argc, char **argv)
             gridctl_print_json(c);
         } else {
             printf("%s  %s  %s  grid %s  level %s\n  %s\n", text_of(c, "ref"),
-                   text_of(c, "status"), text_of(c, "category"), text_of(c, "grid"),
+                   text_of(c, "status"), text_of(c, "category"), text_of(c, "area"),
                    text_of(c, "level"), text_of(c, "description"));
             printf("  reported %s by %s %s %s; deadline %s\n", text_of(c, "created_at"),
                    text_of(c, "source"), text_of(c, "reporter_name"),
@@ -146,10 +147,10 @@ int cmd_list(const gc_config_t *cfg, int argc, char **argv)
     const char *params[] = {args_get(&a, "--status"), args_get(&a, "--area"), lim};
     json_t *rows = query_rows(
         db,
-        "SELECT ref, category, grid, level, status, " ISO("created_at") " AS created_at, "
+        "SELECT ref, category, area_code AS area, level, status, " ISO("created_at") " AS created_at, "
         ISO("deadline_at") " AS deadline_at, description FROM cases "
         "WHERE ($1::text IS NULL OR status = $1) "
-        "AND ($2::text IS NULL OR left(grid, length($2)) = $2) ORDER BY id LIMIT $3",
+        "AND ($2::text IS NULL OR left(area_code, length($2)) = $2) ORDER BY id LIMIT $3",
         3, params, "ssssssss");
     PQfinish(db);
     if (!rows)
@@ -162,7 +163,7 @@ int cmd_list(const gc_config_t *cfg, int argc, char **argv)
     json_t *r;
     json_array_foreach(rows, i, r)
         printf("%s  %-11s %-9s %-20s %s  %s\n", text_of(r, "ref"), text_of(r, "status"),
-               text_of(r, "level"), text_of(r, "category"), text_of(r, "grid"),
+               text_of(r, "level"), text_of(r, "category"), text_of(r, "area"),
                text_of(r, "description"));
     json_decref(rows);
     return 0;

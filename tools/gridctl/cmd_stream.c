@@ -156,7 +156,7 @@ static bool on_event(const void *data, size_t size, void *ctx)
     json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq",
                           (json_int_t)e->seq, "case_ref", e->case_ref, "kind",
                           name_or_empty(gc_event_kind_name(e->kind)), "at_ms",
-                          (json_int_t)e->at_ms, "grid", e->grid, "category", e->category,
+                          (json_int_t)e->at_ms, "area", e->area, "category", e->category,
                           "level", name_or_empty(gc_level_name(e->level)), "status",
                           name_or_empty(gc_status_name(e->status)), "department", e->department,
                           "actor", e->actor, "note", e->note, "source",
