@@ -20,6 +20,43 @@ static bool valid_phone(const char *s)
     return true;
 }
 
+/* The statements on intake's hot path, prepared once per connection (gc_pg_register). */
+#define SQL_INSERT_CASE                                                                        \
+    "INSERT INTO cases AS c (idempotency_key, category, area_code, level, status, description, lon, " \
+    "lat, address, source, reporter_name, reporter_phone, created_at, updated_at, deadline_at, " \
+    "duplicate_of) "                                                                           \
+    "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::float8, $8::float8, " \
+    "$9::text, $10::text, $11::text, $12::text, gc_now(), gc_now(), "                          \
+    "CASE WHEN $5 = 'grid_task' THEN gc_deadline($2, $4) END, "                               \
+    "(SELECT d.id FROM cases d WHERE d.category = $2 AND d.status <> 'closed' "                 \
+    "  AND d.created_at > gc_now() - interval '7 days' AND CASE WHEN $7::float8 IS NULL "       \
+    "  THEN d.area_code = $3 ELSE d.lat BETWEEN $8::float8 - 0.0005 AND $8::float8 + 0.0005 "   \
+    "  AND gc_distance_m(d.lon, d.lat, $7::float8, $8::float8) <= 50 END "                      \
+    "  ORDER BY d.created_at LIMIT 1) "                                                        \
+    "WHERE EXISTS (SELECT 1 FROM categories WHERE code = $2) "                                 \
+    "ON CONFLICT (idempotency_key) DO NOTHING "                                                \
+    "RETURNING c.id, c.ref, c.area_code, (SELECT d.ref FROM cases d WHERE d.id = c.duplicate_of)"
+#define SQL_FIND_BY_KEY                                                                        \
+    "SELECT c.id, c.ref, c.area_code, d.ref FROM cases c LEFT JOIN cases d ON d.id = "          \
+    "c.duplicate_of WHERE c.idempotency_key = $1"
+#define SQL_LOCK_CASE                                                                          \
+    "SELECT id, ref, area_code, category, status, level FROM cases WHERE ref = $1 FOR UPDATE"
+#define SQL_UPDATE_CASE                                                                        \
+    "UPDATE cases SET status = $2, updated_at = gc_now(), "                                    \
+    "closed_at = CASE WHEN $2 = 'closed' THEN gc_now() END, "                                  \
+    "deadline_at = CASE WHEN $3 THEN coalesce(deadline_at, gc_deadline(category, level)) END " \
+    "WHERE id = $1"
+#define SQL_APPEND_EVENT "SELECT gc_append_event($1, $2, $3, $4, $5)"
+
+void gc_case_register(void)
+{
+    gc_pg_register("gc_insert_case", SQL_INSERT_CASE, 12);
+    gc_pg_register("gc_find_case_by_key", SQL_FIND_BY_KEY, 1);
+    gc_pg_register("gc_lock_case", SQL_LOCK_CASE, 1);
+    gc_pg_register("gc_update_case", SQL_UPDATE_CASE, 3);
+    gc_pg_register("gc_append_event", SQL_APPEND_EVENT, 5);
+}
+
 int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why)
 {
     const int bad = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
@@ -31,8 +68,10 @@ int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why)
     } fields[] = {
         {s->idempotency_key, GC_CASE_MAX_KEY, true, "idempotency_key is required (1-128 bytes UTF-8)"},
         {s->category, GC_CASE_MAX_CODE, true, "category is required (a category code)"},
-        {s->grid, GC_CASE_MAX_CODE, true, "grid is required (a grid area code)"},
-        {s->description, GC_CASE_MAX_TEXT, true, "description is required (at most 4000 bytes UTF-8)"},
+        {s->grid, GC_CASE_MAX_CODE, false, "grid is at most 64 bytes UTF-8"},
+        {s->street, GC_CASE_MAX_CODE, false, "street is at most 64 bytes UTF-8"},
+        {s->description, GC_CASE_MAX_TEXT, s->from_diary_entry == 0,
+         "description is required (at most 4000 bytes UTF-8)"},
         {s->address, GC_CASE_MAX_ADDRESS, false, "address is at most 500 bytes UTF-8"},
         {s->reporter_name, GC_CASE_MAX_NAME, false, "reporter_name is at most 100 bytes UTF-8"},
         {s->reporter_phone, GC_CASE_MAX_PHONE, false, "reporter_phone is at most 32 bytes"},
@@ -58,7 +97,32 @@ int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why)
         *why = "unknown source";
         return bad;
     }
+    if (!(s->grid && *s->grid) && !s->location && !(s->street && *s->street)
+        && !s->from_diary_entry) {
+        *why = "say where: a grid, a location, or the street (with an address)";
+        return bad;
+    }
     return 0;
+}
+
+int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why)
+{
+    const int bad = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+    int y, m, day;
+    char tail;
+    if (!gc_text_present(d->grid, GC_CASE_MAX_CODE))
+        *why = "grid is required";
+    else if (!gc_text_present(d->note, GC_CASE_MAX_TEXT))
+        *why = "note is required (at most 4000 bytes UTF-8)";
+    else if (!gc_text_valid(d->author, GC_CASE_MAX_NAME))
+        *why = "author is at most 100 bytes UTF-8";
+    else if (!d->visited_on || strlen(d->visited_on) != 10
+             || sscanf(d->visited_on, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || y < 2000
+             || y > 2200 || m < 1 || m > 12 || day < 1 || day > 31)
+        *why = "visited_on must be a date, YYYY-MM-DD";
+    else
+        return 0;
+    return bad;
 }
 
 static void copy(char *dst, size_t size, const char *src)
@@ -66,78 +130,163 @@ static void copy(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src);
 }
 
-/* Which of grid and category exist; the grid must be a grid, not a higher area. */
-static bool check_references(PGconn *db, const Gridcase__SubmitCase *s, gc_submit_result_t *out)
+/* Settles where the case belongs: out->area and its level, or a refusal in out->error. */
+static void place(const gc_area_index_t *areas, const Gridcase__SubmitCase *s,
+                  gc_submit_result_t *out, int *level)
 {
-    const char *params[] = {s->grid, s->category};
-    PGresult *res = gc_pg_query(db, "check grid and category",
-                                "SELECT (SELECT level FROM areas WHERE code = $1), "
-                                "EXISTS (SELECT 1 FROM categories WHERE code = $2)",
-                                2, params);
+    if (s->grid && *s->grid) {
+        *level = gc_area_index_level(areas, s->grid);
+        if (*level != GRIDCASE__LEVEL__LEVEL_GRID) {
+            out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_GRID;
+            out->why = *level ? "this area is not a grid; name one of its grids"
+                              : "no area has this code";
+            return;
+        }
+        copy(out->area, sizeof out->area, s->grid);
+    } else if (s->location) {
+        const char *code = gc_area_index_locate(areas, s->location->lon, s->location->lat, level);
+        if (!code) {
+            out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_OUTSIDE_DISTRICT;
+            out->why = "the location is outside the district";
+            return;
+        }
+        copy(out->area, sizeof out->area, code);
+    } else {
+        *level = gc_area_index_level(areas, s->street);
+        if (*level != GRIDCASE__LEVEL__LEVEL_STREET) {
+            out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+            out->why = "street must be a street office's area code";
+            return;
+        }
+        copy(out->area, sizeof out->area, s->street);
+    }
+    if (*level == GRIDCASE__LEVEL__LEVEL_GRID)
+        copy(out->grid, sizeof out->grid, out->area);
+}
+
+/* For a case made from a diary entry: the entry's grid and note, unless the case gives its own;
+ * refuses an unknown entry or one already turned into a case. */
+static bool from_diary(PGconn *db, Gridcase__SubmitCase *s, char *grid, char *note,
+                       gc_submit_result_t *out)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%" PRIu64, (uint64_t)s->from_diary_entry);
+    const char *params[] = {id};
+    PGresult *res = gc_pg_query(db, "diary entry",
+                                "SELECT grid, note, case_id IS NOT NULL FROM grid_diary "
+                                "WHERE id = $1 FOR UPDATE",
+                                1, params);
     if (!gc_pg_ok(res)) {
         PQclear(res);
         return false;
     }
-    if (strcmp(PQgetvalue(res, 0, 0), "grid") != 0) {
-        out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_GRID;
-        out->why = PQgetisnull(res, 0, 0) ? "no area has this code"
-                                          : "this area is not a grid; name one of its grids";
-    } else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
-        out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_CATEGORY;
-        out->why = "no category has this code (see gridctl categories)";
+    if (PQntuples(res) != 1) {
+        out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+        out->why = "no diary entry has this number";
+    } else if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+        out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE;
+        out->why = "this diary entry is already a case";
+    } else {
+        copy(grid, GC_CASE_MAX_CODE + 1, PQgetvalue(res, 0, 0));
+        copy(note, GC_CASE_MAX_TEXT + 1, PQgetvalue(res, 0, 1));
+        if (!(s->grid && *s->grid) && !s->location && !(s->street && *s->street))
+            s->grid = grid;
+        if (!(s->description && *s->description))
+            s->description = note;
     }
     PQclear(res);
     return true;
 }
 
-bool gc_case_submit(PGconn *db, const Gridcase__SubmitCase *s, gc_submit_result_t *out)
+bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__SubmitCase *in,
+                    gc_submit_result_t *out)
 {
     memset(out, 0, sizeof *out);
-    if (!check_references(db, s, out))
+    Gridcase__SubmitCase s = *in; /* a diary entry may fill in grid and description */
+    char diary_grid[GC_CASE_MAX_CODE + 1], diary_note[GC_CASE_MAX_TEXT + 1];
+    if (s.from_diary_entry && !from_diary(db, &s, diary_grid, diary_note, out))
         return false;
+    int level = 0;
+    if (!out->error)
+        place(areas, &s, out, &level);
     if (out->error)
         return true;
 
     char lon[40] = "", lat[40] = "";
-    if (s->location) {
-        snprintf(lon, sizeof lon, "%.9g", s->location->lon);
-        snprintf(lat, sizeof lat, "%.9g", s->location->lat);
+    if (s.location) {
+        snprintf(lon, sizeof lon, "%.9g", s.location->lon);
+        snprintf(lat, sizeof lat, "%.9g", s.location->lat);
     }
-    const char *source = gc_source_name(s->source) ? gc_source_name(s->source) : "resident";
-    const char *params[] = {s->idempotency_key, s->category, s->grid, s->description,
-                            s->location ? lon : NULL, s->location ? lat : NULL,
-                            s->address ? s->address : "", source,
-                            s->reporter_name ? s->reporter_name : "",
-                            s->reporter_phone ? s->reporter_phone : ""};
-    PGresult *res = gc_pg_query(
-        db, "insert case",
-        "INSERT INTO cases (idempotency_key, category, grid, description, lon, lat, address, "
-        "source, reporter_name, reporter_phone, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, gc_now(), gc_now()) "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, ref, grid",
-        10, params);
+    const char *source = gc_source_name(s.source) ? gc_source_name(s.source) : "resident";
+    /* two-way reporting: what a department found on inspection is a task for the grid leader */
+    bool grid_task = s.source == GRIDCASE__SOURCE__SOURCE_DEPARTMENT
+                     && level == GRIDCASE__LEVEL__LEVEL_GRID;
+    const char *params[] = {s.idempotency_key, s.category, out->area, gc_level_name(level),
+                            grid_task ? "grid_task" : "submitted", s.description,
+                            s.location ? lon : NULL, s.location ? lat : NULL,
+                            s.address ? s.address : "", source,
+                            s.reporter_name ? s.reporter_name : "",
+                            s.reporter_phone ? s.reporter_phone : ""};
+    PGresult *res = gc_pg_query_prepared(db, "gc_insert_case", 12, params);
     if (!gc_pg_ok(res)) {
         PQclear(res);
         return false;
     }
-    if (PQntuples(res) == 0) { /* the key was used before: the same case, nothing new */
+    if (PQntuples(res) == 0) { /* the key was used before, or the category does not exist */
         PQclear(res);
-        res = gc_pg_query(db, "find case by key",
-                          "SELECT id, ref, grid FROM cases WHERE idempotency_key = $1", 1, params);
-        if (!gc_pg_ok(res) || PQntuples(res) != 1) {
+        res = gc_pg_query_prepared(db, "gc_find_case_by_key", 1, params);
+        if (!gc_pg_ok(res)) {
             PQclear(res);
             return false;
         }
-        out->already_known = true;
+        if (PQntuples(res) == 0) {
+            PQclear(res);
+            out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_CATEGORY;
+            out->why = "no category has this code (see gridctl categories)";
+            return true;
+        }
+        out->already_known = true; /* the same case, nothing new */
     }
     copy(out->ref, sizeof out->ref, PQgetvalue(res, 0, 1));
-    copy(out->grid, sizeof out->grid, PQgetvalue(res, 0, 2));
+    copy(out->area, sizeof out->area, PQgetvalue(res, 0, 2));
+    copy(out->duplicate_of, sizeof out->duplicate_of, PQgetvalue(res, 0, 3));
+    out->grid[0] = '\0';
+    if (gc_area_index_level(areas, out->area) == GRIDCASE__LEVEL__LEVEL_GRID)
+        copy(out->grid, sizeof out->grid, out->area);
     bool ok = true;
     if (!out->already_known) {
-        const char *ev[] = {PQgetvalue(res, 0, 0), source};
-        ok = gc_pg_run(db, "append submitted",
-                       "SELECT gc_append_event($1, 'submitted', NULL, $2, NULL)", 2, ev);
+        const char *ev[] = {PQgetvalue(res, 0, 0), "submitted", NULL, source,
+                            out->duplicate_of[0] ? "possible duplicate" : NULL};
+        ok = gc_pg_run_prepared(db, "gc_append_event", 5, ev);
+        if (ok && s.from_diary_entry) {
+            char entry[32];
+            snprintf(entry, sizeof entry, "%" PRIu64, (uint64_t)s.from_diary_entry);
+            const char *link[] = {entry, PQgetvalue(res, 0, 0)};
+            ok = gc_pg_run(db, "link diary entry",
+                           "UPDATE grid_diary SET case_id = $2 WHERE id = $1", 2, link);
+        }
     }
+    PQclear(res);
+    return ok;
+}
+
+bool gc_case_add_diary(PGconn *db, const gc_area_index_t *areas, const Gridcase__DiaryEntry *d,
+                       uint64_t *id, int *error, const char **why)
+{
+    *error = 0;
+    if (gc_area_index_level(areas, d->grid) != GRIDCASE__LEVEL__LEVEL_GRID) {
+        *error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_GRID;
+        *why = "no grid has this code";
+        return true;
+    }
+    const char *params[] = {d->grid, d->visited_on, d->author ? d->author : "", d->note};
+    PGresult *res = gc_pg_query(db, "add diary entry",
+                                "INSERT INTO grid_diary (grid, visited_on, author, note, "
+                                "created_at) VALUES ($1, $2, $3, $4, gc_now()) RETURNING id",
+                                4, params);
+    bool ok = gc_pg_ok(res) && PQntuples(res) == 1;
+    if (ok)
+        *id = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     return ok;
 }
@@ -145,10 +294,7 @@ bool gc_case_submit(PGconn *db, const Gridcase__SubmitCase *s, gc_submit_result_
 int gc_case_lock(PGconn *db, const char *ref, gc_case_row_t *row)
 {
     const char *params[] = {ref};
-    PGresult *res = gc_pg_query(db, "lock case",
-                                "SELECT id, ref, grid, category, status, level FROM cases "
-                                "WHERE ref = $1 FOR UPDATE",
-                                1, params);
+    PGresult *res = gc_pg_query_prepared(db, "gc_lock_case", 1, params);
     if (!gc_pg_ok(res)) {
         PQclear(res);
         return -1;
@@ -157,7 +303,7 @@ int gc_case_lock(PGconn *db, const char *ref, gc_case_row_t *row)
     if (found) {
         row->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
         copy(row->ref, sizeof row->ref, PQgetvalue(res, 0, 1));
-        copy(row->grid, sizeof row->grid, PQgetvalue(res, 0, 2));
+        copy(row->area, sizeof row->area, PQgetvalue(res, 0, 2));
         copy(row->category, sizeof row->category, PQgetvalue(res, 0, 3));
         row->status = gc_status_value(PQgetvalue(res, 0, 4));
         row->level = gc_level_value(PQgetvalue(res, 0, 5));
@@ -176,12 +322,6 @@ bool gc_case_apply(PGconn *db, const gc_case_row_t *row, const gc_transition_t *
     const char *update[] = {id, status, gc_lifecycle_clock_runs(t->next_status) ? "t" : "f"};
     const char *append[] = {id, kind, department, actor, note};
     /* a stopped clock has no deadline; a restarted one (reopen) gets a fresh one at once */
-    return gc_pg_run(db, "update case",
-                     "UPDATE cases SET status = $2, updated_at = gc_now(), "
-                     "closed_at = CASE WHEN $2 = 'closed' THEN gc_now() END, "
-                     "deadline_at = CASE WHEN $3 THEN coalesce(deadline_at, "
-                     "gc_deadline(category, level)) END WHERE id = $1",
-                     3, update)
-           && gc_pg_run(db, "append event", "SELECT gc_append_event($1, $2, $3, $4, $5)", 5,
-                        append);
+    return gc_pg_run_prepared(db, "gc_update_case", 3, update)
+           && gc_pg_run_prepared(db, "gc_append_event", 5, append);
 }

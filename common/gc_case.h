@@ -4,6 +4,7 @@
 #ifndef GC_CASE_H
 #define GC_CASE_H
 
+#include "gc_geo.h"
 #include "gc_lifecycle.h"
 #include "intake.pb-c.h"
 
@@ -22,7 +23,7 @@
 typedef struct {
     int64_t id;
     char ref[32];
-    char grid[GC_CASE_MAX_CODE + 1];
+    char area[GC_CASE_MAX_CODE + 1];
     char category[GC_CASE_MAX_CODE + 1];
     int status; /* Gridcase__CaseStatus */
     int level;  /* Gridcase__Level */
@@ -32,17 +33,33 @@ typedef struct {
     int error;       /* Gridcase__ErrorCode, 0 on success */
     const char *why; /* for an error */
     char ref[32];
-    char grid[GC_CASE_MAX_CODE + 1];
+    char grid[GC_CASE_MAX_CODE + 1]; /* "" when no grid holds the case */
+    char area[GC_CASE_MAX_CODE + 1]; /* the grid, or the street/district whose triage has it */
+    char duplicate_of[32];           /* an open case of the same kind nearby, or "" */
     bool already_known;
 } gc_submit_result_t;
+
+/* Registers the prepared statements of this module (call once before connecting). */
+void gc_case_register(void);
 
 /* Checks a submission's fields without the database. Returns 0 or an error code, with *why. */
 int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why);
 
+/* Checks a diary entry's fields. Returns 0 or an error code, with *why. */
+int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why);
+
 /* Stores a checked submission (or finds the case its idempotency key already made) and appends
- * the SUBMITTED event. Unknown grid or category are reported in out->error with nothing
- * written. Returns false only when the database failed. */
-bool gc_case_submit(PGconn *db, const Gridcase__SubmitCase *s, gc_submit_result_t *out);
+ * the SUBMITTED event. The case's area comes from its grid, else its location (areas: the
+ * district's boundaries), else its street. A department's report (source DEPARTMENT) becomes a
+ * task for the grid's leader. Refusals (unknown grid or category, outside the district...) are
+ * reported in out->error with nothing written. Returns false only when the database failed. */
+bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__SubmitCase *s,
+                    gc_submit_result_t *out);
+
+/* Stores a checked diary entry; *id is its number. Refusals in *error and *why. False when the
+ * database failed. */
+bool gc_case_add_diary(PGconn *db, const gc_area_index_t *areas, const Gridcase__DiaryEntry *d,
+                       uint64_t *id, int *error, const char **why);
 
 /* Finds a case by reference and locks its row. 1 found, 0 unknown, -1 database failure. */
 int gc_case_lock(PGconn *db, const char *ref, gc_case_row_t *row);

@@ -23,6 +23,7 @@ bool gc_lifecycle_clock_runs(int status)
     case GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE:
     case GRIDCASE__CASE_STATUS__CASE_STATUS_ACCEPTED:
     case GRIDCASE__CASE_STATUS__CASE_STATUS_IN_PROGRESS:
+    case GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK:
         return true;
     default:
         return false;
@@ -49,6 +50,7 @@ gc_transition_t gc_lifecycle_command(int command, int status, int level, bool ha
         /* not behind a department's back: once one accepted, the grid verifies its work */
         if (status != GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED
             && status != GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
+            && status != GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK
             && status != GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED)
             return refuse(invalid, "only a case no department has accepted can be resolved on "
                                    "the spot");

@@ -4,8 +4,8 @@
 #include <string.h>
 
 static const char *const levels[] = {NULL, "grid", "community", "street", "district"};
-static const char *const statuses[] = {NULL, "submitted", "routed", "triage", "accepted",
-                                       "in_progress", "resolved", "closed"};
+static const char *const statuses[] = {NULL,       "submitted", "routed", "triage",   "accepted",
+                                       "in_progress", "resolved", "closed", "grid_task"};
 static const char *const sources[] = {NULL, "resident", "grid_worker", "volunteer",
                                       "department", "hotline"};
 static const char *const event_kinds[] = {

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+static void log_failure(PGconn *db, const char *what, const PGresult *res);
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -22,21 +24,76 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+#define MAX_STATEMENTS 64
+
+typedef struct {
+    const char *name, *sql;
+    int nparams;
+} statement_t;
+
+static statement_t statements[MAX_STATEMENTS];
+static int nstatements;
+
+void gc_pg_register(const char *name, const char *sql, int nparams)
+{
+    for (int i = 0; i < nstatements; i++)
+        if (strcmp(statements[i].name, name) == 0)
+            return;
+    if (nstatements == MAX_STATEMENTS) {
+        gc_log_error("too many prepared statements: raise MAX_STATEMENTS");
+        abort(); /* a programming error, found at start-up */
+    }
+    statements[nstatements++] = (statement_t){name, sql, nparams};
+}
+
+static bool prepare_all(PGconn *db)
+{
+    for (int i = 0; i < nstatements; i++) {
+        PGresult *res = PQprepare(db, statements[i].name, statements[i].sql,
+                                  statements[i].nparams, NULL);
+        bool ok = gc_pg_ok(res);
+        if (!ok)
+            gc_log_error("prepare %s: %s", statements[i].name, PQresultErrorMessage(res));
+        PQclear(res);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static void trim(char *msg)
+{
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+}
+
+PGconn *gc_pg_try_connect(const char *dsn)
+{
+    PGconn *db = PQconnectdb(dsn);
+    if (PQstatus(db) != CONNECTION_OK) {
+        char *msg = PQerrorMessage(db);
+        trim(msg);
+        gc_log_warn("database unavailable: %s", msg);
+        PQfinish(db);
+        return NULL;
+    }
+    PQsetNoticeProcessor(db, ignore_notice, NULL); /* NOTICEs are not events to log */
+    if (!prepare_all(db)) {
+        PQfinish(db);
+        return NULL;
+    }
+    return db;
+}
+
 PGconn *gc_pg_connect(const char *dsn, volatile sig_atomic_t *stop)
 {
     long backoff = 100;
     while (!*stop) {
-        PGconn *db = PQconnectdb(dsn);
-        if (PQstatus(db) == CONNECTION_OK) {
-            PQsetNoticeProcessor(db, ignore_notice, NULL); /* NOTICEs are not events to log */
+        PGconn *db = gc_pg_try_connect(dsn);
+        if (db)
             return db;
-        }
-        char *msg = PQerrorMessage(db);
-        size_t n = strlen(msg);
-        while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-            msg[--n] = '\0';
-        gc_log_warn("database unavailable, retrying in %ld ms: %s", backoff, msg);
-        PQfinish(db);
+        gc_log_warn("retrying in %ld ms", backoff);
         sleep_ms(backoff);
         backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
@@ -63,15 +120,40 @@ PGresult *gc_pg_query(PGconn *db, const char *what, const char *sql, int nparams
         res = PQmakeEmptyPGresult(db, PGRES_FATAL_ERROR);
         gc_log_error("%s: out of memory or connection lost", what);
     } else if (!gc_pg_ok(res)) {
-        const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-        /* 25P02: the transaction was already aborted by an earlier error, logged then */
-        if (strcmp(gc_pg_sqlstate(res), "25P02") != 0)
-            gc_log_error("%s: SQLSTATE %s: %s%s%s", what, gc_pg_sqlstate(res),
-                         primary ? primary : PQerrorMessage(db), detail ? " DETAIL: " : "",
-                         detail ? detail : "");
+        log_failure(db, what, res);
     }
     return res;
+}
+
+/* Logs a failed result, PostgreSQL style: SQLSTATE, primary message, detail. */
+static void log_failure(PGconn *db, const char *what, const PGresult *res)
+{
+    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    /* 25P02: the transaction was already aborted by an earlier error, logged then */
+    if (strcmp(gc_pg_sqlstate(res), "25P02") != 0)
+        gc_log_error("%s: SQLSTATE %s: %s%s%s", what, gc_pg_sqlstate(res),
+                     primary ? primary : PQerrorMessage(db), detail ? " DETAIL: " : "",
+                     detail ? detail : "");
+}
+
+PGresult *gc_pg_query_prepared(PGconn *db, const char *name, int nparams,
+                               const char *const *params)
+{
+    PGresult *res = PQexecPrepared(db, name, nparams, params, NULL, NULL, 0);
+    if (!res)
+        res = PQmakeEmptyPGresult(db, PGRES_FATAL_ERROR);
+    if (!gc_pg_ok(res))
+        log_failure(db, name, res);
+    return res;
+}
+
+bool gc_pg_run_prepared(PGconn *db, const char *name, int nparams, const char *const *params)
+{
+    PGresult *res = gc_pg_query_prepared(db, name, nparams, params);
+    bool ok = gc_pg_ok(res);
+    PQclear(res);
+    return ok;
 }
 
 bool gc_pg_run(PGconn *db, const char *what, const char *sql, int nparams,

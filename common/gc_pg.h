@@ -18,6 +18,20 @@ PGresult *gc_pg_query(PGconn *db, const char *what, const char *sql, int nparams
 /* True when the result is a success (command or rows). */
 bool gc_pg_ok(const PGresult *res);
 
+/* Prepared statements. A module registers its hot statements once at start-up; every
+ * connection made by gc_pg_connect prepares all registered statements, so they exist again
+ * after a reconnect. Registering the same name twice is a no-op. */
+void gc_pg_register(const char *name, const char *sql, int nparams);
+
+/* Runs a registered statement; the result is never NULL (see gc_pg_query). */
+PGresult *gc_pg_query_prepared(PGconn *db, const char *name, int nparams,
+                               const char *const *params);
+bool gc_pg_run_prepared(PGconn *db, const char *name, int nparams, const char *const *params);
+
+/* One connection attempt (no retry), preparing the registered statements. NULL on failure,
+ * with the reason logged. */
+PGconn *gc_pg_try_connect(const char *dsn);
+
 /* Runs one statement whose result is not needed; true on success. */
 bool gc_pg_run(PGconn *db, const char *what, const char *sql, int nparams,
                const char *const *params);

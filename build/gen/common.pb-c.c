@@ -173,7 +173,7 @@ const ProtobufCEnumDescriptor gridcase__level__descriptor =
   gridcase__level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue gridcase__case_status__enum_values_by_number[8] =
+static const ProtobufCEnumValue gridcase__case_status__enum_values_by_number[9] =
 {
   { "CASE_STATUS_UNSPECIFIED", "GRIDCASE__CASE_STATUS__CASE_STATUS_UNSPECIFIED", 0 },
   { "CASE_STATUS_SUBMITTED", "GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED", 1 },
@@ -183,14 +183,16 @@ static const ProtobufCEnumValue gridcase__case_status__enum_values_by_number[8] 
   { "CASE_STATUS_IN_PROGRESS", "GRIDCASE__CASE_STATUS__CASE_STATUS_IN_PROGRESS", 5 },
   { "CASE_STATUS_RESOLVED", "GRIDCASE__CASE_STATUS__CASE_STATUS_RESOLVED", 6 },
   { "CASE_STATUS_CLOSED", "GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED", 7 },
+  { "CASE_STATUS_GRID_TASK", "GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK", 8 },
 };
 static const ProtobufCIntRange gridcase__case_status__value_ranges[] = {
-{0, 0},{0, 8}
+{0, 0},{0, 9}
 };
-static const ProtobufCEnumValueIndex gridcase__case_status__enum_values_by_name[8] =
+static const ProtobufCEnumValueIndex gridcase__case_status__enum_values_by_name[9] =
 {
   { "CASE_STATUS_ACCEPTED", 4 },
   { "CASE_STATUS_CLOSED", 7 },
+  { "CASE_STATUS_GRID_TASK", 8 },
   { "CASE_STATUS_IN_PROGRESS", 5 },
   { "CASE_STATUS_RESOLVED", 6 },
   { "CASE_STATUS_ROUTED", 2 },
@@ -205,9 +207,9 @@ const ProtobufCEnumDescriptor gridcase__case_status__descriptor =
   "CaseStatus",
   "Gridcase__CaseStatus",
   "gridcase",
-  8,
+  9,
   gridcase__case_status__enum_values_by_number,
-  8,
+  9,
   gridcase__case_status__enum_values_by_name,
   1,
   gridcase__case_status__value_ranges,
@@ -265,7 +267,7 @@ const ProtobufCEnumDescriptor gridcase__event_kind__descriptor =
   gridcase__event_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue gridcase__error_code__enum_values_by_number[10] =
+static const ProtobufCEnumValue gridcase__error_code__enum_values_by_number[11] =
 {
   { "ERROR_CODE_UNSPECIFIED", "GRIDCASE__ERROR_CODE__ERROR_CODE_UNSPECIFIED", 0 },
   { "ERROR_CODE_MALFORMED", "GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED", 1 },
@@ -277,17 +279,19 @@ static const ProtobufCEnumValue gridcase__error_code__enum_values_by_number[10] 
   { "ERROR_CODE_NOT_ASSIGNED", "GRIDCASE__ERROR_CODE__ERROR_CODE_NOT_ASSIGNED", 7 },
   { "ERROR_CODE_UNAVAILABLE", "GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE", 8 },
   { "ERROR_CODE_INTERNAL", "GRIDCASE__ERROR_CODE__ERROR_CODE_INTERNAL", 9 },
+  { "ERROR_CODE_OUTSIDE_DISTRICT", "GRIDCASE__ERROR_CODE__ERROR_CODE_OUTSIDE_DISTRICT", 10 },
 };
 static const ProtobufCIntRange gridcase__error_code__value_ranges[] = {
-{0, 0},{0, 10}
+{0, 0},{0, 11}
 };
-static const ProtobufCEnumValueIndex gridcase__error_code__enum_values_by_name[10] =
+static const ProtobufCEnumValueIndex gridcase__error_code__enum_values_by_name[11] =
 {
   { "ERROR_CODE_INTERNAL", 9 },
   { "ERROR_CODE_INVALID_ARGUMENT", 2 },
   { "ERROR_CODE_INVALID_STATE", 6 },
   { "ERROR_CODE_MALFORMED", 1 },
   { "ERROR_CODE_NOT_ASSIGNED", 7 },
+  { "ERROR_CODE_OUTSIDE_DISTRICT", 10 },
   { "ERROR_CODE_UNAVAILABLE", 8 },
   { "ERROR_CODE_UNKNOWN_CASE", 5 },
   { "ERROR_CODE_UNKNOWN_CATEGORY", 4 },
@@ -301,9 +305,9 @@ const ProtobufCEnumDescriptor gridcase__error_code__descriptor =
   "ErrorCode",
   "Gridcase__ErrorCode",
   "gridcase",
-  10,
+  11,
   gridcase__error_code__enum_values_by_number,
-  10,
+  11,
   gridcase__error_code__enum_values_by_name,
   1,
   gridcase__error_code__value_ranges,

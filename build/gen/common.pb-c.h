@@ -93,7 +93,11 @@ typedef enum _Gridcase__CaseStatus {
   /*
    * verified by the grid (or resolved on the spot)
    */
-  GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED = 7
+  GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED = 7,
+  /*
+   * a department's inspection report, for the grid's leader
+   */
+  GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK = 8
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GRIDCASE__CASE_STATUS)
 } Gridcase__CaseStatus;
 /*
@@ -168,7 +172,11 @@ typedef enum _Gridcase__ErrorCode {
    * the database is unreachable: retry with the same key
    */
   GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE = 8,
-  GRIDCASE__ERROR_CODE__ERROR_CODE_INTERNAL = 9
+  GRIDCASE__ERROR_CODE__ERROR_CODE_INTERNAL = 9,
+  /*
+   * the location lies outside every area of the district
+   */
+  GRIDCASE__ERROR_CODE__ERROR_CODE_OUTSIDE_DISTRICT = 10
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GRIDCASE__ERROR_CODE)
 } Gridcase__ErrorCode;
 

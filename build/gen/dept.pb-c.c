@@ -764,12 +764,12 @@ static const ProtobufCFieldDescriptor gridcase__dept_delivery__field_descriptors
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "grid",
+    "area",
     5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Gridcase__DeptDelivery, grid),
+    offsetof(Gridcase__DeptDelivery, area),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -862,11 +862,11 @@ static const ProtobufCFieldDescriptor gridcase__dept_delivery__field_descriptors
 };
 static const unsigned gridcase__dept_delivery__field_indices_by_name[] = {
   8,   /* field[8] = address */
+  4,   /* field[4] = area */
   1,   /* field[1] = case_ref */
   3,   /* field[3] = category */
   10,   /* field[10] = deadline_ms */
   6,   /* field[6] = description */
-  4,   /* field[4] = grid */
   9,   /* field[9] = lead */
   5,   /* field[5] = level */
   7,   /* field[7] = location */

@@ -168,7 +168,10 @@ struct  Gridcase__DeptDelivery
   char *case_ref;
   Gridcase__DeliveryReason reason;
   char *category;
-  char *grid;
+  /*
+   * the case's grid (or street, for a case no grid holds)
+   */
+  char *area;
   Gridcase__Level level;
   char *description;
   /*

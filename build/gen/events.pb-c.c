@@ -103,12 +103,12 @@ static const ProtobufCFieldDescriptor gridcase__case_event__field_descriptors[12
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "grid",
+    "area",
     5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Gridcase__CaseEvent, grid),
+    offsetof(Gridcase__CaseEvent, area),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -201,11 +201,11 @@ static const ProtobufCFieldDescriptor gridcase__case_event__field_descriptors[12
 };
 static const unsigned gridcase__case_event__field_indices_by_name[] = {
   9,   /* field[9] = actor */
+  4,   /* field[4] = area */
   3,   /* field[3] = at_ms */
   1,   /* field[1] = case_ref */
   5,   /* field[5] = category */
   8,   /* field[8] = department */
-  4,   /* field[4] = grid */
   2,   /* field[2] = kind */
   6,   /* field[6] = level */
   10,   /* field[10] = note */

@@ -38,9 +38,9 @@ struct  Gridcase__CaseEvent
    */
   int64_t at_ms;
   /*
-   * the case's grid area code
+   * the case's area: its grid, or its street when no grid holds it
    */
-  char *grid;
+  char *area;
   char *category;
   /*
    * level owning the case after this event

@@ -97,6 +97,51 @@ void   gridcase__submit_case__free_unpacked
   assert(message->base.descriptor == &gridcase__submit_case__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   gridcase__diary_entry__init
+                     (Gridcase__DiaryEntry         *message)
+{
+  static const Gridcase__DiaryEntry init_value = GRIDCASE__DIARY_ENTRY__INIT;
+  *message = init_value;
+}
+size_t gridcase__diary_entry__get_packed_size
+                     (const Gridcase__DiaryEntry *message)
+{
+  assert(message->base.descriptor == &gridcase__diary_entry__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t gridcase__diary_entry__pack
+                     (const Gridcase__DiaryEntry *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &gridcase__diary_entry__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t gridcase__diary_entry__pack_to_buffer
+                     (const Gridcase__DiaryEntry *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &gridcase__diary_entry__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Gridcase__DiaryEntry *
+       gridcase__diary_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Gridcase__DiaryEntry *)
+     protobuf_c_message_unpack (&gridcase__diary_entry__descriptor,
+                                allocator, len, data);
+}
+void   gridcase__diary_entry__free_unpacked
+                     (Gridcase__DiaryEntry *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &gridcase__diary_entry__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   gridcase__case_command__init
                      (Gridcase__CaseCommand         *message)
 {
@@ -328,7 +373,7 @@ const ProtobufCMessageDescriptor gridcase__geo_point__descriptor =
   (ProtobufCMessageInit) gridcase__geo_point__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gridcase__submit_case__field_descriptors[9] =
+static const ProtobufCFieldDescriptor gridcase__submit_case__field_descriptors[11] =
 {
   {
     "idempotency_key",
@@ -438,22 +483,48 @@ static const ProtobufCFieldDescriptor gridcase__submit_case__field_descriptors[9
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "street",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gridcase__SubmitCase, street),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_diary_entry",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Gridcase__SubmitCase, from_diary_entry),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gridcase__submit_case__field_indices_by_name[] = {
   8,   /* field[8] = address */
   1,   /* field[1] = category */
   3,   /* field[3] = description */
+  10,   /* field[10] = from_diary_entry */
   2,   /* field[2] = grid */
   0,   /* field[0] = idempotency_key */
   4,   /* field[4] = location */
   6,   /* field[6] = reporter_name */
   7,   /* field[7] = reporter_phone */
   5,   /* field[5] = source */
+  9,   /* field[9] = street */
 };
 static const ProtobufCIntRange gridcase__submit_case__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor gridcase__submit_case__descriptor =
 {
@@ -463,11 +534,88 @@ const ProtobufCMessageDescriptor gridcase__submit_case__descriptor =
   "Gridcase__SubmitCase",
   "gridcase",
   sizeof(Gridcase__SubmitCase),
-  9,
+  11,
   gridcase__submit_case__field_descriptors,
   gridcase__submit_case__field_indices_by_name,
   1,  gridcase__submit_case__number_ranges,
   (ProtobufCMessageInit) gridcase__submit_case__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor gridcase__diary_entry__field_descriptors[4] =
+{
+  {
+    "grid",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gridcase__DiaryEntry, grid),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "visited_on",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gridcase__DiaryEntry, visited_on),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "author",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gridcase__DiaryEntry, author),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "note",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gridcase__DiaryEntry, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned gridcase__diary_entry__field_indices_by_name[] = {
+  2,   /* field[2] = author */
+  0,   /* field[0] = grid */
+  3,   /* field[3] = note */
+  1,   /* field[1] = visited_on */
+};
+static const ProtobufCIntRange gridcase__diary_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor gridcase__diary_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "gridcase.DiaryEntry",
+  "DiaryEntry",
+  "Gridcase__DiaryEntry",
+  "gridcase",
+  sizeof(Gridcase__DiaryEntry),
+  4,
+  gridcase__diary_entry__field_descriptors,
+  gridcase__diary_entry__field_indices_by_name,
+  1,  gridcase__diary_entry__number_ranges,
+  (ProtobufCMessageInit) gridcase__diary_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor gridcase__case_command__field_descriptors[4] =
@@ -547,7 +695,7 @@ const ProtobufCMessageDescriptor gridcase__case_command__descriptor =
   (ProtobufCMessageInit) gridcase__case_command__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gridcase__intake_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor gridcase__intake_request__field_descriptors[4] =
 {
   {
     "request_id",
@@ -585,16 +733,29 @@ static const ProtobufCFieldDescriptor gridcase__intake_request__field_descriptor
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "diary",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Gridcase__IntakeRequest, body_case),
+    offsetof(Gridcase__IntakeRequest, diary),
+    &gridcase__diary_entry__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gridcase__intake_request__field_indices_by_name[] = {
   2,   /* field[2] = command */
+  3,   /* field[3] = diary */
   0,   /* field[0] = request_id */
   1,   /* field[1] = submit */
 };
 static const ProtobufCIntRange gridcase__intake_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor gridcase__intake_request__descriptor =
 {
@@ -604,14 +765,14 @@ const ProtobufCMessageDescriptor gridcase__intake_request__descriptor =
   "Gridcase__IntakeRequest",
   "gridcase",
   sizeof(Gridcase__IntakeRequest),
-  3,
+  4,
   gridcase__intake_request__field_descriptors,
   gridcase__intake_request__field_indices_by_name,
   1,  gridcase__intake_request__number_ranges,
   (ProtobufCMessageInit) gridcase__intake_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor gridcase__case_accepted__field_descriptors[3] =
+static const ProtobufCFieldDescriptor gridcase__case_accepted__field_descriptors[6] =
 {
   {
     "case_ref",
@@ -649,16 +810,55 @@ static const ProtobufCFieldDescriptor gridcase__case_accepted__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "area",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gridcase__CaseAccepted, area),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "possible_duplicate_of",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gridcase__CaseAccepted, possible_duplicate_of),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "diary_entry",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Gridcase__CaseAccepted, diary_entry),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gridcase__case_accepted__field_indices_by_name[] = {
   2,   /* field[2] = already_known */
+  3,   /* field[3] = area */
   0,   /* field[0] = case_ref */
+  5,   /* field[5] = diary_entry */
   1,   /* field[1] = grid */
+  4,   /* field[4] = possible_duplicate_of */
 };
 static const ProtobufCIntRange gridcase__case_accepted__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor gridcase__case_accepted__descriptor =
 {
@@ -668,7 +868,7 @@ const ProtobufCMessageDescriptor gridcase__case_accepted__descriptor =
   "Gridcase__CaseAccepted",
   "gridcase",
   sizeof(Gridcase__CaseAccepted),
-  3,
+  6,
   gridcase__case_accepted__field_descriptors,
   gridcase__case_accepted__field_indices_by_name,
   1,  gridcase__case_accepted__number_ranges,

@@ -18,6 +18,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Gridcase__GeoPoint Gridcase__GeoPoint;
 typedef struct Gridcase__SubmitCase Gridcase__SubmitCase;
+typedef struct Gridcase__DiaryEntry Gridcase__DiaryEntry;
 typedef struct Gridcase__CaseCommand Gridcase__CaseCommand;
 typedef struct Gridcase__IntakeRequest Gridcase__IntakeRequest;
 typedef struct Gridcase__CaseAccepted Gridcase__CaseAccepted;
@@ -64,6 +65,10 @@ struct  Gridcase__GeoPoint
     , 0, 0 }
 
 
+/*
+ * Where the case is: name its grid, or give its location (intake finds the grid whose boundary
+ * contains it), or, with only an address, the street whose triage queue should take it.
+ */
 struct  Gridcase__SubmitCase
 {
   ProtobufCMessage base;
@@ -76,14 +81,20 @@ struct  Gridcase__SubmitCase
    */
   char *category;
   /*
-   * grid area code
+   * grid area code (optional when location or street is given)
    */
   char *grid;
+  /*
+   * required unless from_diary_entry is set (the entry's note then)
+   */
   char *description;
   /*
    * optional
    */
   Gridcase__GeoPoint *location;
+  /*
+   * SOURCE_DEPARTMENT: an inspection report, a task for the grid
+   */
   Gridcase__Source source;
   /*
    * personal data: stored, never logged or published
@@ -97,10 +108,37 @@ struct  Gridcase__SubmitCase
    * free text
    */
   char *address;
+  /*
+   * street code, for a report with neither grid nor location
+   */
+  char *street;
+  /*
+   * turn this grid diary entry into the case
+   */
+  uint64_t from_diary_entry;
 };
 #define GRIDCASE__SUBMIT_CASE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gridcase__submit_case__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, GRIDCASE__SOURCE__SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, GRIDCASE__SOURCE__SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * A grid worker's diary of visits (民情日记): a dated note on a grid.
+ */
+struct  Gridcase__DiaryEntry
+{
+  ProtobufCMessage base;
+  char *grid;
+  /*
+   * YYYY-MM-DD
+   */
+  char *visited_on;
+  char *author;
+  char *note;
+};
+#define GRIDCASE__DIARY_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&gridcase__diary_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Gridcase__CaseCommand
@@ -125,7 +163,8 @@ struct  Gridcase__CaseCommand
 typedef enum {
   GRIDCASE__INTAKE_REQUEST__BODY__NOT_SET = 0,
   GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT = 2,
-  GRIDCASE__INTAKE_REQUEST__BODY_COMMAND = 3
+  GRIDCASE__INTAKE_REQUEST__BODY_COMMAND = 3,
+  GRIDCASE__INTAKE_REQUEST__BODY_DIARY = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(GRIDCASE__INTAKE_REQUEST__BODY__CASE)
 } Gridcase__IntakeRequest__BodyCase;
 
@@ -143,6 +182,7 @@ struct  Gridcase__IntakeRequest
   union {
     Gridcase__SubmitCase *submit;
     Gridcase__CaseCommand *command;
+    Gridcase__DiaryEntry *diary;
   };
 };
 #define GRIDCASE__INTAKE_REQUEST__INIT \
@@ -155,17 +195,29 @@ struct  Gridcase__CaseAccepted
   ProtobufCMessage base;
   char *case_ref;
   /*
-   * the grid the case was filed under
+   * the grid the case was filed under ("" when no grid holds it)
    */
   char *grid;
   /*
    * true when the idempotency key had been seen: nothing new created
    */
   protobuf_c_boolean already_known;
+  /*
+   * the case's area: the grid, or the street whose triage queue has it
+   */
+  char *area;
+  /*
+   * an open case of the same kind nearby: follow that one
+   */
+  char *possible_duplicate_of;
+  /*
+   * for a DiaryEntry: the entry's id
+   */
+  uint64_t diary_entry;
 };
 #define GRIDCASE__CASE_ACCEPTED__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gridcase__case_accepted__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 typedef enum {
@@ -233,6 +285,25 @@ Gridcase__SubmitCase *
                       const uint8_t       *data);
 void   gridcase__submit_case__free_unpacked
                      (Gridcase__SubmitCase *message,
+                      ProtobufCAllocator *allocator);
+/* Gridcase__DiaryEntry methods */
+void   gridcase__diary_entry__init
+                     (Gridcase__DiaryEntry         *message);
+size_t gridcase__diary_entry__get_packed_size
+                     (const Gridcase__DiaryEntry   *message);
+size_t gridcase__diary_entry__pack
+                     (const Gridcase__DiaryEntry   *message,
+                      uint8_t             *out);
+size_t gridcase__diary_entry__pack_to_buffer
+                     (const Gridcase__DiaryEntry   *message,
+                      ProtobufCBuffer     *buffer);
+Gridcase__DiaryEntry *
+       gridcase__diary_entry__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   gridcase__diary_entry__free_unpacked
+                     (Gridcase__DiaryEntry *message,
                       ProtobufCAllocator *allocator);
 /* Gridcase__CaseCommand methods */
 void   gridcase__case_command__init
@@ -318,6 +389,9 @@ typedef void (*Gridcase__GeoPoint_Closure)
 typedef void (*Gridcase__SubmitCase_Closure)
                  (const Gridcase__SubmitCase *message,
                   void *closure_data);
+typedef void (*Gridcase__DiaryEntry_Closure)
+                 (const Gridcase__DiaryEntry *message,
+                  void *closure_data);
 typedef void (*Gridcase__CaseCommand_Closure)
                  (const Gridcase__CaseCommand *message,
                   void *closure_data);
@@ -339,6 +413,7 @@ typedef void (*Gridcase__IntakeReply_Closure)
 extern const ProtobufCEnumDescriptor    gridcase__command_kind__descriptor;
 extern const ProtobufCMessageDescriptor gridcase__geo_point__descriptor;
 extern const ProtobufCMessageDescriptor gridcase__submit_case__descriptor;
+extern const ProtobufCMessageDescriptor gridcase__diary_entry__descriptor;
 extern const ProtobufCMessageDescriptor gridcase__case_command__descriptor;
 extern const ProtobufCMessageDescriptor gridcase__intake_request__descriptor;
 extern const ProtobufCMessageDescriptor gridcase__case_accepted__descriptor;

@@ -59,8 +59,8 @@ long escalator_sweep(PGconn *db)
         const char *batch[] = {SWEEP_BATCH_TEXT};
         PGresult *due = gc_pg_query(
             db, "overdue cases",
-            "SELECT ref FROM cases WHERE status IN ('submitted', 'routed', 'triage', 'accepted', "
-            "'in_progress') AND deadline_at <= gc_now() AND level <> 'district' "
+            "SELECT ref FROM cases WHERE status IN ('submitted', 'routed', 'triage', 'grid_task', "
+            "'accepted', 'in_progress') AND deadline_at <= gc_now() AND level <> 'district' "
             "ORDER BY deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED",
             1, batch);
         bool ok = gc_pg_ok(due);

@@ -2,6 +2,7 @@
  * Sweeps every GC_ESCALATION_TICK_MS; follows the event stream for escalation requests. */
 #include "escalator.h"
 
+#include "gc_case.h"
 #include "gc_consumer.h"
 #include "gc_daemon.h"
 #include "gc_log.h"
@@ -23,6 +24,7 @@ int main(int argc, char **argv)
     if (!events)
         return 1;
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
+    gc_case_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
     gc_log_info("ready: sweeping every %ld ms, following %s", cfg.escalation_tick_ms,
                 cfg.events_url);

@@ -8,7 +8,7 @@
 #include "gc_msg.h"
 #include "gc_names.h"
 #include "gc_pg.h"
-#include "gc_text.h"
+#include "intake_decode.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +18,9 @@ typedef struct {
     Gridcase__IntakeRequest *request;
     int error;                   /* Gridcase__ErrorCode of the reply, 0 = accepted */
     const char *why;
-    gc_submit_result_t result;   /* ref, grid, already_known on success */
+    char why_buf[200];           /* for refusals that name the case's state */
+    gc_submit_result_t result;   /* ref, grid, area, duplicate, already_known on success */
+    uint64_t diary_entry;
 } pending_t;
 
 static void fail(pending_t *p, int error, const char *why)
@@ -30,15 +32,6 @@ static void fail(pending_t *p, int error, const char *why)
 /* A command by a person on an existing case. */
 static bool handle_command(PGconn *db, const Gridcase__CaseCommand *c, pending_t *p)
 {
-    const int bad = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
-    if (!gc_text_present(c->case_ref, 32)) {
-        fail(p, bad, "case_ref is required");
-        return true;
-    }
-    if (!gc_text_valid(c->note, GC_CASE_MAX_TEXT) || !gc_text_valid(c->actor, GC_CASE_MAX_NAME)) {
-        fail(p, bad, "note (4000 bytes) or actor (100 bytes) is too long or not UTF-8");
-        return true;
-    }
     gc_case_row_t row;
     int found = gc_case_lock(db, c->case_ref, &row);
     if (found < 0)
@@ -50,26 +43,37 @@ static bool handle_command(PGconn *db, const Gridcase__CaseCommand *c, pending_t
     gc_transition_t t = gc_lifecycle_command(c->kind, row.status, row.level,
                                              c->note && *c->note);
     if (t.error) {
-        fail(p, t.error, t.why);
+        /* name the state, so the person knows what the case is waiting for */
+        snprintf(p->why_buf, sizeof p->why_buf, "%s (the case is %s, at the %s)", t.why,
+                 gc_status_name(row.status), gc_level_name(row.level));
+        fail(p, t.error, p->why_buf);
         return true;
     }
     snprintf(p->result.ref, sizeof p->result.ref, "%s", row.ref);
-    snprintf(p->result.grid, sizeof p->result.grid, "%s", row.grid);
+    snprintf(p->result.area, sizeof p->result.area, "%s", row.area);
     return gc_case_apply(db, &row, &t, NULL, c->actor, c->note);
 }
 
-static bool handle_submit(PGconn *db, const Gridcase__SubmitCase *s, pending_t *p)
+static bool handle_submit(PGconn *db, const gc_area_index_t *areas,
+                          const Gridcase__SubmitCase *s, pending_t *p)
 {
-    const char *why;
-    int error = gc_case_check_submit(s, &why);
-    if (error) {
-        fail(p, error, why);
-        return true;
-    }
-    if (!gc_case_submit(db, s, &p->result))
+    if (!gc_case_submit(db, areas, s, &p->result))
         return false;
     if (p->result.error)
         fail(p, p->result.error, p->result.why);
+    return true;
+}
+
+static bool handle_diary(PGconn *db, const gc_area_index_t *areas, const Gridcase__DiaryEntry *d,
+                         pending_t *p)
+{
+    int error;
+    const char *why;
+    if (!gc_case_add_diary(db, areas, d, &p->diary_entry, &error, &why))
+        return false;
+    if (error)
+        fail(p, error, why);
+    snprintf(p->result.area, sizeof p->result.area, "%s", d->grid);
     return true;
 }
 
@@ -82,26 +86,26 @@ static void parse(pending_t *p)
              "expected frames [empty delimiter][IntakeRequest]");
         return;
     }
-    p->request = gridcase__intake_request__unpack(NULL, gc_frames_size(&p->frames, 2),
-                                                  gc_frames_data(&p->frames, 2));
-    if (!p->request)
-        fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED, "the body is not an IntakeRequest");
-    else if (!gc_text_valid(p->request->request_id, 64))
-        fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "request_id is too long");
-    else if (p->request->body_case != GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT
-             && p->request->body_case != GRIDCASE__INTAKE_REQUEST__BODY_COMMAND)
-        fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
-             "the request has neither submit nor command");
+    p->request = intake_decode(gc_frames_data(&p->frames, 2), gc_frames_size(&p->frames, 2),
+                               &p->error, &p->why);
 }
 
-/* Handles one parsed request inside a savepoint. False when the database failed. */
-static bool handle(PGconn *db, pending_t *p)
+/* Handles one valid request inside a savepoint. False when the database failed. */
+static bool handle(PGconn *db, const gc_area_index_t *areas, pending_t *p)
 {
     if (!gc_pg_run(db, "savepoint", "SAVEPOINT request", 0, NULL))
         return false;
-    bool ok = p->request->body_case == GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT
-                  ? handle_submit(db, p->request->submit, p)
-                  : handle_command(db, p->request->command, p);
+    bool ok;
+    switch (p->request->body_case) {
+    case GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT:
+        ok = handle_submit(db, areas, p->request->submit, p);
+        break;
+    case GRIDCASE__INTAKE_REQUEST__BODY_COMMAND:
+        ok = handle_command(db, p->request->command, p);
+        break;
+    default:
+        ok = handle_diary(db, areas, p->request->diary, p);
+    }
     if (!ok && gc_pg_alive(db)) {
         /* a statement failed but the connection lives: refuse this request only */
         fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_INTERNAL, "the request could not be stored");
@@ -128,7 +132,10 @@ static void reply(void *router, pending_t *p)
     } else {
         accepted.case_ref = p->result.ref;
         accepted.grid = p->result.grid;
+        accepted.area = p->result.area;
         accepted.already_known = p->result.already_known;
+        accepted.possible_duplicate_of = p->result.duplicate_of;
+        accepted.diary_entry = p->diary_entry;
         msg.result_case = GRIDCASE__INTAKE_REPLY__RESULT_ACCEPTED;
         msg.accepted = &accepted;
     }
@@ -144,19 +151,27 @@ static void reply(void *router, pending_t *p)
 static void log_outcome(const pending_t *p)
 {
     const Gridcase__IntakeRequest *r = p->request;
-    const char *what = !r ? "request"
-                       : r->body_case == GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT ? "submit"
-                                                                             : "command";
+    int what = r ? (int)r->body_case : 0;
     if (p->error)
-        gc_log_info("%s refused: %s", what, p->why);
-    else if (r && r->body_case == GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT)
-        gc_log_info("case %s %s in grid %s", p->result.ref,
-                    p->result.already_known ? "already known" : "stored", p->result.grid);
-    else
+        gc_log_info("%s refused: %s",
+                    what == GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT    ? "submit"
+                    : what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND ? "command"
+                    : what == GRIDCASE__INTAKE_REQUEST__BODY_DIARY   ? "diary entry"
+                                                                     : "request",
+                    p->why);
+    else if (what == GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT)
+        gc_log_info("case %s %s in %s%s%s", p->result.ref,
+                    p->result.already_known ? "already known" : "stored", p->result.area,
+                    p->result.duplicate_of[0] ? ", possible duplicate of " : "",
+                    p->result.duplicate_of);
+    else if (what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND)
         gc_log_info("command on %s stored", p->result.ref);
+    else
+        gc_log_info("diary entry %llu stored for grid %s", (unsigned long long)p->diary_entry,
+                    p->result.area);
 }
 
-int intake_batch_run(void *router, PGconn *db, bool *db_failed)
+int intake_batch_run(void *router, PGconn *db, const gc_area_index_t *areas, bool *db_failed)
 {
     static pending_t batch[INTAKE_BATCH_MAX];
     int n = 0;
@@ -176,14 +191,17 @@ int intake_batch_run(void *router, PGconn *db, bool *db_failed)
         parse(&batch[i]);
         valid += !batch[i].error;
     }
-    bool ok = valid == 0 || gc_event_begin_writer(db);
+    /* without a database, answer at once: UNAVAILABLE, retry later (never hang, never lie) */
+    bool ok = valid == 0 || (db && areas && gc_event_begin_writer(db));
     for (int i = 0; ok && valid && i < n; i++)
         if (!batch[i].error)
-            ok = handle(db, &batch[i]);
+            ok = handle(db, areas, &batch[i]);
     ok = ok && (valid == 0 || gc_pg_commit(db));
     if (!ok) {
-        gc_pg_rollback(db);
-        *db_failed = !gc_pg_alive(db);
+        if (db) {
+            gc_pg_rollback(db);
+            *db_failed = !gc_pg_alive(db);
+        }
         for (int i = 0; i < n; i++)
             if (!batch[i].error) /* refusals stand; everything else was not stored */
                 fail(&batch[i], GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE,

@@ -1,7 +1,9 @@
 /* intake_batch: takes the requests that queued on the intake socket, stores them in one
- * transaction and replies to each only after that transaction committed. */
+ * transaction and replies to each only after that transaction committed (group commit). */
 #ifndef INTAKE_BATCH_H
 #define INTAKE_BATCH_H
+
+#include "gc_geo.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -9,8 +11,9 @@
 #define INTAKE_BATCH_MAX 256
 
 /* Reads up to INTAKE_BATCH_MAX waiting requests from the ROUTER socket, handles them and sends
- * the replies. Returns the number of requests handled; *db_failed is set when the database
- * connection failed (the requests got UNAVAILABLE replies and the caller should reconnect). */
-int intake_batch_run(void *router, PGconn *db, bool *db_failed);
+ * the replies. db may be NULL while the database is unreachable: every valid request then gets
+ * an immediate UNAVAILABLE reply. Returns the number of requests read; *db_failed is set when
+ * the connection failed (the caller reconnects). */
+int intake_batch_run(void *router, PGconn *db, const gc_area_index_t *areas, bool *db_failed);
 
 #endif

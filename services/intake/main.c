@@ -1,29 +1,76 @@
-/* gc-intake: the front door. Takes case submissions and people's commands on a ROUTER socket,
- * stores each batch in one transaction, replies after commit, and publishes the case event
- * stream on a PUB socket. */
+/* gc-intake: the front door. Takes case submissions, people's commands and diary entries on a
+ * ROUTER socket, stores each batch in one transaction, replies after commit, and publishes the
+ * case event stream on a PUB socket. While the database is unreachable it keeps answering, with
+ * UNAVAILABLE, and reconnects by itself. */
 #include "event_publisher.h"
 #include "intake_batch.h"
 
+#include "gc_case.h"
+#include "gc_clock.h"
 #include "gc_daemon.h"
+#include "gc_geo.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_pg.h"
 
 #include <errno.h>
-#include <stdlib.h>
+#include <string.h>
 
-#define BATCHES_PER_TURN 16 /* then publish events and look at the other sockets */
+#define BATCHES_PER_TURN 16  /* then publish events and look at the other sockets */
+#define RECONNECT_MS 500     /* while the database is down, try again this often */
 
-/* Connects and subscribes to the NOTIFY doorbell the other daemons ring on commit. Retries
- * until it succeeds; NULL only when asked to stop. */
-static PGconn *connect_db(const gc_config_t *cfg)
+typedef struct {
+    const gc_config_t *cfg;
+    PGconn *db;                  /* NULL while the database is unreachable */
+    gc_area_index_t *areas;      /* the district's areas, for locating cases */
+    event_publisher_t *publisher;
+    void *pub;
+    long next_attempt;           /* gc_clock_monotonic_ms() of the next reconnect attempt */
+} intake_t;
+
+static void disconnect(intake_t *in)
 {
-    for (;;) {
-        PGconn *db = gc_pg_connect(cfg->pg_dsn, &gc_daemon_stop);
-        if (!db || gc_pg_run(db, "listen", "LISTEN gc_case_events", 0, NULL))
-            return db;
-        PQfinish(db);
-    }
+    if (in->db)
+        PQfinish(in->db);
+    in->db = NULL;
+    gc_area_index_destroy(&in->areas);
+    event_publisher_destroy(&in->publisher);
+}
+
+/* One attempt: connect, listen for the doorbells, load the areas, find the log's end. */
+static void try_connect(intake_t *in)
+{
+    in->next_attempt = gc_clock_monotonic_ms() + RECONNECT_MS;
+    in->db = gc_pg_try_connect(in->cfg->pg_dsn);
+    if (!in->db)
+        return;
+    bool ok = gc_pg_run(in->db, "listen", "LISTEN gc_case_events", 0, NULL)
+              && gc_pg_run(in->db, "listen", "LISTEN gc_reference", 0, NULL)
+              && (in->areas = gc_area_index_load(in->db)) != NULL
+              && (in->publisher = event_publisher_new(in->pub, in->db)) != NULL;
+    if (ok)
+        gc_log_info("database connected");
+    else
+        disconnect(in);
+}
+
+/* Reads NOTIFYs: new events are published by the flush that follows; a reference data import
+ * (gc_reference) reloads the areas. */
+static bool take_notifications(intake_t *in)
+{
+    bool reload = false;
+    PQconsumeInput(in->db);
+    for (PGnotify *n; (n = PQnotifies(in->db)) != NULL; PQfreemem(n))
+        reload |= strcmp(n->relname, "gc_reference") == 0;
+    if (!reload)
+        return true;
+    gc_area_index_t *fresh = gc_area_index_load(in->db);
+    if (!fresh)
+        return false;
+    gc_area_index_destroy(&in->areas);
+    in->areas = fresh;
+    gc_log_info("reference data changed: areas reloaded");
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -41,35 +88,31 @@ int main(int argc, char **argv)
     int mandatory = 1, hwm = 100000;
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
-
-    PGconn *db = connect_db(&cfg);
-    event_publisher_t *publisher = db ? event_publisher_new(pub, db) : NULL;
-    if (db && !publisher)
-        return 1;
+    gc_case_register();
+    intake_t in = {.cfg = &cfg, .pub = pub};
+    try_connect(&in);
     gc_log_info("ready: intake on %s, events on %s", cfg.intake_bind, cfg.events_bind);
 
-    while (!gc_daemon_stop && db) {
-        zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0}, {NULL, PQsocket(db), ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 2, 1000) < 0 && errno != EINTR)
+    while (!gc_daemon_stop) {
+        zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0},
+                                  {NULL, in.db ? PQsocket(in.db) : -1, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, in.db ? 2 : 1, in.db ? 1000 : RECONNECT_MS) < 0 && errno != EINTR)
             break;
+        if (!in.db && gc_clock_monotonic_ms() >= in.next_attempt)
+            try_connect(&in);
         bool db_failed = false;
         for (int turn = 0; turn < BATCHES_PER_TURN && !db_failed && !gc_daemon_stop; turn++)
-            if (intake_batch_run(router, db, &db_failed) == 0)
+            if (intake_batch_run(router, in.db, in.areas, &db_failed) == 0)
                 break;
-        if (items[1].revents & ZMQ_POLLIN)
-            PQconsumeInput(db);
-        for (PGnotify *n; (n = PQnotifies(db)) != NULL;)
-            PQfreemem(n); /* a doorbell only: the flush below reads the log */
-        if (db_failed || !event_publisher_flush(publisher, db) || !gc_pg_alive(db)) {
-            gc_log_warn("database connection lost; reconnecting");
-            PQfinish(db);
-            db = connect_db(&cfg);
+        if (in.db && (db_failed || !take_notifications(&in)
+                      || !event_publisher_flush(in.publisher, in.db) || !gc_pg_alive(in.db))) {
+            gc_log_warn("database connection lost; answering UNAVAILABLE until it is back");
+            disconnect(&in);
+            in.next_attempt = 0;
         }
     }
     gc_log_info("stopping");
-    event_publisher_destroy(&publisher);
-    if (db)
-        PQfinish(db);
+    disconnect(&in);
     zmq_close(router);
     zmq_close(pub);
     zmq_ctx_term(ctx);

@@ -115,7 +115,12 @@ static bool redeliver(PGconn *db, const char *case_id, const char *reason, const
 static bool route_new(PGconn *db, const char *case_id, const gc_case_row_t *c)
 {
     if (c->status != GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED)
-        return true; /* handled meanwhile, e.g. resolved on the spot: nothing to route */
+        return true; /* handled meanwhile (resolved on the spot), or a task for the grid */
+    if (c->level != GRIDCASE__LEVEL__LEVEL_GRID) { /* no grid holds it: the street triages it */
+        gc_log_info("case %s has no grid: sent to the triage queue of %s", c->ref, c->area);
+        return start_clock(db, case_id, "triage")
+               && append(db, case_id, "triaged", "", "no grid holds the case's location");
+    }
     /* the status first, so the ROUTED events carry it; rolled back with the rest on failure */
     int assigned;
     if (!start_clock(db, case_id, "routed")
@@ -138,7 +143,8 @@ static bool route_escalated(PGconn *db, const char *case_id, const gc_case_row_t
     /* a case no department held (triage) becomes routed if the new level has a rule: set it
      * first so the ROUTED events carry it, and put it back if no department is added */
     bool unrouted = c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
-                    || c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED;
+                    || c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED
+                    || c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK;
     const char *status[] = {case_id, gc_status_name(c->status)};
     int assigned;
     /* tell the departments already on the case first, then add the new level's departments */

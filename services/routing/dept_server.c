@@ -332,7 +332,10 @@ static bool on_action(dept_server_t *self, PGconn *db, gc_frames_t *f, const cha
             db_ok = act(db, a, &error, &why);
         } else {
             report->report->source = GRIDCASE__SOURCE__SOURCE_DEPARTMENT;
-            db_ok = gc_case_submit(db, report->report, &submitted);
+            /* inspection reports are rare: load the district's areas for this one */
+            gc_area_index_t *areas = gc_area_index_load(db);
+            db_ok = areas && gc_case_submit(db, areas, report->report, &submitted);
+            gc_area_index_destroy(&areas);
             error = submitted.error;
             why = submitted.why;
             case_ref = submitted.ref;

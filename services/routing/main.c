@@ -3,6 +3,7 @@
 #include "case_router.h"
 #include "dept_server.h"
 
+#include "gc_case.h"
 #include "gc_consumer.h"
 #include "gc_daemon.h"
 #include "gc_log.h"
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
     dept_server_t *depts = dept_server_new(router);
+    gc_case_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
     gc_log_info("ready: departments on %s, following %s", cfg.dept_bind, cfg.events_url);
 

@@ -7,17 +7,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define REPLY_TIMEOUT_MS 5000
 
-/* Prints the reply's outcome: the case reference on stdout, or the error on stderr. */
-static int finish(Gridcase__IntakeReply *reply)
+/* Prints the reply's outcome: the case reference (or diary entry) on stdout, what the reporter
+ * should know on stderr, or the error on stderr. */
+static int finish(Gridcase__IntakeReply *reply, bool located)
 {
     if (!reply)
         return 1;
     int rc = 0;
     if (reply->result_case == GRIDCASE__INTAKE_REPLY__RESULT_ACCEPTED) {
-        puts(reply->accepted->case_ref);
+        const Gridcase__CaseAccepted *a = reply->accepted;
+        if (a->diary_entry)
+            printf("%llu\n", (unsigned long long)a->diary_entry);
+        else
+            puts(a->case_ref);
+        if (!a->diary_entry && a->area[0] && !a->grid[0])
+            fprintf(stderr, "gridctl: no grid holds this location: the case is in the triage "
+                            "queue of %s\n", a->area);
+        else if (located && a->grid[0])
+            fprintf(stderr, "gridctl: filed under grid %s\n", a->grid);
+        if (a->possible_duplicate_of[0])
+            fprintf(stderr, "gridctl: possible duplicate of %s (an open case of the same kind "
+                            "nearby): follow that one\n", a->possible_duplicate_of);
     } else {
         const Gridcase__Error *e = reply->error;
         const ProtobufCEnumValue *v =
@@ -41,13 +55,17 @@ int cmd_submit(const gc_config_t *cfg, int argc, char **argv)
 {
     static const char *const valued[] = {"--category", "--grid", "--desc", "--lon", "--lat",
                                          "--key", "--source", "--address", "--reporter",
-                                         "--phone", NULL};
+                                         "--phone", "--street", "--from-diary", NULL};
     args_t a;
     if (!args_parse(argc, argv, valued, NULL, &a))
         return 1;
-    if (a.npositional || !args_get(&a, "--category") || !args_get(&a, "--grid")
-        || !args_get(&a, "--desc"))
-        return gridctl_fail("usage: gridctl submit --category C --grid G --desc TEXT [...]");
+    long diary = 0;
+    if (a.npositional || !args_get(&a, "--category")
+        || (!args_get(&a, "--desc") && !args_get(&a, "--from-diary"))
+        || (args_get(&a, "--from-diary")
+            && !gc_config_parse_long(args_get(&a, "--from-diary"), 1, 1L << 62, &diary)))
+        return gridctl_fail("usage: gridctl submit --category C (--grid G | --lon X --lat Y | "
+                            "--street S --address A) --desc TEXT [...] (see gridctl help)");
 
     char key[33], request_id[33];
     client_token(key);
@@ -56,8 +74,10 @@ int cmd_submit(const gc_config_t *cfg, int argc, char **argv)
     Gridcase__GeoPoint point = GRIDCASE__GEO_POINT__INIT;
     s.idempotency_key = args_get(&a, "--key") ? (char *)args_get(&a, "--key") : key;
     s.category = (char *)args_get(&a, "--category");
-    s.grid = (char *)args_get(&a, "--grid");
-    s.description = (char *)args_get(&a, "--desc");
+    s.grid = (char *)(args_get(&a, "--grid") ? args_get(&a, "--grid") : "");
+    s.street = (char *)(args_get(&a, "--street") ? args_get(&a, "--street") : "");
+    s.description = (char *)(args_get(&a, "--desc") ? args_get(&a, "--desc") : "");
+    s.from_diary_entry = (uint64_t)diary;
     s.address = (char *)(args_get(&a, "--address") ? args_get(&a, "--address") : "");
     s.reporter_name = (char *)(args_get(&a, "--reporter") ? args_get(&a, "--reporter") : "");
     s.reporter_phone = (char *)(args_get(&a, "--phone") ? args_get(&a, "--phone") : "");
@@ -78,7 +98,35 @@ int cmd_submit(const gc_config_t *cfg, int argc, char **argv)
     req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT;
     req.submit = &s;
     /* the idempotency key makes a resend safe: intake returns the same case */
-    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 3));
+    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 3),
+                  s.location && !*s.grid);
+}
+
+int cmd_diary(const gc_config_t *cfg, int argc, char **argv)
+{
+    static const char *const valued[] = {"--grid", "--note", "--date", "--author", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, valued, NULL, &a))
+        return 1;
+    if (a.npositional != 1 || strcmp(a.positional[0], "add") != 0 || !args_get(&a, "--grid")
+        || !args_get(&a, "--note"))
+        return gridctl_fail("usage: gridctl diary add --grid G --note TEXT [--date YYYY-MM-DD] "
+                            "[--author NAME]");
+    char today[16], request_id[33];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(today, sizeof today, "%Y-%m-%d", localtime_r(&now, &tm));
+    client_token(request_id);
+    Gridcase__DiaryEntry d = GRIDCASE__DIARY_ENTRY__INIT;
+    d.grid = (char *)args_get(&a, "--grid");
+    d.note = (char *)args_get(&a, "--note");
+    d.visited_on = (char *)(args_get(&a, "--date") ? args_get(&a, "--date") : today);
+    d.author = (char *)(args_get(&a, "--author") ? args_get(&a, "--author") : "");
+    Gridcase__IntakeRequest req = GRIDCASE__INTAKE_REQUEST__INIT;
+    req.request_id = request_id;
+    req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_DIARY;
+    req.diary = &d;
+    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1), false);
 }
 
 int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **argv)
@@ -116,5 +164,5 @@ int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **
     req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_COMMAND;
     req.command = &c;
     /* commands are not idempotent (a second verify is refused): send once */
-    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1));
+    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1), false);
 }

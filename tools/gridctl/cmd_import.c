@@ -155,6 +155,8 @@ static bool insert_rule(import_t *im, const char *category, const char *area, co
 
 static bool import_rules(import_t *im, json_t *list)
 {
+    if (!list)
+        return true; /* a file without "routing_rules" leaves the rules as they are */
     if (!run(im, "DELETE FROM routing_rules", 0, NULL))
         return false;
     size_t i, j;
@@ -201,7 +203,10 @@ int cmd_import(const gc_config_t *cfg, int argc, char **argv)
          && import_area(&im, json_object_get(root, "district"), NULL, 0)
          && import_departments(&im, json_object_get(root, "departments"))
          && import_categories(&im, json_object_get(root, "categories"))
-         && import_rules(&im, json_object_get(root, "routing_rules")) && gc_pg_commit(im.db);
+         && import_rules(&im, json_object_get(root, "routing_rules"))
+         /* tell intake to reload its areas (delivered on commit) */
+         && gc_pg_run(im.db, "notify", "SELECT pg_notify('gc_reference', '')", 0, NULL)
+         && gc_pg_commit(im.db);
     if (ok)
         printf("imported %d areas, %d departments, %d categories, %d routing rule entries\n",
                im.areas, im.departments, im.categories, im.rules);

@@ -75,8 +75,9 @@ int cmd_show(const gc_config_t *cfg, int argc, char **argv)
         "source, "
         "reporter_name, reporter_phone, " ISO("created_at") " AS created_at, "
         ISO("updated_at") " AS updated_at, " ISO("deadline_at") " AS deadline_at, "
-        ISO("closed_at") " AS closed_at FROM cases WHERE ref = $1",
-        1, ref, "sssssssffsssssss");
+        ISO("closed_at") " AS closed_at, (SELECT d.ref FROM cases d WHERE d.id = c.duplicate_of) "
+        "AS duplicate_of FROM cases c WHERE ref = $1",
+        1, ref, "sssssssffssssssss");
     json_t *departments = query_rows(
         db,
         "SELECT a.department, a.is_lead AS lead, a.active FROM case_assignments a "
@@ -125,6 +126,43 @@ int cmd_show(const gc_config_t *cfg, int argc, char **argv)
     json_decref(departments);
     json_decref(timeline);
     return rc;
+}
+
+int cmd_diary_list(const gc_config_t *cfg, int argc, char **argv)
+{
+    static const char *const valued[] = {"--grid", NULL};
+    static const char *const flags[] = {"--json", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, valued, flags, &a))
+        return 1;
+    if (a.npositional || !args_get(&a, "--grid"))
+        return gridctl_fail("usage: gridctl diary list --grid G [--json]");
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    const char *params[] = {args_get(&a, "--grid")};
+    json_t *rows = query_rows(db,
+                              "SELECT d.id, d.grid, d.visited_on::text AS visited_on, d.author, "
+                              "d.note, c.ref AS case_ref FROM grid_diary d LEFT JOIN cases c ON "
+                              "c.id = d.case_id WHERE d.grid = $1 ORDER BY d.visited_on DESC, d.id "
+                              "DESC",
+                              1, params, "isssss");
+    PQfinish(db);
+    if (!rows)
+        return 1;
+    if (args_has(&a, "--json")) {
+        gridctl_print_json(rows);
+        return 0;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+        printf("#%lld %s %s: %s%s%s\n", (long long)json_integer_value(json_object_get(r, "id")),
+               text_of(r, "visited_on"), text_of(r, "author"), text_of(r, "note"),
+               json_is_string(json_object_get(r, "case_ref")) ? "  -> case " : "",
+               json_is_string(json_object_get(r, "case_ref")) ? text_of(r, "case_ref") : "");
+    json_decref(rows);
+    return 0;
 }
 
 int cmd_list(const gc_config_t *cfg, int argc, char **argv)

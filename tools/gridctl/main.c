@@ -15,10 +15,13 @@ static const char usage[] =
     "  areas|departments|categories [--json] print the reference data\n"
     "\n"
     "Cases (through intake)\n"
-    "  submit --category C --grid G --desc TEXT [--lon X --lat Y] [--key KEY]\n"
-    "         [--source resident|grid_worker|volunteer|department|hotline]\n"
-    "         [--address TEXT] [--reporter NAME] [--phone PHONE]\n"
+    "  submit --category C (--grid G | --lon X --lat Y | --street S --address A)\n"
+    "         --desc TEXT [--key KEY] [--source resident|grid_worker|volunteer|department|hotline]\n"
+    "         [--address TEXT] [--reporter NAME] [--phone PHONE] [--from-diary ENTRY]\n"
     "                                        prints the new case's reference\n"
+    "  diary add --grid G --note TEXT [--date YYYY-MM-DD] [--author NAME]\n"
+    "                                        a grid worker's visit; prints the entry number\n"
+    "  diary list --grid G [--json]          the grid's diary, newest first\n"
     "  verify REF --ok|--reopen [--note TEXT]\n"
     "  escalate REF --reason TEXT            this level cannot solve it\n"
     "  spot REF [--note TEXT]                the grid leader resolved it on the spot\n"
@@ -65,6 +68,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "verify") == 0 || strcmp(cmd, "escalate") == 0 || strcmp(cmd, "spot") == 0
         || strcmp(cmd, "note") == 0)
         return cmd_case_command(&cfg, cmd, n, rest);
+    if (strcmp(cmd, "diary") == 0 && n > 0 && strcmp(rest[0], "list") == 0)
+        return cmd_diary_list(&cfg, n - 1, rest + 1);
+    if (strcmp(cmd, "diary") == 0)
+        return cmd_diary(&cfg, n, rest);
     if (strcmp(cmd, "show") == 0)
         return cmd_show(&cfg, n, rest);
     if (strcmp(cmd, "list") == 0)

@@ -1,0 +1,52 @@
+/* intake_decode: protobuf-c decodes; we check what it does not (UTF-8, lengths, enums). */
+#include "intake_decode.h"
+
+#include "gc_case.h"
+#include "gc_text.h"
+
+static int check_command(const Gridcase__CaseCommand *c, const char **why)
+{
+    if (!gc_text_present(c->case_ref, 32))
+        *why = "case_ref is required";
+    else if (!gc_text_valid(c->note, GC_CASE_MAX_TEXT) || !gc_text_valid(c->actor, GC_CASE_MAX_NAME))
+        *why = "note (4000 bytes) or actor (100 bytes) is too long or not UTF-8";
+    else if (c->kind <= GRIDCASE__COMMAND_KIND__COMMAND_KIND_UNSPECIFIED
+             || c->kind > GRIDCASE__COMMAND_KIND__COMMAND_KIND_REQUEST_ESCALATION)
+        *why = "unknown command kind";
+    else
+        return 0;
+    return GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+}
+
+Gridcase__IntakeRequest *intake_decode(const void *data, size_t size, int *error,
+                                       const char **why)
+{
+    Gridcase__IntakeRequest *r = gridcase__intake_request__unpack(NULL, size, data);
+    *error = 0;
+    if (!r) {
+        *error = GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED;
+        *why = "the body is not an IntakeRequest";
+        return NULL;
+    }
+    if (!gc_text_valid(r->request_id, 64)) {
+        gridcase__intake_request__free_unpacked(r, NULL); /* not echoed: it may not be text */
+        *error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+        *why = "request_id is at most 64 bytes UTF-8";
+        return NULL;
+    }
+    switch (r->body_case) {
+    case GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT:
+        *error = gc_case_check_submit(r->submit, why);
+        break;
+    case GRIDCASE__INTAKE_REQUEST__BODY_COMMAND:
+        *error = check_command(r->command, why);
+        break;
+    case GRIDCASE__INTAKE_REQUEST__BODY_DIARY:
+        *error = gc_case_check_diary(r->diary, why);
+        break;
+    default:
+        *error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+        *why = "the request has no submit, command or diary";
+    }
+    return r;
+}
