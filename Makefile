@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check unit integration asan-check up down demo clean
+.PHONY: all deps check unit integration asan-check fuzz up down demo clean
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -75,6 +75,23 @@ $(BUILD)/bin/gc-%: tests/tools/gc_%.c $(LIB)
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
 
+# libFuzzer (clang) over the intake decoder and validator, with ASan and UBSan.
+FUZZ_SECONDS ?= 60
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_intake
+FUZZ_SRC := tests/fuzz/fuzz_intake.c services/intake/intake_decode.c $(COMMON_C)
+$(FUZZ_BIN): $(FUZZ_SRC) $(GEN_C) $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ   $@"
+	@clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Werror \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I$(BUILD)/gen -Icommon -Iservices/intake \
+	    $(FUZZ_SRC) $(GEN_C) -o $@ $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    $(BUILD)/fuzz/corpus tests/fuzz/corpus/intake
+
 deps:
 	@deploy/deps.sh
 
@@ -91,6 +108,7 @@ asan-check:
 check: deps
 	$(MAKE) all unit integration
 	$(MAKE) asan-check
+	$(MAKE) fuzz FUZZ_SECONDS=20
 	@echo "make check: all green"
 
 up: deps all
