@@ -6,9 +6,24 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer_apply_fn apply,
-                        void *ctx)
+/* True when some event past the cursor exists: an idle wake-up costs one query, no transaction. */
+static int behind(PGconn *db, const char *consumer)
+{
+    const char *who[] = {consumer};
+    PGresult *res = gc_pg_query(db, "consumer behind?",
+                                "SELECT (SELECT last_seq FROM consumer_cursors WHERE consumer = $1) "
+                                "< (SELECT last_seq FROM event_streams WHERE stream = 'case')",
+                                1, who);
+    int answer = gc_pg_ok(res) && PQntuples(res) == 1 ? strcmp(PQgetvalue(res, 0, 0), "t") == 0
+                                                      : -1;
+    PQclear(res);
+    return answer;
+}
+
+static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer_wants_fn wants,
+                        gc_consumer_apply_fn apply, void *ctx)
 {
     const char *who[] = {consumer};
     PGresult *cur = gc_pg_query(db, "lock cursor",
@@ -26,6 +41,18 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer
     if (!events)
         return -1;
     long n = PQntuples(events);
+    /* only a batch that will append events takes the event stream lock (after the cursor lock,
+     * which no other writer takes, and before any case row: the writers' lock order) */
+    bool writes = false;
+    for (long i = 0; wants && !writes && i < n; i++) {
+        gc_event_t ev;
+        gc_event_from_row(events, (int)i, &ev);
+        writes = wants(&ev);
+    }
+    if (writes && !gc_pg_run(db, "lock event stream", "SELECT gc_lock_event_stream()", 0, NULL)) {
+        PQclear(events);
+        return -1;
+    }
     for (long i = 0; i < n; i++) {
         gc_event_t ev;
         gc_event_from_row(events, (int)i, &ev);
@@ -47,14 +74,17 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer
     return n;
 }
 
-long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, bool writes_events,
+long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consumer_wants_fn wants,
                           gc_consumer_apply_fn apply, gc_consumer_after_fn after, void *ctx)
 {
+    int pending = behind(db, consumer);
+    if (pending <= 0)
+        return pending;
     long total = 0;
     for (;;) {
-        if (!(writes_events ? gc_event_begin_writer(db) : gc_pg_begin(db)))
+        if (!gc_pg_begin(db))
             return -1;
-        long n = apply_batch(db, consumer, batch, apply, ctx);
+        long n = apply_batch(db, consumer, batch, wants, apply, ctx);
         if (n < 0 || !gc_pg_commit(db)) {
             gc_pg_rollback(db);
             return -1;

@@ -14,13 +14,17 @@
  * consumer is simply skipped with true. */
 typedef bool (*gc_consumer_apply_fn)(PGconn *db, const gc_event_t *ev, void *ctx);
 
+/* True when applying this event will append events (or lock case rows). A batch holding such
+ * an event runs under the event stream lock (see gc_event_begin_writer); other batches only
+ * move the cursor. NULL: the consumer never writes events. */
+typedef bool (*gc_consumer_wants_fn)(const gc_event_t *ev);
+
 /* Called after a batch committed, e.g. to publish or deliver what it produced. May be NULL. */
 typedef void (*gc_consumer_after_fn)(void *ctx);
 
-/* Applies every event past the cursor, batch events per transaction. writes_events: apply
- * appends events (the transaction then takes the event stream lock first, see
- * gc_event_begin_writer). Returns the number of events applied, or -1 when the database failed. */
-long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, bool writes_events,
+/* Applies every event past the cursor, batch events per transaction. Returns the number of
+ * events applied, or -1 when the database failed. */
+long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consumer_wants_fn wants,
                           gc_consumer_apply_fn apply, gc_consumer_after_fn after, void *ctx);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #define SWEEP_BATCH 100
 #define SWEEP_BATCH_TEXT "100"
@@ -35,10 +36,15 @@ static bool escalate(PGconn *db, const gc_case_row_t *c, const char *actor, cons
     return ok;
 }
 
+bool escalator_wants(const gc_event_t *ev)
+{
+    return ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATION_REQUESTED;
+}
+
 bool escalator_apply(PGconn *db, const gc_event_t *ev, void *ctx)
 {
     (void)ctx;
-    if (ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATION_REQUESTED)
+    if (!escalator_wants(ev))
         return true;
     gc_case_row_t c;
     int found = gc_case_lock(db, ev->case_ref, &c);
@@ -52,6 +58,17 @@ bool escalator_apply(PGconn *db, const gc_event_t *ev, void *ctx)
 
 long escalator_sweep(PGconn *db)
 {
+    /* a sweep that finds nothing does not take the event stream lock */
+    PGresult *any = gc_pg_query(db, "anything overdue?",
+                                "SELECT EXISTS (SELECT 1 FROM cases WHERE status IN ('submitted', "
+                                "'routed', 'triage', 'grid_task', 'accepted', 'in_progress') AND "
+                                "deadline_at <= gc_now() AND level <> 'district')",
+                                0, NULL);
+    bool overdue = gc_pg_ok(any) && strcmp(PQgetvalue(any, 0, 0), "t") == 0;
+    bool failed = !gc_pg_ok(any);
+    PQclear(any);
+    if (!overdue)
+        return failed ? -1 : 0;
     long total = 0;
     for (;;) {
         if (!gc_event_begin_writer(db))

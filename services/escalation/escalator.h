@@ -9,6 +9,9 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+/* gc_consumer_wants_fn: escalation acts on ESCALATION_REQUESTED only. */
+bool escalator_wants(const gc_event_t *ev);
+
 /* gc_consumer_apply_fn for the "escalation" consumer: acts on ESCALATION_REQUESTED. */
 bool escalator_apply(PGconn *db, const gc_event_t *ev, void *ctx);
 

@@ -172,13 +172,18 @@ static bool withdraw(PGconn *db, const char *case_id, const gc_case_row_t *c)
                         params);
 }
 
+bool case_router_wants(const gc_event_t *ev)
+{
+    return ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT;
+}
+
 bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
 {
     (void)ctx;
-    if (ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED
-        && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED
-        && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED
-        && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT)
+    if (!case_router_wants(ev))
         return true;
     gc_case_row_t c;
     int found = gc_case_lock(db, ev->case_ref, &c);

@@ -11,6 +11,9 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+/* gc_consumer_wants_fn: the events routing acts on. */
+bool case_router_wants(const gc_event_t *ev);
+
 /* gc_consumer_apply_fn for the "routing" consumer; ctx unused. */
 bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx);
 

@@ -46,7 +46,7 @@ int main(int argc, char **argv)
         if (zmq_poll(items, 2, 1000) < 0 && errno != EINTR)
             break;
         drain(events); /* doorbell: whatever rang, the log says what happened */
-        bool ok = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, true, case_router_apply,
+        bool ok = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, case_router_wants, case_router_apply,
                                        NULL, NULL) >= 0
                   && dept_server_handle(depts, db);
         if (!ok && !gc_pg_alive(db)) {

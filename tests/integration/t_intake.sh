@@ -126,3 +126,15 @@ wait_for "after PostgreSQL restarts, intake takes cases again by itself" 15 \
     gridctl submit --category drain_cover --grid 4101010207 --desc "数据库恢复后的报告" --key "after-restart-$$"
 back=$(gridctl submit --category drain_cover --grid 4101010207 --desc "数据库恢复后的报告" --key "after-restart-$$")
 wait_for "and the other daemons route it" 20 field_is "$back" .status routed
+
+# 8. group commit: submissions that arrive together are committed together. Every daemon's
+# transactions count in xact_commit, so fewer than 1000 commits in all proves the batching.
+commits() { sql "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"; }
+before=$(commits)
+gc-load submit "$GC_INTAKE_URL" 1000 4101010206 street_light > "$GC_VAR/load-submit.out" 2> "$GC_VAR/load-submit.err"
+expect_eq "1000 concurrent submissions are all acknowledged" "$(cat "$GC_VAR/load-submit.out")" \
+    "submit: sent 1000 replies 1000 ok 1000 failed 0"
+sleep 1 # pg_stat_database is updated when a backend reports (at most every 0.5 s)
+txns=$(( $(commits) - before ))
+if [ "$txns" -lt 1000 ]; then ok "the whole system committed $txns transactions for them ($(cut -d' ' -f2- "$GC_VAR/load-submit.err"))"
+else not_ok "submissions in flight together share transactions" "$txns commits for 1000 cases"; fi

@@ -3,16 +3,37 @@
  * never deadlock and that every request gets a success reply.
  *   gc-load notes INTAKE_URL N REF...           N NOTE commands, spread over the cases
  *   gc-load progress DEPT_URL DEPT N REF...     N PROGRESS actions by DEPT
- * Prints "MODE: sent S replies R ok K failed F"; exit 0 only when every request succeeded. */
+ *   gc-load submit INTAKE_URL N GRID CATEGORY   N new cases (keys gc-load-PID-I) in GRID
+ * Prints "MODE: sent S replies R ok K failed F" and the elapsed time on stderr; exit 0 only
+ * when every request succeeded. */
 #include "dept.pb-c.h"
+#include "gc_clock.h"
 #include "gc_msg.h"
 #include "intake.pb-c.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define IN_FLIGHT 200
+
+static void send_submit(void *s, const char *grid, const char *category, const char *rid)
+{
+    char key[64];
+    snprintf(key, sizeof key, "gc-load-%d-%s", (int)getpid(), rid);
+    Gridcase__IntakeRequest r = GRIDCASE__INTAKE_REQUEST__INIT;
+    Gridcase__SubmitCase c = GRIDCASE__SUBMIT_CASE__INIT;
+    c.idempotency_key = key;
+    c.category = (char *)category;
+    c.grid = (char *)grid;
+    c.description = "gc-load";
+    r.request_id = (char *)rid;
+    r.body_case = GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT;
+    r.submit = &c;
+    gc_msg_send_frame(s, "", 0, true, 0);
+    gc_msg_send_proto(s, &r.base, 0);
+}
 
 static void send_one(void *s, bool notes, const char *dept, const char *ref, const char *rid)
 {
@@ -69,11 +90,13 @@ static bool reply_ok(bool notes, const void *data, size_t size, int failed)
 
 int main(int argc, char **argv)
 {
-    bool notes = argc >= 5 && strcmp(argv[1], "notes") == 0;
+    bool submit = argc == 6 && strcmp(argv[1], "submit") == 0;
+    bool notes = submit || (argc >= 5 && strcmp(argv[1], "notes") == 0);
     bool progress = argc >= 6 && strcmp(argv[1], "progress") == 0;
     if (!notes && !progress) {
         fprintf(stderr, "usage: gc-load notes INTAKE_URL N REF... | "
-                        "gc-load progress DEPT_URL DEPT N REF...\n");
+                        "gc-load progress DEPT_URL DEPT N REF... | "
+                        "gc-load submit INTAKE_URL N GRID CATEGORY\n");
         return 2;
     }
     const char *dept = progress ? argv[3] : NULL;
@@ -85,11 +108,15 @@ int main(int argc, char **argv)
     if (!s)
         return 2;
     int sent = 0, replies = 0, ok = 0;
+    long start = gc_clock_monotonic_ms();
     while (replies < n) {
         for (; sent < n && sent - replies < IN_FLIGHT; sent++) {
             char rid[24];
             snprintf(rid, sizeof rid, "r%d", sent);
-            send_one(s, notes, dept, refs[sent % nrefs], rid);
+            if (submit)
+                send_submit(s, argv[4], argv[5], rid);
+            else
+                send_one(s, notes, dept, refs[sent % nrefs], rid);
         }
         zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&item, 1, 10000) <= 0) {
@@ -105,6 +132,8 @@ int main(int argc, char **argv)
         gc_frames_close(&f);
     }
     printf("%s: sent %d replies %d ok %d failed %d\n", argv[1], sent, replies, ok, replies - ok);
+    fprintf(stderr, "gc-load: %s: %d requests in %ld ms\n", argv[1], replies,
+            gc_clock_monotonic_ms() - start);
     zmq_close(s);
     zmq_ctx_term(ctx);
     return ok == n ? 0 : 1;

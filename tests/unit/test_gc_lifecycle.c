@@ -26,6 +26,7 @@ enum {
     IN_PROGRESS = GRIDCASE__CASE_STATUS__CASE_STATUS_IN_PROGRESS,
     RESOLVED = GRIDCASE__CASE_STATUS__CASE_STATUS_RESOLVED,
     CLOSED = GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED,
+    GRID_TASK = GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK,
 
     GRID = GRIDCASE__LEVEL__LEVEL_GRID,
     COMMUNITY = GRIDCASE__LEVEL__LEVEL_COMMUNITY,
@@ -58,7 +59,8 @@ enum {
     BAD_STATE = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE,
 };
 
-static const int statuses[] = {SUBMITTED, ROUTED, TRIAGE, ACCEPTED, IN_PROGRESS, RESOLVED, CLOSED};
+static const int statuses[] = {SUBMITTED, ROUTED,   TRIAGE, ACCEPTED,
+                               IN_PROGRESS, RESOLVED, CLOSED, GRID_TASK};
 static const int levels[] = {GRID, COMMUNITY, STREET, DISTRICT};
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -83,7 +85,7 @@ static outcome_t no(int error)
 static bool clock_runs(int status)
 {
     return status == SUBMITTED || status == ROUTED || status == TRIAGE || status == ACCEPTED
-           || status == IN_PROGRESS;
+           || status == IN_PROGRESS || status == GRID_TASK;
 }
 
 static outcome_t expected_command(int command, int status, int level, bool has_note)
@@ -92,7 +94,8 @@ static outcome_t expected_command(int command, int status, int level, bool has_n
     case C_NOTE: /* a note in any status, with text; nothing changes */
         return has_note ? ok(status, E_NOTED) : no(BAD_ARG);
     case C_RESOLVE_ON_SPOT: /* only at the grid, only before a department accepted it */
-        return (status == SUBMITTED || status == TRIAGE || status == ROUTED) && level == GRID
+        return (status == SUBMITTED || status == TRIAGE || status == ROUTED || status == GRID_TASK)
+                       && level == GRID
                    ? ok(CLOSED, E_RESOLVED_ON_SPOT)
                    : no(BAD_STATE);
     case C_VERIFY: /* the grid accepts a department's resolution */
@@ -246,7 +249,7 @@ static void test_every_command(void **state)
                     checked++;
                 }
     }
-    assert_int_equal(checked, 7 * 7 * 4 * 2);
+    assert_int_equal(checked, 7 * N(statuses) * 4 * 2);
 }
 
 static void test_every_dept_action(void **state)
@@ -281,10 +284,11 @@ static void test_clock_runs(void **state)
     assert_true(gc_lifecycle_clock_runs(TRIAGE));
     assert_true(gc_lifecycle_clock_runs(ACCEPTED));
     assert_true(gc_lifecycle_clock_runs(IN_PROGRESS));
+    assert_true(gc_lifecycle_clock_runs(GRID_TASK)); /* the grid leader's task has a deadline */
     assert_false(gc_lifecycle_clock_runs(RESOLVED));
     assert_false(gc_lifecycle_clock_runs(CLOSED));
     assert_false(gc_lifecycle_clock_runs(GRIDCASE__CASE_STATUS__CASE_STATUS_UNSPECIFIED));
-    assert_false(gc_lifecycle_clock_runs(CLOSED + 1));
+    assert_false(gc_lifecycle_clock_runs(GRID_TASK + 1));
     assert_false(gc_lifecycle_clock_runs(-1));
 }
 

@@ -71,7 +71,7 @@ static void fill_event(Gridcase__CaseEvent *ev)
     ev->case_ref = "GC-00000042";
     ev->kind = GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT;
     ev->at_ms = 1718000000123LL;
-    ev->grid = "4101010101";
+    ev->area = "4101010101";
     ev->category = "manhole";
     ev->level = GRIDCASE__LEVEL__LEVEL_GRID;
     ev->status = GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED;
@@ -87,7 +87,7 @@ static void assert_event_equal(const Gridcase__CaseEvent *got, const Gridcase__C
     assert_string_equal(got->case_ref, want->case_ref);
     assert_int_equal(got->kind, want->kind);
     assert_true(got->at_ms == want->at_ms);
-    assert_string_equal(got->grid, want->grid);
+    assert_string_equal(got->area, want->area);
     assert_string_equal(got->category, want->category);
     assert_int_equal(got->level, want->level);
     assert_int_equal(got->status, want->status);

@@ -57,6 +57,7 @@ static void test_status_round_trip(void **state)
         {GRIDCASE__CASE_STATUS__CASE_STATUS_IN_PROGRESS, "in_progress"},
         {GRIDCASE__CASE_STATUS__CASE_STATUS_RESOLVED, "resolved"},
         {GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED, "closed"},
+        {GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK, "grid_task"},
     };
     check_pairs(pairs, N(pairs), gc_status_name, gc_status_value);
 }
@@ -137,7 +138,7 @@ static void test_out_of_range_is_null(void **state)
     assert_null(gc_delivery_reason_name(0));
     /* one past the last value, negative, huge */
     assert_null(gc_level_name(GRIDCASE__LEVEL__LEVEL_DISTRICT + 1));
-    assert_null(gc_status_name(GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED + 1));
+    assert_null(gc_status_name(GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK + 1));
     assert_null(gc_source_name(GRIDCASE__SOURCE__SOURCE_HOTLINE + 1));
     assert_null(gc_event_kind_name(GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED + 1));
     assert_null(gc_delivery_reason_name(GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_WITHDRAWN + 1));
