@@ -29,16 +29,22 @@ await() {
     fail "$1 $2 = $3, found $(field "$1" "$2")"
 }
 
+# every demo day starts from an empty district database
+deploy/stack.sh down >/dev/null 2>&1 || true
+[ -e "$GC_VAR/pg/pgdata" ] && rm -rf "$(readlink -f "$GC_VAR/pg/pgdata")"
+rm -rf "$GC_VAR"
 deploy/stack.sh up "$bin" | head -n 6
 # shellcheck disable=SC1091
 . "$GC_VAR/env"
 # the event stream, printed live while the day unfolds
 ( gridctl events | jq -r --unbuffered '"    [event #\(.seq)] \(.case_ref) \(.kind) level=\(.level) status=\(.status)\(if .department != "" then " dept=" + .department else "" end)\(if .note != "" then " (" + .note + ")" else "" end)"' ) &
 follower=$!
+disown $follower  # stopped by finish(); no "Terminated" notice
 gridctl dept listen municipal > "$GC_VAR/municipal.out" &
 pids+=($!)
 gridctl dept listen cityman > "$GC_VAR/cityman.out" &
 pids+=($!)
+disown "${pids[@]}"
 sleep 0.5
 
 say "08:30 张珂, grid leader of 石化路网格, reports a broken drain cover on 石化路"
@@ -54,8 +60,9 @@ gridctl dept resolve "$drain" --dept municipal --note "已更换球墨铸铁井�
 gridctl verify "$drain" --ok --note "张珂现场查看：已修好" >/dev/null
 await "$drain" .status closed
 
-say "09:10 a resident reports the street light on 石化路 out again"
-light=$(gridctl submit --category street_light --grid 4101010101 --desc "石化路路灯安装后经常不亮")
+say "09:10 a resident drops a pin on the map: the street light on 石化路 is out again"
+light=$(gridctl submit --category street_light --lon 113.7080 --lat 34.7250 --desc "石化路路灯安装后经常不亮")
+[ "$(field "$light" .area)" == 4101010101 ] || fail "the pin to be filed under 石化路网格"
 await "$light" .status routed
 gridctl dept resolve "$light" --dept municipal --note "更换镇流器" >/dev/null
 gridctl verify "$light" --ok >/dev/null
