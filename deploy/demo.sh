@@ -37,7 +37,7 @@ deploy/stack.sh up "$bin" | head -n 6
 # shellcheck disable=SC1091
 . "$GC_VAR/env"
 # the event stream, printed live while the day unfolds
-( gridctl events | jq -r --unbuffered '"    [event #\(.seq)] \(.case_ref) \(.kind) level=\(.level) status=\(.status)\(if .department != "" then " dept=" + .department else "" end)\(if .note != "" then " (" + .note + ")" else "" end)"' ) &
+( gridctl events | jq -r --unbuffered '"    [event #\(.seq)] \(.case_ref) \(.kind) level=\(.level) status=\(.status)\(if .department != "" then " dept=" + .department else "" end)\(if .note != "" then " (" + .note + ")" else "" end)"' ) 2>/dev/null &
 follower=$!
 disown $follower  # stopped by finish(); no "Terminated" notice
 gridctl dept listen municipal > "$GC_VAR/municipal.out" &
