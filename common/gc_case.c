@@ -93,8 +93,10 @@ int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why)
         *why = "location must be WGS84 degrees: lon in [-180, 180], lat in [-90, 90]";
         return bad;
     }
-    if (s->source != GRIDCASE__SOURCE__SOURCE_UNSPECIFIED && !gc_source_name(s->source)) {
-        *why = "unknown source";
+    if (!gc_source_name(s->source)) {
+        *why = s->source ? "unknown source"
+                         : "source is required: resident, grid_worker, volunteer, department or "
+                           "hotline";
         return bad;
     }
     if (!(s->grid && *s->grid) && !s->location && !(s->street && *s->street)

@@ -319,6 +319,8 @@ static bool on_action(dept_server_t *self, PGconn *db, gc_frames_t *f, const cha
     const char *why = NULL;
     gc_submit_result_t submitted = {0};
     bool db_ok = true;
+    if (report && report->report) /* whatever it claims: a department's report */
+        report->report->source = GRIDCASE__SOURCE__SOURCE_DEPARTMENT;
     if (!gc_text_valid(request_id, 64)
         || !gc_text_present(a ? a->department : report->department, GC_CASE_MAX_CODE)
         || (a && (!gc_text_present(case_ref, 32) || !gc_text_valid(a->note, GC_CASE_MAX_TEXT)))
@@ -331,7 +333,6 @@ static bool on_action(dept_server_t *self, PGconn *db, gc_frames_t *f, const cha
         if (a) {
             db_ok = act(db, a, &error, &why);
         } else {
-            report->report->source = GRIDCASE__SOURCE__SOURCE_DEPARTMENT;
             /* inspection reports are rare: load the district's areas for this one */
             gc_area_index_t *areas = gc_area_index_load(db);
             db_ok = areas && gc_case_submit(db, areas, report->report, &submitted);

@@ -109,6 +109,9 @@ field() { printf '%02x%02x%s' "$1" $(( ${#2} / 2 )) "$2"; }
 body=$(field 0x0a "$(hex_str k9)")$(field 0x12 "$(hex_str drain_cover)")$(field 0x1a "$(hex_str 4101010207)")$(field 0x22 78)3063
 expect_eq "an unknown enum value is refused" "$(gc-rawsend "$GC_INTAKE_URL" "$(field 0x0a 78)$(field 0x12 "$body")" | cut -d' ' -f1-4)" \
     "error ERROR_CODE_INVALID_ARGUMENT unknown source"
+nosource=$(field 0x0a "$(hex_str k10)")$(field 0x12 "$(hex_str drain_cover)")$(field 0x1a "$(hex_str 4101010207)")$(field 0x22 78)
+expect_eq "a submission must name its source" "$(gc-rawsend "$GC_INTAKE_URL" "$(field 0x0a 78)$(field 0x12 "$nosource")" | cut -d' ' -f1-5)" \
+    "error ERROR_CODE_INVALID_ARGUMENT source is required:"
 expect_eq "the cases table is intact and nothing was stored" "$(count)" "$n"
 expect_ok "intake still takes cases" gridctl submit --category drain_cover --grid 4101010207 --desc "井盖"
 

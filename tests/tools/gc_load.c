@@ -28,6 +28,7 @@ static void send_submit(void *s, const char *grid, const char *category, const c
     c.category = (char *)category;
     c.grid = (char *)grid;
     c.description = "gc-load";
+    c.source = GRIDCASE__SOURCE__SOURCE_RESIDENT;
     r.request_id = (char *)rid;
     r.body_case = GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT;
     r.submit = &c;
