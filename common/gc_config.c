@@ -25,6 +25,9 @@ static const setting_t settings[] = {
     {"GC_ESCALATION_TICK_MS", "1000", "how often escalation looks for missed deadlines"},
     {"GC_STATS_INTERVAL_MS", "1000", "how often stats republishes every area's snapshot"},
     {"GC_MAX_MESSAGE_BYTES", "65536", "largest message accepted from a peer (ZMQ_MAXMSGSIZE)"},
+    {"GC_DEPT_SECRET_KEY_FILE", "", "routing: file with the department socket's CURVE secret key"},
+    {"GC_DEPT_SERVER_KEY", "", "department clients: routing's CURVE public key (Z85)"},
+    {"GC_DEPT_KEYS_DIR", ".", "gridctl dept: directory holding DEPT.key secret key files"},
 };
 
 static const char *setting(int i)
@@ -67,6 +70,9 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
     cfg->stats_bind = setting(7);
     cfg->stats_url = setting(8);
     cfg->migrations_dir = setting(9);
+    cfg->dept_secret_key_file = setting(13);
+    cfg->dept_server_key = setting(14);
+    cfg->dept_keys_dir = setting(15);
     return load_long(10, 10, 3600000, &cfg->escalation_tick_ms, err, errlen)
         && load_long(11, 10, 3600000, &cfg->stats_interval_ms, err, errlen)
         && load_long(12, 1024, 16 * 1024 * 1024, &cfg->max_message_bytes, err, errlen);

@@ -20,6 +20,9 @@ typedef struct {
     long escalation_tick_ms;    /* GC_ESCALATION_TICK_MS */
     long stats_interval_ms;     /* GC_STATS_INTERVAL_MS */
     long max_message_bytes;     /* GC_MAX_MESSAGE_BYTES: ZMQ_MAXMSGSIZE on sockets read from outside */
+    const char *dept_secret_key_file; /* GC_DEPT_SECRET_KEY_FILE: routing's CURVE secret key */
+    const char *dept_server_key;      /* GC_DEPT_SERVER_KEY: routing's public key, for clients */
+    const char *dept_keys_dir;        /* GC_DEPT_KEYS_DIR: where gridctl finds DEPT.key */
 } gc_config_t;
 
 /* Fills cfg from the environment. On a bad value writes a message naming the variable into

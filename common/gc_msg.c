@@ -49,7 +49,12 @@ const void *gc_frames_data(gc_frames_t *frames, int i)
     return zmq_msg_data(&frames->frame[i]);
 }
 
-void *gc_msg_socket(void *ctx, int type, const char *endpoint, bool bind, long max_bytes)
+const char *gc_frames_user_id(gc_frames_t *frames, int i)
+{
+    return i < frames->count ? zmq_msg_gets(&frames->frame[i], "User-Id") : NULL;
+}
+
+void *gc_msg_socket_new(void *ctx, int type, long max_bytes)
 {
     void *s = zmq_socket(ctx, type);
     if (!s) {
@@ -62,13 +67,22 @@ void *gc_msg_socket(void *ctx, int type, const char *endpoint, bool bind, long m
         int64_t max = max_bytes;
         zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
     }
-    int rc = bind ? zmq_bind(s, endpoint) : zmq_connect(s, endpoint);
-    if (rc != 0) {
-        gc_log_error("%s %s: %s", bind ? "bind" : "connect", endpoint, zmq_strerror(errno));
-        zmq_close(s);
-        return NULL;
-    }
     return s;
+}
+
+bool gc_msg_attach(void *s, const char *endpoint, bool bind)
+{
+    if ((bind ? zmq_bind(s, endpoint) : zmq_connect(s, endpoint)) == 0)
+        return true;
+    gc_log_error("%s %s: %s", bind ? "bind" : "connect", endpoint, zmq_strerror(errno));
+    zmq_close(s);
+    return false;
+}
+
+void *gc_msg_socket(void *ctx, int type, const char *endpoint, bool bind, long max_bytes)
+{
+    void *s = gc_msg_socket_new(ctx, type, max_bytes);
+    return s && gc_msg_attach(s, endpoint, bind) ? s : NULL;
 }
 
 int gc_msg_send_frame(void *socket, const void *data, size_t size, bool more, int flags)

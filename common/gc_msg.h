@@ -27,6 +27,16 @@ void gc_frames_close(gc_frames_t *frames);
 size_t gc_frames_size(gc_frames_t *frames, int i);
 const void *gc_frames_data(gc_frames_t *frames, int i);
 
+/* The authenticated identity of the peer that sent frame i (ZAP "User-Id"), or NULL. */
+const char *gc_frames_user_id(gc_frames_t *frames, int i);
+
+/* Creates a socket with linger 0 and (when max_bytes > 0) ZMQ_MAXMSGSIZE, not yet bound or
+ * connected: for options that must be set first (CURVE). NULL with a logged error. */
+void *gc_msg_socket_new(void *ctx, int type, long max_bytes);
+
+/* Binds or connects a socket; on failure logs, closes it and returns false. */
+bool gc_msg_attach(void *socket, const char *endpoint, bool bind);
+
 /* Creates a socket, sets linger 0 and (when max_bytes > 0) ZMQ_MAXMSGSIZE, then binds
  * (bind = true) or connects. Returns NULL with a logged error. */
 void *gc_msg_socket(void *ctx, int type, const char *endpoint, bool bind, long max_bytes);

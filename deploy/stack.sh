@@ -23,7 +23,29 @@ export GC_EVENTS_BIND="tcp://127.0.0.1:$((base + 2))" GC_EVENTS_URL="tcp://127.0
 export GC_DEPT_BIND="tcp://127.0.0.1:$((base + 3))" GC_DEPT_URL="tcp://127.0.0.1:$((base + 3))"
 export GC_STATS_BIND="tcp://127.0.0.1:$((base + 4))" GC_STATS_URL="tcp://127.0.0.1:$((base + 4))"
 export GC_MIGRATIONS_DIR="$PWD/deploy/migrations"
+export GC_DEPT_SECRET_KEY_FILE="$PWD/$var/keys/dept-server.key" GC_DEPT_KEYS_DIR="$PWD/$var/keys"
 ENV
+    # single quotes: Z85 keys may hold '$' but never a quote
+    [ -f "$var/keys/dept-server.pub" ] && echo "export GC_DEPT_SERVER_KEY='$(cat "$var/keys/dept-server.pub")'" >> "$var/env"
+    return 0
+}
+
+# CURVE keys for the department socket: routing's pair, and one per department, registered in
+# the database (a district would put the public keys into its reference data file instead).
+make_keys() {
+    local bin=$1
+    mkdir -p "$var/keys"
+    chmod 700 "$var/keys"
+    if [ ! -f "$var/keys/dept-server.key" ]; then
+        "$bin/gridctl" dept server-keygen "$var/keys/dept-server.key" > "$var/keys/dept-server.pub"
+    fi
+    write_env
+    # shellcheck disable=SC1091
+    . "$var/env"
+    for dept in $("$bin/gridctl" departments --json | jq -r '.[].code'); do
+        [ -f "$var/keys/$dept.key" ] || "$bin/gridctl" dept keygen "$dept" > /dev/null
+        "$bin/gridctl" dept register "$dept" > /dev/null
+    done
 }
 
 # alive and not a zombie (a killed daemon whose parent is gone may stay one, and kill -0 works on it)
@@ -44,6 +66,7 @@ up() {
     deploy/pg.sh start "$var/pg" "$base"
     "$bin/gridctl" migrate
     "$bin/gridctl" import "${GC_DISTRICT:-deploy/demo-district.json}" >/dev/null
+    make_keys "$bin"
     for d in "${daemons[@]}"; do
         running "$d" && continue
         : > "$var/log/$d.log"
@@ -59,7 +82,8 @@ gridcase is up (state in $var, logs in $var/log):
   PostgreSQL  $GC_PG_DSN
   intake      $GC_INTAKE_URL   (ROUTER: SubmitCase, CaseCommand)
   events      $GC_EVENTS_URL   (PUB: CaseEvent, topic = grid code)
-  departments $GC_DEPT_URL   (ROUTER: deliveries and department actions)
+  departments $GC_DEPT_URL   (ROUTER, CURVE: deliveries and department actions;
+              server key $GC_DEPT_SERVER_KEY, department keys in $var/keys)
   stats       $GC_STATS_URL   (PUB: StatsSnapshot, topic = area code)
 Try:
   . $var/env; PATH=$bin:\$PATH

@@ -180,17 +180,17 @@ bool dept_server_pump(dept_server_t *self, PGconn *db)
 
 /* ---- messages from departments ---------------------------------------------------------- */
 
-static bool on_subscribe(dept_server_t *self, PGconn *db, gc_frames_t *f,
+static bool on_subscribe(dept_server_t *self, PGconn *db, gc_frames_t *f, const char *department,
                          const Gridcase__DeptSubscribe *s)
 {
     const void *id = gc_frames_data(f, 0);
     size_t size = gc_frames_size(f, 0);
-    if (!gc_text_present(s->department, GC_CASE_MAX_CODE) || size > MAX_ID) {
+    if (size > MAX_ID) {
         send_error(self, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
-                   "subscribe needs a department code");
+                   "routing id too long");
         return true;
     }
-    const char *params[] = {s->department};
+    const char *params[] = {department};
     PGresult *res = gc_pg_query(db, "department",
                                 "SELECT acked_seq, last_seq FROM department_delivery_state "
                                 "WHERE department = $1",
@@ -215,7 +215,7 @@ static bool on_subscribe(dept_server_t *self, PGconn *db, gc_frames_t *f,
         return true;
     }
     peer_t *p = find_peer(self, id, size);
-    if (p && strcmp(p->department, s->department) != 0) {
+    if (p && strcmp(p->department, department) != 0) {
         drop_peer(self, p, "the connection changed department");
         p = NULL;
     }
@@ -227,8 +227,8 @@ static bool on_subscribe(dept_server_t *self, PGconn *db, gc_frames_t *f,
         memcpy(p->id, id, size);
         p->id_size = size;
         p->sent = after; /* a new connection: resend everything after its position */
-        snprintf(p->department, sizeof p->department, "%s", s->department);
-        gc_log_info("department %s subscribed after delivery #%" PRIu64, s->department, after);
+        snprintf(p->department, sizeof p->department, "%s", department);
+        gc_log_info("department %s subscribed after delivery #%" PRIu64, department, after);
     }
     if (after > p->acked)
         p->acked = after;
@@ -376,6 +376,13 @@ static bool handle_one(dept_server_t *self, PGconn *db, gc_frames_t *f)
                    GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED, "expected one frame: DeptClientMsg");
         return true;
     }
+    /* who the client is comes from its CURVE key (ZAP User-Id), never from what it says */
+    const char *department = gc_frames_user_id(f, 1);
+    if (!department || !*department) {
+        send_error(self, gc_frames_data(f, 0), gc_frames_size(f, 0),
+                   GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "not authenticated");
+        return true;
+    }
     Gridcase__DeptClientMsg *m =
         gridcase__dept_client_msg__unpack(NULL, gc_frames_size(f, 1), gc_frames_data(f, 1));
     if (!m) {
@@ -386,17 +393,25 @@ static bool handle_one(dept_server_t *self, PGconn *db, gc_frames_t *f)
     bool ok = true;
     switch (m->body_case) {
     case GRIDCASE__DEPT_CLIENT_MSG__BODY_SUBSCRIBE:
-        ok = on_subscribe(self, db, f, m->subscribe);
+        ok = on_subscribe(self, db, f, department, m->subscribe);
         break;
     case GRIDCASE__DEPT_CLIENT_MSG__BODY_ACK:
         ok = on_ack(self, db, f, m->ack);
         break;
-    case GRIDCASE__DEPT_CLIENT_MSG__BODY_ACTION:
+    case GRIDCASE__DEPT_CLIENT_MSG__BODY_ACTION: {
+        char *claimed = m->action->department; /* put back below, for free_unpacked */
+        m->action->department = (char *)department;
         ok = on_action(self, db, f, m->action->request_id, m->action->case_ref, m->action, NULL);
+        m->action->department = claimed;
         break;
-    case GRIDCASE__DEPT_CLIENT_MSG__BODY_INSPECTION:
+    }
+    case GRIDCASE__DEPT_CLIENT_MSG__BODY_INSPECTION: {
+        char *claimed = m->inspection->department;
+        m->inspection->department = (char *)department;
         ok = on_action(self, db, f, m->inspection->request_id, NULL, NULL, m->inspection);
+        m->inspection->department = claimed;
         break;
+    }
     default:
         send_error(self, gc_frames_data(f, 0), gc_frames_size(f, 0),
                    GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "empty DeptClientMsg");

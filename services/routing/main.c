@@ -2,9 +2,11 @@
  * department socket. State lives in PostgreSQL; the event stream from intake is a doorbell. */
 #include "case_router.h"
 #include "dept_server.h"
+#include "zap_handler.h"
 
 #include "gc_case.h"
 #include "gc_consumer.h"
+#include "gc_curve.h"
 #include "gc_daemon.h"
 #include "gc_log.h"
 #include "gc_msg.h"
@@ -28,10 +30,25 @@ int main(int argc, char **argv)
                     "Routes cases to departments by the routing rules and delivers them on the\n"
                     "department socket (GC_DEPT_BIND, ROUTER). Follows GC_EVENTS_URL.",
                     &cfg);
+    gc_curve_keys_t keys;
+    char err[300];
+    if (!*cfg.dept_secret_key_file) {
+        gc_log_error("GC_DEPT_SECRET_KEY_FILE is not set: the department socket needs a CURVE "
+                     "key (make one with gridctl dept server-keygen FILE)");
+        return 2;
+    }
+    if (!gc_curve_load(cfg.dept_secret_key_file, &keys, err, sizeof err)) {
+        gc_log_error("%s", err);
+        return 2;
+    }
     void *ctx = zmq_ctx_new();
-    void *router = gc_msg_socket(ctx, ZMQ_ROUTER, cfg.dept_bind, true, cfg.max_message_bytes);
+    /* the ZAP handler first: a CURVE socket bound without one would let every client in */
+    zap_handler_t *zap = zap_handler_new(ctx);
+    void *router = zap ? gc_msg_socket_new(ctx, ZMQ_ROUTER, cfg.max_message_bytes) : NULL;
+    if (!router || !gc_curve_server(router, &keys) || !gc_msg_attach(router, cfg.dept_bind, true))
+        return 1;
     void *events = gc_msg_socket(ctx, ZMQ_SUB, cfg.events_url, false, 0);
-    if (!router || !events)
+    if (!events)
         return 1;
     int mandatory = 1;
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
@@ -39,12 +56,16 @@ int main(int argc, char **argv)
     dept_server_t *depts = dept_server_new(router);
     gc_case_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
-    gc_log_info("ready: departments on %s, following %s", cfg.dept_bind, cfg.events_url);
+    gc_log_info("ready: departments on %s (CURVE, server key %s), following %s", cfg.dept_bind,
+                keys.public_key, cfg.events_url);
 
     while (!gc_daemon_stop && db) {
-        zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0}, {events, 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 2, 1000) < 0 && errno != EINTR)
+        zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0},
+                                  {events, 0, ZMQ_POLLIN, 0},
+                                  {zap_handler_socket(zap), 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 3, 1000) < 0 && errno != EINTR)
             break;
+        zap_handler_handle(zap, db);
         drain(events); /* doorbell: whatever rang, the log says what happened */
         bool ok = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, case_router_wants, case_router_apply,
                                        NULL, NULL) >= 0
@@ -57,6 +78,7 @@ int main(int argc, char **argv)
     }
     gc_log_info("stopping");
     dept_server_destroy(&depts);
+    zap_handler_destroy(&zap);
     if (db)
         PQfinish(db);
     zmq_close(router);

@@ -64,3 +64,18 @@ expect_eq "3000 people's notes racing department actions all succeed" \
 expect_eq "6000 timeline entries" \
     "$(sql "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.ref = ANY('{$(IFS=,; echo "${cases[*]}")}') AND e.kind IN ('noted', 'progress')")" "6000"
 if grep -q 40P01 "$GC_VAR"/log/*.log; then not_ok "no deadlock in any daemon log"; else ok "no deadlock in any daemon log"; fi
+
+# CURVE: who a client is comes from its key, never from what it says
+gridctl dept keygen intruder --out "$GC_VAR/intruder.key" >/dev/null
+expect_fail "an unknown key gets nothing (refused at the handshake)" "timed out after 0 of 1" \
+    gridctl dept listen municipal --key "$GC_VAR/intruder.key" --after 0 --count 1 --timeout 3
+gridctl dept listen sanitation --key "$GC_DEPT_KEYS_DIR/police.key" --after 0 --json --timeout 3 \
+    > "$GC_VAR/police-as-sanitation.out" 2>&1
+got=$(jq -r .case_ref "$GC_VAR/police-as-sanitation.out" | sort -u)
+police_refs=$(sql "SELECT DISTINCT c.ref FROM deliveries d JOIN cases c ON c.id = d.case_id WHERE d.department = 'police' ORDER BY 1")
+expect_eq "police's key claiming to be sanitation receives exactly police's cases" "$got" "$police_refs"
+ill=$(gridctl submit --category illegal_construction --grid $g --desc "违建")
+wait_for "routed to cityman" 10 field_is "$ill" .status routed
+expect_fail "police's key cannot act as cityman" "does not hold" \
+    gridctl dept accept "$ill" --dept cityman --key "$GC_DEPT_KEYS_DIR/police.key"
+expect_ok "cityman's own key can" gridctl dept accept "$ill" --dept cityman

@@ -13,7 +13,7 @@
 
 /* Prints the reply's outcome: the case reference (or diary entry) on stdout, what the reporter
  * should know on stderr, or the error on stderr. */
-static int finish(Gridcase__IntakeReply *reply, bool located)
+static int finish(Gridcase__IntakeReply *reply, bool submission, bool located)
 {
     if (!reply)
         return 1;
@@ -24,12 +24,12 @@ static int finish(Gridcase__IntakeReply *reply, bool located)
             printf("%llu\n", (unsigned long long)a->diary_entry);
         else
             puts(a->case_ref);
-        if (!a->diary_entry && a->area[0] && !a->grid[0])
+        if (submission && a->area[0] && !a->grid[0])
             fprintf(stderr, "gridctl: no grid holds this location: the case is in the triage "
                             "queue of %s\n", a->area);
         else if (located && a->grid[0])
             fprintf(stderr, "gridctl: filed under grid %s\n", a->grid);
-        if (a->possible_duplicate_of[0])
+        if (submission && a->possible_duplicate_of[0])
             fprintf(stderr, "gridctl: possible duplicate of %s (an open case of the same kind "
                             "nearby): follow that one\n", a->possible_duplicate_of);
     } else {
@@ -98,7 +98,7 @@ int cmd_submit(const gc_config_t *cfg, int argc, char **argv)
     req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT;
     req.submit = &s;
     /* the idempotency key makes a resend safe: intake returns the same case */
-    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 3),
+    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 3), true,
                   s.location && !*s.grid);
 }
 
@@ -126,7 +126,7 @@ int cmd_diary(const gc_config_t *cfg, int argc, char **argv)
     req.request_id = request_id;
     req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_DIARY;
     req.diary = &d;
-    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1), false);
+    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1), false, false);
 }
 
 int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **argv)
@@ -164,5 +164,5 @@ int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **
     req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_COMMAND;
     req.command = &c;
     /* commands are not idempotent (a second verify is refused): send once */
-    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1), false);
+    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1), false, false);
 }

@@ -5,6 +5,8 @@
 
 #include "dept.pb-c.h"
 #include "gc_clock.h"
+#include "gc_curve.h"
+#include "gc_pg.h"
 #include "gc_msg.h"
 #include "gc_names.h"
 
@@ -13,6 +15,43 @@
 #include <string.h>
 
 #define RESUBSCRIBE_MS 2000 /* keepalive: a restarted routing daemon learns us again */
+
+/* The department's key file: --key FILE, else GC_DEPT_KEYS_DIR/DEPT.key. */
+static void key_path(const gc_config_t *cfg, const args_t *a, const char *dept, char *out,
+                     size_t size)
+{
+    if (args_get(a, "--key"))
+        snprintf(out, size, "%s", args_get(a, "--key"));
+    else
+        snprintf(out, size, "%s/%s.key", cfg->dept_keys_dir, dept);
+}
+
+/* A DEALER socket to routing, authenticated with the department's CURVE key. NULL (after a
+ * message) when the keys are missing. */
+static void *dept_socket(void *ctx, const gc_config_t *cfg, const args_t *a, const char *dept)
+{
+    char path[1024], err[1200];
+    gc_curve_keys_t keys;
+    key_path(cfg, a, dept, path, sizeof path);
+    if (!gc_curve_load(path, &keys, err, sizeof err)) {
+        gridctl_fail("%s (make one with gridctl dept keygen %s)", err, dept);
+        return NULL;
+    }
+    if (strlen(cfg->dept_server_key) != 40) {
+        gridctl_fail("GC_DEPT_SERVER_KEY must hold routing's CURVE public key (40 characters)");
+        return NULL;
+    }
+    void *s = gc_msg_socket_new(ctx, ZMQ_DEALER, 16 * 1024 * 1024);
+    /* a refused handshake leaves the socket without a peer: a send must not block forever */
+    int send_timeout_ms = 1000;
+    if (s)
+        zmq_setsockopt(s, ZMQ_SNDTIMEO, &send_timeout_ms, sizeof send_timeout_ms);
+    if (s && (!gc_curve_client(s, &keys, cfg->dept_server_key) || !gc_msg_attach(s, cfg->dept_url, false))) {
+        gridctl_fail("cannot connect to routing at %s", cfg->dept_url);
+        return NULL;
+    }
+    return s;
+}
 
 static int send_client_msg(void *s, Gridcase__DeptClientMsg *m)
 {
@@ -61,9 +100,11 @@ static int listen_cmd(const gc_config_t *cfg, const char *dept, const args_t *a)
         return gridctl_fail("--after, --count and --timeout take non-negative integers");
     bool json = args_has(a, "--json");
     void *ctx = zmq_ctx_new();
-    void *s = gc_msg_socket(ctx, ZMQ_DEALER, cfg->dept_url, false, 16 * 1024 * 1024);
-    if (!s)
+    void *s = dept_socket(ctx, cfg, a, dept);
+    if (!s) {
+        zmq_ctx_term(ctx);
         return 1;
+    }
     uint64_t have = (uint64_t)after;
     bool from_acked = !args_get(a, "--after");
     subscribe(s, dept, have, from_acked);
@@ -117,11 +158,52 @@ static int listen_cmd(const gc_config_t *cfg, const char *dept, const args_t *a)
     return rc;
 }
 
+/* keygen DEPT [--out FILE]: a department's key pair; prints the public key for the reference
+ * data. server-keygen FILE: routing's key pair. register DEPT [--key FILE]: stores the public
+ * key of DEPT's key file in the database (for local stacks and tests). */
+static int keys_cmd(const gc_config_t *cfg, const char *verb, const char *name, const args_t *a)
+{
+    gc_curve_keys_t keys;
+    char path[1024], err[1200];
+    if (strcmp(verb, "register") != 0) {
+        if (strcmp(verb, "server-keygen") == 0)
+            snprintf(path, sizeof path, "%s", name);
+        else if (args_get(a, "--out"))
+            snprintf(path, sizeof path, "%s", args_get(a, "--out"));
+        else
+            key_path(cfg, a, name, path, sizeof path);
+        if (!gc_curve_generate(path, &keys, err, sizeof err))
+            return gridctl_fail("%s", err);
+        puts(keys.public_key);
+        return 0;
+    }
+    key_path(cfg, a, name, path, sizeof path);
+    if (!gc_curve_load(path, &keys, err, sizeof err))
+        return gridctl_fail("%s", err);
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    const char *params[] = {name, keys.public_key};
+    PGresult *res = gc_pg_query(db, "register key",
+                                "UPDATE departments SET public_key = $2 WHERE code = $1", 2, params);
+    int rc = !gc_pg_ok(res)                          ? 1
+             : strcmp(PQcmdTuples(res), "1") != 0 ? gridctl_fail("no department %s", name)
+                                                      : (puts(keys.public_key), 0);
+    PQclear(res);
+    PQfinish(db);
+    return rc;
+}
+
 /* Sends one action or inspection report and waits for its reply. */
-static int request(const gc_config_t *cfg, Gridcase__DeptClientMsg *m, const char *request_id)
+static int request(const gc_config_t *cfg, const args_t *a, const char *dept,
+                   Gridcase__DeptClientMsg *m, const char *request_id)
 {
     void *ctx = zmq_ctx_new();
-    void *s = gc_msg_socket(ctx, ZMQ_DEALER, cfg->dept_url, false, 16 * 1024 * 1024);
+    void *s = dept_socket(ctx, cfg, a, dept);
+    if (!s) {
+        zmq_ctx_term(ctx);
+        return 1;
+    }
     int rc = -1; /* no reply yet */
     if (s && send_client_msg(s, m) == 0) {
         zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
@@ -162,7 +244,8 @@ static int request(const gc_config_t *cfg, Gridcase__DeptClientMsg *m, const cha
 int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
 {
     static const char *const valued[] = {"--after", "--count", "--timeout", "--dept", "--note",
-                                         "--category", "--grid", "--desc", "--key", NULL};
+                                         "--category", "--grid", "--desc", "--key",
+                                         "--report-key", "--out", NULL};
     static const char *const flags[] = {"--json", NULL};
     static const char *const verbs[] = {"", "accept", "progress", "resolve", "return"};
     args_t a;
@@ -171,6 +254,10 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
     const char *verb = a.npositional ? a.positional[0] : "";
     if (strcmp(verb, "listen") == 0 && a.npositional == 2)
         return listen_cmd(cfg, a.positional[1], &a);
+    if ((strcmp(verb, "keygen") == 0 || strcmp(verb, "server-keygen") == 0
+         || strcmp(verb, "register") == 0)
+        && a.npositional == 2)
+        return keys_cmd(cfg, verb, a.positional[1], &a);
 
     char request_id[33];
     client_token(request_id);
@@ -185,7 +272,8 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
         client_token(key);
         Gridcase__InspectionReport report = GRIDCASE__INSPECTION_REPORT__INIT;
         Gridcase__SubmitCase s = GRIDCASE__SUBMIT_CASE__INIT;
-        s.idempotency_key = (char *)(args_get(&a, "--key") ? args_get(&a, "--key") : key);
+        s.idempotency_key = (char *)(args_get(&a, "--report-key") ? args_get(&a, "--report-key")
+                                                                   : key);
         s.category = (char *)args_get(&a, "--category");
         s.grid = (char *)args_get(&a, "--grid");
         s.description = (char *)args_get(&a, "--desc");
@@ -194,7 +282,7 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
         report.report = &s;
         m.body_case = GRIDCASE__DEPT_CLIENT_MSG__BODY_INSPECTION;
         m.inspection = &report;
-        return request(cfg, &m, request_id);
+        return request(cfg, &a, dept, &m, request_id);
     }
     for (int k = 1; k <= 4; k++) {
         if (strcmp(verb, verbs[k]) != 0 || a.npositional != 2 || !dept)
@@ -207,10 +295,11 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
         action.department = (char *)dept;
         m.body_case = GRIDCASE__DEPT_CLIENT_MSG__BODY_ACTION;
         m.action = &action;
-        return request(cfg, &m, request_id);
+        return request(cfg, &a, dept, &m, request_id);
     }
-    return gridctl_fail("usage: gridctl dept listen DEPT [--after SEQ] [--count N] [--timeout SEC] "
-                        "[--json]\n       gridctl dept accept|progress|resolve|return REF --dept "
+    return gridctl_fail("usage: gridctl dept keygen DEPT [--out FILE] | server-keygen FILE | "
+                        "register DEPT [--key FILE]\n       gridctl dept listen DEPT [--after SEQ] "
+                        "[--count N] [--timeout SEC] [--json]\n       gridctl dept accept|progress|resolve|return REF --dept "
                         "DEPT (or GC_DEPARTMENT) [--note TEXT]\n       gridctl dept inspect --dept DEPT --category C "
                         "--grid G --desc TEXT");
 }

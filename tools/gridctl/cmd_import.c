@@ -91,10 +91,12 @@ static bool import_departments(import_t *im, json_t *list)
         snprintf(im->where, sizeof im->where, "department %s", code ? code : "(no code)");
         if (!code || !*code || !name)
             return gridctl_fail("%s: needs \"code\" and \"name\"", im->where), false;
-        const char *params[] = {code, name, key ? key : ""};
+        /* a key registered with `gridctl dept register` stays unless the file names one */
+        const char *params[] = {code, name, key};
         if (!run(im,
-                 "INSERT INTO departments (code, name, public_key) VALUES ($1, $2, $3) "
-                 "ON CONFLICT (code) DO UPDATE SET name = $2, public_key = $3",
+                 "INSERT INTO departments (code, name, public_key) VALUES ($1, $2, "
+                 "coalesce($3, '')) ON CONFLICT (code) DO UPDATE SET name = $2, "
+                 "public_key = coalesce($3, departments.public_key)",
                  3, params)
             || !run(im,
                     "INSERT INTO department_delivery_state (department) VALUES ($1) "
