@@ -13,7 +13,8 @@ export PATH="$bin:$PATH"
 
 cleanup() { deploy/stack.sh down >/dev/null 2>&1; }
 trap cleanup EXIT
-deploy/stack.sh up "$bin" > "$GC_VAR.up.log" 2>&1 || { echo "not ok - the stack did not start:"; cat "$GC_VAR.up.log"; exit 1; }
+mkdir -p "$GC_VAR"
+deploy/stack.sh up "$bin" > "$GC_VAR/up.log" 2>&1 || { echo "not ok - the stack did not start:"; cat "$GC_VAR/up.log"; exit 1; }
 # shellcheck disable=SC1091
 . "$GC_VAR/env"
 
