@@ -186,9 +186,13 @@ static int keys_cmd(const gc_config_t *cfg, const char *verb, const char *name, 
     const char *params[] = {name, keys.public_key};
     PGresult *res = gc_pg_query(db, "register key",
                                 "UPDATE departments SET public_key = $2 WHERE code = $1", 2, params);
-    int rc = !gc_pg_ok(res)                          ? 1
-             : strcmp(PQcmdTuples(res), "1") != 0 ? gridctl_fail("no department %s", name)
-                                                      : (puts(keys.public_key), 0);
+    int rc = 1;
+    if (gc_pg_ok(res) && strcmp(PQcmdTuples(res), "1") != 0) {
+        gridctl_fail("no department %s", name);
+    } else if (gc_pg_ok(res)) {
+        puts(keys.public_key);
+        rc = 0;
+    }
     PQclear(res);
     PQfinish(db);
     return rc;

@@ -51,6 +51,27 @@ static json_t *query_rows(PGconn *db, const char *sql, int n, const char *const 
     return rows;
 }
 
+/* Connects, runs one query and disconnects: the rows, or NULL after printing the error. */
+static json_t *fetch_rows(const gc_config_t *cfg, const char *sql, int n, const char *const *params,
+                          const char *types)
+{
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return NULL;
+    json_t *rows = query_rows(db, sql, n, params, types);
+    PQfinish(db);
+    return rows;
+}
+
+/* With --json, prints the rows (and frees them) and returns true. */
+static bool printed_as_json(const args_t *a, json_t *rows)
+{
+    if (!args_has(a, "--json"))
+        return false;
+    gridctl_print_json(rows);
+    return true;
+}
+
 static const char *text_of(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
@@ -137,23 +158,17 @@ int cmd_diary_list(const gc_config_t *cfg, int argc, char **argv)
         return 1;
     if (a.npositional || !args_get(&a, "--grid"))
         return gridctl_fail("usage: gridctl diary list --grid G [--json]");
-    PGconn *db = gridctl_db(cfg);
-    if (!db)
-        return 1;
     const char *params[] = {args_get(&a, "--grid")};
-    json_t *rows = query_rows(db,
+    json_t *rows = fetch_rows(cfg,
                               "SELECT d.id, d.grid, d.visited_on::text AS visited_on, d.author, "
                               "d.note, c.ref AS case_ref FROM grid_diary d LEFT JOIN cases c ON "
                               "c.id = d.case_id WHERE d.grid = $1 ORDER BY d.visited_on DESC, d.id "
                               "DESC",
                               1, params, "isssss");
-    PQfinish(db);
     if (!rows)
         return 1;
-    if (args_has(&a, "--json")) {
-        gridctl_print_json(rows);
+    if (printed_as_json(&a, rows))
         return 0;
-    }
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
@@ -177,26 +192,20 @@ int cmd_list(const gc_config_t *cfg, int argc, char **argv)
         || (args_get(&a, "--limit") && !gc_config_parse_long(args_get(&a, "--limit"), 1, 1000000,
                                                              &limit)))
         return gridctl_fail("usage: gridctl list [--status S] [--area CODE] [--limit N] [--json]");
-    PGconn *db = gridctl_db(cfg);
-    if (!db)
-        return 1;
     char lim[24];
     snprintf(lim, sizeof lim, "%ld", limit);
     const char *params[] = {args_get(&a, "--status"), args_get(&a, "--area"), lim};
-    json_t *rows = query_rows(
-        db,
+    json_t *rows = fetch_rows(
+        cfg,
         "SELECT ref, category, area_code AS area, level, status, " ISO("created_at") " AS created_at, "
         ISO("deadline_at") " AS deadline_at, description FROM cases "
         "WHERE ($1::text IS NULL OR status = $1) "
         "AND ($2::text IS NULL OR left(area_code, length($2)) = $2) ORDER BY id LIMIT $3",
         3, params, "ssssssss");
-    PQfinish(db);
     if (!rows)
         return 1;
-    if (args_has(&a, "--json")) {
-        gridctl_print_json(rows);
+    if (printed_as_json(&a, rows))
         return 0;
-    }
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
@@ -239,10 +248,8 @@ int cmd_reference(const gc_config_t *cfg, const char *what, int argc, char **arg
     PQfinish(db);
     if (!rows)
         return 1;
-    if (args_has(&a, "--json")) {
-        gridctl_print_json(rows);
+    if (printed_as_json(&a, rows))
         return 0;
-    }
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
