@@ -314,6 +314,23 @@ int gc_case_lock(PGconn *db, const char *ref, gc_case_row_t *row)
     return found;
 }
 
+int gc_case_set_category(PGconn *db, const gc_case_row_t *row, const char *category, char *note,
+                         size_t notelen)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%" PRId64, row->id);
+    const char *params[] = {id, category};
+    PGresult *res = gc_pg_query(db, "set category",
+                                "UPDATE cases SET category = $2, updated_at = gc_now() "
+                                "WHERE id = $1 AND EXISTS (SELECT 1 FROM categories WHERE code = $2)",
+                                2, params);
+    int done = !gc_pg_ok(res) ? -1 : strcmp(PQcmdTuples(res), "1") == 0;
+    PQclear(res);
+    if (done == 1)
+        snprintf(note, notelen, "%s -> %s", row->category, category);
+    return done;
+}
+
 bool gc_case_apply(PGconn *db, const gc_case_row_t *row, const gc_transition_t *t,
                    const char *department, const char *actor, const char *note)
 {

@@ -64,6 +64,11 @@ bool gc_case_add_diary(PGconn *db, const gc_area_index_t *areas, const Gridcase_
 /* Finds a case by reference and locks its row. 1 found, 0 unknown, -1 database failure. */
 int gc_case_lock(PGconn *db, const char *ref, gc_case_row_t *row);
 
+/* Changes a locked case's category and writes "old -> new" into note. 1 done, 0 unknown
+ * category, -1 database failure. */
+int gc_case_set_category(PGconn *db, const gc_case_row_t *row, const char *category, char *note,
+                         size_t notelen);
+
 /* Moves the case to t->next_status and appends t->event_kind with department, actor and note
  * (each may be NULL). Closing stops the clock; reopening restarts it. False on failure. */
 bool gc_case_apply(PGconn *db, const gc_case_row_t *row, const gc_transition_t *t,

@@ -78,6 +78,11 @@ gc_transition_t gc_lifecycle_command(int command, int status, int level, bool ha
         if (gc_lifecycle_next_level(level) == 0)
             return refuse(invalid, "the case is already at the district");
         return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATION_REQUESTED);
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY:
+        /* a case in the triage queue: no rule matched, or its department returned it */
+        if (status != GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE)
+            return refuse(invalid, "only a case in the triage queue can change category");
+        return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED);
     default:
         return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "unknown command");
     }

@@ -51,6 +51,16 @@ static bool handle_command(PGconn *db, const Gridcase__CaseCommand *c, pending_t
     }
     snprintf(p->result.ref, sizeof p->result.ref, "%s", row.ref);
     snprintf(p->result.area, sizeof p->result.area, "%s", row.area);
+    if (c->kind == GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY) {
+        int changed = gc_case_set_category(db, &row, c->category, p->why_buf, sizeof p->why_buf);
+        if (changed <= 0) {
+            if (changed == 0)
+                fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_CATEGORY,
+                     "no category has this code (see gridctl categories)");
+            return changed == 0;
+        }
+        return gc_case_apply(db, &row, &t, NULL, c->actor, p->why_buf);
+    }
     return gc_case_apply(db, &row, &t, NULL, c->actor, c->note);
 }
 

@@ -11,8 +11,11 @@ static int check_command(const Gridcase__CaseCommand *c, const char **why)
     else if (!gc_text_valid(c->note, GC_CASE_MAX_TEXT) || !gc_text_valid(c->actor, GC_CASE_MAX_NAME))
         *why = "note (4000 bytes) or actor (100 bytes) is too long or not UTF-8";
     else if (c->kind <= GRIDCASE__COMMAND_KIND__COMMAND_KIND_UNSPECIFIED
-             || c->kind > GRIDCASE__COMMAND_KIND__COMMAND_KIND_REQUEST_ESCALATION)
+             || c->kind > GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY)
         *why = "unknown command kind";
+    else if (c->kind == GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY
+             && !gc_text_present(c->category, GC_CASE_MAX_CODE))
+        *why = "set category needs the category code";
     else
         return 0;
     return GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;

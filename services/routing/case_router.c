@@ -161,6 +161,27 @@ static bool route_escalated(PGconn *db, const char *case_id, const gc_case_row_t
     return true;
 }
 
+/* The street corrected the category of a triaged case: route it by the new one. Departments
+ * that had returned it are forgotten, so the corrected category may send it back to them. */
+static bool route_recategorized(PGconn *db, const char *case_id, const gc_case_row_t *c)
+{
+    if (c->status != GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE)
+        return true;
+    const char *params[] = {case_id};
+    int assigned;
+    if (!gc_pg_run(db, "forget returns",
+                   "DELETE FROM case_assignments WHERE case_id = $1 AND NOT active", 1, params)
+        || !start_clock(db, case_id, "routed")
+        || !assign_by_rules(db, case_id, c, "new", "category corrected", &assigned))
+        return false;
+    if (assigned) {
+        gc_log_info("case %s re-routed by its corrected category %s", c->ref, c->category);
+        return true;
+    }
+    return start_clock(db, case_id, "triage")
+           && append(db, case_id, "triaged", "", "no routing rule for the corrected category");
+}
+
 /* The grid resolved the case on the spot: tell its departments to stop, and release them. */
 static bool withdraw(PGconn *db, const char *case_id, const gc_case_row_t *c)
 {
@@ -177,7 +198,8 @@ bool case_router_wants(const gc_event_t *ev)
     return ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED
            || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED
            || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED
-           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT;
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED;
 }
 
 bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
@@ -196,6 +218,8 @@ bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
         return route_new(db, case_id, &c);
     case GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT:
         return withdraw(db, case_id, &c);
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED:
+        return route_recategorized(db, case_id, &c);
     case GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED:
         if (!gc_lifecycle_clock_runs(c.status))
             return true; /* resolved again meanwhile */

@@ -79,3 +79,22 @@ wait_for "routed to cityman" 10 field_is "$ill" .status routed
 expect_fail "police's key cannot act as cityman" "does not hold" \
     gridctl dept accept "$ill" --dept cityman --key "$GC_DEPT_KEYS_DIR/police.key"
 expect_ok "cityman's own key can" gridctl dept accept "$ill" --dept cityman
+
+# "not ours": the lead returns the case; the street corrects the category; it is re-routed
+g2=4101020202
+misrouted=$(gridctl submit --category outdoor_ads --grid $g2 --desc "绿化带里的广告牌倒伏，压坏了树")
+wait_for "the sign case goes to city management" 10 field_is "$misrouted" .status routed
+expect_fail "a return needs a reason" "reason" gridctl dept return "$misrouted" --dept cityman
+expect_ok "city management returns it as not ours" gridctl dept return "$misrouted" --dept cityman --note "树木受损，属园林"
+expect_eq "it waits in the triage queue, cityman released" \
+    "$(case_field "$misrouted" '[.status, (.departments[] | "\(.department):\(.active)")] | join(",")')" "triage,cityman:false"
+expect_fail "only a triaged case changes category" "(the case is accepted, at the grid)" \
+    gridctl set-category "$ill" --category green_space
+expect_fail "an unknown category is refused" "UNKNOWN_CATEGORY" gridctl set-category "$misrouted" --category ufo
+expect_ok "the street corrects the category" gridctl set-category "$misrouted" --category green_space
+wait_for "it is re-routed to landscaping" 10 field_is "$misrouted" '[.departments[] | select(.active) | .department] | join(",")' landscaping
+expect_eq "routed again, and the misroute is on the timeline" \
+    "$(case_field "$misrouted" '[.status, ([.timeline[].kind] | join(","))] | @tsv')" \
+    $'routed\tsubmitted,routed,returned,recategorized,routed'
+expect_eq "the timeline says what changed" "$(case_field "$misrouted" '.timeline[] | select(.kind == "recategorized") | .note')" "outdoor_ads -> green_space"
+wait_for "the misroute is counted" 10 stat_is $g2 returned 1

@@ -131,7 +131,7 @@ int cmd_diary(const gc_config_t *cfg, int argc, char **argv)
 
 int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **argv)
 {
-    static const char *const valued[] = {"--note", "--reason", "--actor", NULL};
+    static const char *const valued[] = {"--note", "--reason", "--actor", "--category", NULL};
     static const char *const flags[] = {"--ok", "--reopen", NULL};
     args_t a;
     if (!args_parse(argc, argv, valued, flags, &a))
@@ -152,6 +152,11 @@ int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **
             return gridctl_fail("escalate needs --reason TEXT");
         c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_REQUEST_ESCALATION;
         c.note = (char *)args_get(&a, "--reason");
+    } else if (strcmp(verb, "set-category") == 0) {
+        if (!args_get(&a, "--category"))
+            return gridctl_fail("set-category needs --category C");
+        c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY;
+        c.category = (char *)args_get(&a, "--category");
     } else if (strcmp(verb, "spot") == 0) {
         c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT;
     } else {

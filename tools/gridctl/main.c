@@ -26,6 +26,7 @@ static const char usage[] =
     "  escalate REF --reason TEXT            this level cannot solve it\n"
     "  spot REF [--note TEXT]                the grid leader resolved it on the spot\n"
     "  note REF --note TEXT\n"
+    "  set-category REF --category C         the street corrects a triaged case: re-routed\n"
     "  show REF [--json]                     the case and its whole timeline\n"
     "  list [--status S] [--area CODE] [--json]\n"
     "\n"
@@ -66,7 +67,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "submit") == 0)
         return cmd_submit(&cfg, n, rest);
     if (strcmp(cmd, "verify") == 0 || strcmp(cmd, "escalate") == 0 || strcmp(cmd, "spot") == 0
-        || strcmp(cmd, "note") == 0)
+        || strcmp(cmd, "note") == 0 || strcmp(cmd, "set-category") == 0)
         return cmd_case_command(&cfg, cmd, n, rest);
     if (strcmp(cmd, "diary") == 0 && n > 0 && strcmp(rest[0], "list") == 0)
         return cmd_diary_list(&cfg, n - 1, rest + 1);
