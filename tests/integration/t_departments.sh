@@ -98,3 +98,14 @@ expect_eq "routed again, and the misroute is on the timeline" \
     $'routed\tsubmitted,routed,returned,recategorized,routed'
 expect_eq "the timeline says what changed" "$(case_field "$misrouted" '.timeline[] | select(.kind == "recategorized") | .note')" "outdoor_ads -> green_space"
 wait_for "the misroute is counted" 10 stat_is $g2 returned 1
+
+# the most specific rule wins: dirty surroundings in 映月路 community go to sanitation alone;
+# elsewhere sanitation leads with city management as co-handler
+specific=$(gridctl submit --category dirty_surroundings --grid 4101010203 --desc "映月路垃圾暴露")
+general=$(gridctl submit --category dirty_surroundings --grid $g2 --desc "民祥垃圾暴露")
+wait_for "both are routed" 10 field_is "$general" .status routed
+wait_for "the specific one too" 10 field_is "$specific" .status routed
+expect_eq "映月路's own rule: sanitation alone" \
+    "$(case_field "$specific" '[.departments[] | "\(.department):\(.lead)"] | join(",")')" "sanitation:true"
+expect_eq "the district-wide rule elsewhere: sanitation leads, cityman co-handles" \
+    "$(case_field "$general" '[.departments[] | "\(.department):\(.lead)"] | join(",")')" "sanitation:true,cityman:false"
