@@ -11,7 +11,7 @@ static const char *const sources[] = {NULL, "resident", "grid_worker", "voluntee
 static const char *const event_kinds[] = {
     NULL, "submitted", "routed", "triaged", "accepted", "progress", "resolved", "returned",
     "noted", "resolved_on_spot", "verified", "reopened", "escalation_requested", "escalated",
-    "recategorized"};
+    "recategorized", "supervised"};
 static const char *const delivery_reasons[] = {NULL, "new", "reopened", "escalated", "withdrawn"};
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))

@@ -41,6 +41,9 @@ bool stats_fold_delta(int kind, int level, stats_delta_t *d)
     case GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED:
         d->returned = 1;
         break;
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED:
+        d->supervised = 1;
+        break;
     default:
         return false;
     }
@@ -70,9 +73,9 @@ bool stats_fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     if (!stats_fold_delta(ev->kind, ev->level, &d))
         return true;
     const int64_t *v = &d.cases_total;
-    char text[10][24];
-    const char *params[12] = {ev->area, ev->category};
-    for (int i = 0; i < 10; i++) {
+    char text[11][24];
+    const char *params[13] = {ev->area, ev->category};
+    for (int i = 0; i < 11; i++) {
         snprintf(text[i], sizeof text[i], "%" PRId64, v[i]);
         params[2 + i] = text[i];
     }
@@ -81,8 +84,8 @@ bool stats_fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
         db, "fold event",
         "INSERT INTO stats_figures AS f (area_code, category, cases_total, cases_closed, "
         "closed_at_grid, closed_at_community, closed_at_street, closed_at_district, "
-        "resolved_on_spot, escalations, reopened, returned) "
-        "SELECT a.code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM areas a "
+        "resolved_on_spot, escalations, reopened, returned, supervised) "
+        "SELECT a.code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM areas a "
         "WHERE a.code = ANY (ARRAY(SELECT left($1, n) FROM generate_series(1, length($1)) n)) "
         "ON CONFLICT (area_code, category) DO UPDATE SET "
         "cases_total = f.cases_total + EXCLUDED.cases_total, "
@@ -93,6 +96,7 @@ bool stats_fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
         "closed_at_district = f.closed_at_district + EXCLUDED.closed_at_district, "
         "resolved_on_spot = f.resolved_on_spot + EXCLUDED.resolved_on_spot, "
         "escalations = f.escalations + EXCLUDED.escalations, "
-        "reopened = f.reopened + EXCLUDED.reopened, returned = f.returned + EXCLUDED.returned",
-        12, params);
+        "reopened = f.reopened + EXCLUDED.reopened, returned = f.returned + EXCLUDED.returned, "
+        "supervised = f.supervised + EXCLUDED.supervised",
+        13, params);
 }

@@ -23,6 +23,7 @@ typedef struct {
     int64_t escalations;
     int64_t reopened;
     int64_t returned;
+    int64_t supervised;
 } stats_delta_t;
 
 /* The delta of one event (kind and the case's level after it); all zero for events that do not

@@ -34,3 +34,43 @@ expect_eq "the request and the step are on the timeline" \
     "$(case_field "$ref2" '[.timeline[] | select(.kind | startswith("escalat")) | .kind] | join(",")')" \
     "escalation_requested,escalated"
 kill $follower 2>/dev/null
+
+# the rest of the way: street -> district, then flagged for supervision (督办), never further
+gridctl clock advance $((12 * 3600 + 60)) >/dev/null
+wait_for "past the 12 h street deadline it reaches the district" 10 field_is "$ref" .level district
+expect_eq "the step says why and from where" \
+    "$(case_field "$ref" '[.timeline[] | select(.kind == "escalated") | .note] | join(",")')" \
+    "overdue: grid -> community,overdue: community -> street,overdue: street -> district"
+gridctl clock advance $((24 * 3600 + 60)) >/dev/null
+wait_for "past the 24 h district deadline it is flagged for supervision" 10 \
+    bash -c "gridctl show $ref --json | jq -e '.timeline[-1].kind == \"supervised\"'"
+wait_for "and the statistics count it" 10 stat_is 4101020101 supervised 1
+gridctl clock advance $((48 * 3600)) >/dev/null
+sleep 0.5
+expect_eq "it is flagged once, stays at the district and stays open" \
+    "$(case_field "$ref" '[([.timeline[] | select(.kind == "supervised")] | length), .level, .status] | @tsv')" $'1\tdistrict\trouted'
+
+# escalation down while 1000 cases miss their deadline, killed mid-batch: each escalated once
+g=4101020104
+gc-load submit "$GC_INTAKE_URL" 1000 $g public_security > /dev/null 2>&1
+wait_for "1000 cases routed" 30 bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases WHERE area_code = '$g' AND status = 'routed'\") -eq 1000 ]"
+kill -KILL "$(cat "$GC_VAR/run/escalation.pid")"
+gridctl clock advance $((2 * 3600 + 60)) >/dev/null     # the grid deadline passes while it is down
+deploy/stack.sh up "$bin" >/dev/null
+community() { sql "SELECT count(*) FROM cases WHERE area_code = '$g' AND level = 'community'"; }
+for _ in $(seq 250); do [ "$(community)" -gt 0 ] && break; sleep 0.02; done
+kill -KILL "$(cat "$GC_VAR/run/escalation.pid")"          # and again, in the middle of catching up
+partial=$(community)
+deploy/stack.sh up "$bin" >/dev/null
+wait_for "after two kills all 1000 are at the community ($partial were when it was killed)" 30 \
+    bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases WHERE area_code = '$g' AND level = 'community'\") -eq 1000 ]"
+expect_eq "each escalated exactly once" \
+    "$(sql "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.area_code = '$g' AND e.kind = 'escalated' GROUP BY c.id HAVING count(*) <> 1" | wc -l)" "0"
+expect_eq "1000 escalation events" \
+    "$(sql "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.area_code = '$g' AND e.kind = 'escalated'")" "1000"
+# an outage longer than several deadlines: one level per deadline missed
+gridctl clock advance $(( (4 + 12) * 3600 + 120)) >/dev/null
+wait_for "16 h later every case has missed its community and street deadlines: all at the district" 20 \
+    bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases WHERE area_code = '$g' AND level = 'district'\") -eq 1000 ]"
+expect_eq "one step per deadline missed: three escalations each" \
+    "$(sql "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.area_code = '$g' AND e.kind = 'escalated'")" "3000"

@@ -93,6 +93,7 @@ static void test_event_kind_round_trip(void **state)
         {GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATION_REQUESTED, "escalation_requested"},
         {GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED, "escalated"},
         {GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED, "recategorized"},
+        {GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED, "supervised"},
     };
     check_pairs(pairs, N(pairs), gc_event_kind_name, gc_event_kind_value);
 }
@@ -141,7 +142,7 @@ static void test_out_of_range_is_null(void **state)
     assert_null(gc_level_name(GRIDCASE__LEVEL__LEVEL_DISTRICT + 1));
     assert_null(gc_status_name(GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK + 1));
     assert_null(gc_source_name(GRIDCASE__SOURCE__SOURCE_HOTLINE + 1));
-    assert_null(gc_event_kind_name(GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED + 1));
+    assert_null(gc_event_kind_name(GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED + 1));
     assert_null(gc_delivery_reason_name(GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_WITHDRAWN + 1));
     assert_null(gc_level_name(-1));
     assert_null(gc_status_name(-1));

@@ -53,13 +53,14 @@ static void assert_delta(const stats_delta_t *got, const stats_delta_t *want)
     assert_int_equal(got->returned, want->returned);
 }
 
-/* stats_fold_apply sends the delta as ten consecutive int64 columns starting at cases_total. */
-static void test_delta_layout_is_ten_int64(void **state)
+/* stats_fold_apply sends the delta as eleven consecutive int64 columns starting at cases_total. */
+static void test_delta_layout_is_eleven_int64(void **state)
 {
     (void)state;
-    assert_int_equal(sizeof(stats_delta_t), 10 * sizeof(int64_t));
+    assert_int_equal(sizeof(stats_delta_t), 11 * sizeof(int64_t));
     assert_int_equal(offsetof(stats_delta_t, cases_total), 0);
     assert_int_equal(offsetof(stats_delta_t, returned), 9 * sizeof(int64_t));
+    assert_int_equal(offsetof(stats_delta_t, supervised), 10 * sizeof(int64_t));
 }
 
 static void test_submitted_counts_total(void **state)
@@ -124,6 +125,10 @@ static void test_escalated_reopened_returned(void **state)
     d = fold(GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED, STREET, &moved);
     assert_true(moved);
     assert_delta(&d, &(stats_delta_t){.returned = 1});
+
+    d = fold(GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED, DISTRICT, &moved);
+    assert_true(moved);
+    assert_delta(&d, &(stats_delta_t){.supervised = 1});
 }
 
 /* Every other event kind of the proto enum moves nothing: false and an all-zero delta. */
@@ -141,6 +146,7 @@ static void test_other_kinds_move_nothing(void **state)
         case GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED:
         case GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED:
         case GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED:
+        case GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED:
             continue;
         }
         for (size_t l = 0; l < sizeof all_levels / sizeof all_levels[0]; l++) {
@@ -162,7 +168,7 @@ static void add(stats_delta_t *sum, int kind, int level)
     stats_fold_delta(kind, level, &d);
     int64_t *s = &sum->cases_total;
     const int64_t *v = &d.cases_total;
-    for (int i = 0; i < 10; i++)
+    for (int i = 0; i < 11; i++)
         s[i] += v[i];
 }
 
@@ -234,7 +240,7 @@ static void test_rates_zero_divisors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_delta_layout_is_ten_int64),
+        cmocka_unit_test(test_delta_layout_is_eleven_int64),
         cmocka_unit_test(test_submitted_counts_total),
         cmocka_unit_test(test_resolved_on_spot_closes_at_grid),
         cmocka_unit_test(test_verified_closes_at_its_level),
