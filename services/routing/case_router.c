@@ -40,12 +40,12 @@ static bool deliver(PGconn *db, const char *case_id, const char *department, con
                      5, params);
 }
 
-/* Sets the status (unless NULL) and a fresh deadline for the case's current level. */
+/* Sets the status and a fresh deadline for the case's current level. */
 static bool start_clock(PGconn *db, const char *case_id, const char *status)
 {
     const char *params[] = {case_id, status};
     return gc_pg_run(db, "start clock",
-                     "UPDATE cases SET status = coalesce($2, status), updated_at = gc_now(), "
+                     "UPDATE cases SET status = $2, updated_at = gc_now(), "
                      "deadline_at = gc_deadline(category, level) WHERE id = $1",
                      2, params);
 }
@@ -224,7 +224,8 @@ bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
         if (!gc_lifecycle_clock_runs(c.status))
             return true; /* resolved again meanwhile */
         gc_log_info("case %s reopened: back to its lead department", c.ref);
-        return redeliver(db, case_id, "reopened", ev->note, true) && start_clock(db, case_id, NULL)
+        /* the reopen itself restarted the deadline (gc_case_apply) */
+        return redeliver(db, case_id, "reopened", ev->note, true)
                && append(db, case_id, "routed", "", "reopened: delivered again");
     default:
         return route_escalated(db, case_id, &c, ev->note);
