@@ -49,7 +49,7 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer
         gc_event_from_row(events, (int)i, &ev);
         writes = wants(&ev);
     }
-    if (writes && !gc_pg_run(db, "lock event stream", "SELECT gc_lock_event_stream()", 0, NULL)) {
+    if (writes && !gc_event_lock_stream(db)) {
         PQclear(events);
         return -1;
     }
@@ -75,7 +75,7 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer
 }
 
 long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consumer_wants_fn wants,
-                          gc_consumer_apply_fn apply, gc_consumer_after_fn after, void *ctx)
+                          gc_consumer_apply_fn apply, void *ctx)
 {
     int pending = behind(db, consumer);
     if (pending <= 0)
@@ -89,8 +89,6 @@ long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consum
             gc_pg_rollback(db);
             return -1;
         }
-        if (n > 0 && after)
-            after(ctx);
         total += n;
         if (n < batch)
             return total;

@@ -19,12 +19,9 @@ typedef bool (*gc_consumer_apply_fn)(PGconn *db, const gc_event_t *ev, void *ctx
  * move the cursor. NULL: the consumer never writes events. */
 typedef bool (*gc_consumer_wants_fn)(const gc_event_t *ev);
 
-/* Called after a batch committed, e.g. to publish or deliver what it produced. May be NULL. */
-typedef void (*gc_consumer_after_fn)(void *ctx);
-
 /* Applies every event past the cursor, batch events per transaction. Returns the number of
  * events applied, or -1 when the database failed. */
 long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consumer_wants_fn wants,
-                          gc_consumer_apply_fn apply, gc_consumer_after_fn after, void *ctx);
+                          gc_consumer_apply_fn apply, void *ctx);
 
 #endif

@@ -78,11 +78,16 @@ void gc_event_to_proto(const gc_event_t *ev, Gridcase__CaseEvent *msg)
     msg->source = (Gridcase__Source)ev->source;
 }
 
+bool gc_event_lock_stream(PGconn *db)
+{
+    return gc_pg_run(db, "lock event stream", "SELECT gc_lock_event_stream()", 0, NULL);
+}
+
 bool gc_event_begin_writer(PGconn *db)
 {
     if (!gc_pg_begin(db))
         return false;
-    if (gc_pg_run(db, "lock event stream", "SELECT gc_lock_event_stream()", 0, NULL))
+    if (gc_event_lock_stream(db))
         return true;
     gc_pg_rollback(db);
     return false;

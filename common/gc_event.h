@@ -42,6 +42,9 @@ void gc_event_to_proto(const gc_event_t *ev, Gridcase__CaseEvent *msg);
  * are serialised from here to commit; keep these transactions short. */
 bool gc_event_begin_writer(PGconn *db);
 
+/* Takes the event stream's counter lock inside an open transaction (see above). */
+bool gc_event_lock_stream(PGconn *db);
+
 /* The highest seq in the log (0 when empty), or -1 on failure. */
 int64_t gc_event_last_seq(PGconn *db);
 

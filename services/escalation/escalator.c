@@ -10,8 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SWEEP_BATCH 100
-#define SWEEP_BATCH_TEXT "100"
+#define SWEEP_BATCH "100" /* cases per transaction */
 
 /* Open, past its deadline, and not yet dealt with: below the district it escalates; at the
  * district it is flagged for supervision once. Uses the partial index on deadline_at. */
@@ -97,7 +96,7 @@ long escalator_sweep(PGconn *db)
     for (;;) { /* until nothing is overdue: a case may have missed several deadlines */
         if (!gc_event_begin_writer(db))
             return -1;
-        const char *batch[] = {SWEEP_BATCH_TEXT};
+        const char *batch[] = {SWEEP_BATCH};
         PGresult *due = gc_pg_query(db, "overdue cases",
                                     "SELECT ref FROM cases WHERE " OVERDUE " ORDER BY deadline_at "
                                     "LIMIT $1 FOR UPDATE SKIP LOCKED",

@@ -36,8 +36,7 @@ int main(int argc, char **argv)
         gc_frames_t f;
         while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
             gc_frames_close(&f); /* a doorbell: the log says what happened */
-        bool ok = gc_consumer_catch_up(db, "escalation", 200, escalator_wants, escalator_apply, NULL,
-                                       NULL) >= 0
+        bool ok = gc_consumer_catch_up(db, "escalation", 200, escalator_wants, escalator_apply, NULL) >= 0
                   && escalator_sweep(db) >= 0;
         if (!ok && !gc_pg_alive(db)) {
             gc_log_warn("database connection lost; reconnecting");

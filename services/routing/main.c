@@ -68,7 +68,7 @@ int main(int argc, char **argv)
         zap_handler_handle(zap, db);
         drain(events); /* doorbell: whatever rang, the log says what happened */
         bool ok = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, case_router_wants, case_router_apply,
-                                       NULL, NULL) >= 0
+                                       NULL) >= 0
                   && dept_server_handle(depts, db);
         if (!ok && !gc_pg_alive(db)) {
             gc_log_warn("database connection lost; reconnecting");

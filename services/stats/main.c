@@ -40,7 +40,7 @@ int main(int argc, char **argv)
         gc_frames_t f;
         while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
             gc_frames_close(&f); /* a doorbell: the log is read below */
-        long folded = gc_consumer_catch_up(db, "stats", 500, NULL, stats_fold_apply, NULL, NULL);
+        long folded = gc_consumer_catch_up(db, "stats", 500, NULL, stats_fold_apply, NULL);
         bool ok = folded >= 0;
         if (ok && (folded > 0 || gc_clock_monotonic_ms() - last_publish >= cfg.stats_interval_ms)) {
             ok = stats_publisher_publish(publisher, db);
