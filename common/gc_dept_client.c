@@ -194,8 +194,8 @@ static int request(gc_dept_client_t *self, Gridcase__DeptClientMsg *m, const cha
     return -1;
 }
 
-int gc_dept_client_act(gc_dept_client_t *self, const char *case_ref, int kind, const char *note,
-                       int timeout_ms, char *err, int errlen)
+static int act(gc_dept_client_t *self, const char *case_ref, int kind, const char *note,
+               uint32_t extension_hours, int timeout_ms, char *err, int errlen)
 {
     char request_id[32];
     snprintf(request_id, sizeof request_id, "act-%lu", ++self->next_request);
@@ -205,9 +205,24 @@ int gc_dept_client_act(gc_dept_client_t *self, const char *case_ref, int kind, c
     a.case_ref = (char *)case_ref;
     a.kind = (Gridcase__DeptActionKind)kind;
     a.note = (char *)(note ? note : "");
+    a.extension_hours = extension_hours;
     m.body_case = GRIDCASE__DEPT_CLIENT_MSG__BODY_ACTION;
     m.action = &a;
     return request(self, &m, request_id, timeout_ms, NULL, 0, err, errlen);
+}
+
+int gc_dept_client_act(gc_dept_client_t *self, const char *case_ref, int kind, const char *note,
+                       int timeout_ms, char *err, int errlen)
+{
+    return act(self, case_ref, kind, note, 0, timeout_ms, err, errlen);
+}
+
+int gc_dept_client_request_extension(gc_dept_client_t *self, const char *case_ref,
+                                     uint32_t hours, const char *reason, int timeout_ms,
+                                     char *err, int errlen)
+{
+    return act(self, case_ref, GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_REQUEST_EXTENSION,
+               reason, hours, timeout_ms, err, errlen);
 }
 
 int gc_dept_client_inspect(gc_dept_client_t *self, Gridcase__SubmitCase *report, int timeout_ms,

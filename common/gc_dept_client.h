@@ -39,6 +39,12 @@ void gc_dept_client_ack(gc_dept_client_t *self, uint64_t seq);
 int gc_dept_client_act(gc_dept_client_t *self, const char *case_ref, int kind, const char *note,
                        int timeout_ms, char *err, int errlen);
 
+/* Asks for hours more handling time (1..720) on a case this department leads, with a reason;
+ * the level's leader decides. Same return values as gc_dept_client_act. */
+int gc_dept_client_request_extension(gc_dept_client_t *self, const char *case_ref,
+                                     uint32_t hours, const char *reason, int timeout_ms,
+                                     char *err, int errlen);
+
 /* A problem found on inspection (two-way reporting); the new case's reference in ref. Same
  * return values as gc_dept_client_act. */
 int gc_dept_client_inspect(gc_dept_client_t *self, Gridcase__SubmitCase *report, int timeout_ms,

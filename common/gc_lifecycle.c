@@ -78,6 +78,10 @@ gc_transition_t gc_lifecycle_command(int command, int status, int level, bool ha
         if (gc_lifecycle_next_level(level) == 0)
             return refuse(invalid, "the case is already at the district");
         return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATION_REQUESTED);
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_MEETING_OUTCOME:   /* gc_lifecycle_meeting */
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION: /* ..._extension_decision */
+        return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+                      "this command is decided with its own fields");
     case GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY:
         /* a case in the triage queue: no rule matched, or its department returned it */
         if (status != GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE)
@@ -86,6 +90,47 @@ gc_transition_t gc_lifecycle_command(int command, int status, int level, bool ha
     default:
         return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "unknown command");
     }
+}
+
+bool gc_lifecycle_unrouted(int status)
+{
+    return status == GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED
+           || status == GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
+           || status == GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK;
+}
+
+gc_transition_t gc_lifecycle_meeting(int outcome, int status, int level, bool has_note)
+{
+    const int invalid = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE;
+    if (!gc_lifecycle_clock_runs(status))
+        return refuse(invalid, "the case is already resolved or closed");
+    if (level != GRIDCASE__LEVEL__LEVEL_STREET)
+        return refuse(invalid, "only a case at the street is on a joint meeting's agenda");
+    switch (outcome) {
+    case GRIDCASE__MEETING_OUTCOME__MEETING_OUTCOME_ASSIGN_JOINT:
+        return allow(gc_lifecycle_unrouted(status) ? GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED : status,
+                     GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED);
+    case GRIDCASE__MEETING_OUTCOME__MEETING_OUTCOME_NEW_DEADLINE:
+        return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED);
+    case GRIDCASE__MEETING_OUTCOME__MEETING_OUTCOME_CLOSE:
+        if (!has_note)
+            return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+                          "closing by a joint meeting needs a reason");
+        return allow(GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED,
+                     GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED);
+    default:
+        return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+                      "unknown meeting outcome");
+    }
+}
+
+gc_transition_t gc_lifecycle_extension_decision(bool grant, int status)
+{
+    if (!gc_lifecycle_clock_runs(status))
+        return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE,
+                      "the case is already resolved or closed");
+    return allow(status, grant ? GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_GRANTED
+                               : GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_REFUSED);
 }
 
 gc_transition_t gc_lifecycle_dept_action(int action, int status, bool is_lead, bool has_note)
@@ -121,6 +166,16 @@ gc_transition_t gc_lifecycle_dept_action(int action, int status, bool is_lead, b
         /* the lead's return sends the case to the street's triage queue for a new category */
         return allow(is_lead ? GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE : status,
                      GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED);
+    case GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_REQUEST_EXTENSION:
+        if (!has_note)
+            return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+                          "an extension request needs a reason");
+        if (!in_hand)
+            return refuse(invalid, "the case is not open with the departments");
+        /* the deadline is the lead's to keep */
+        if (!is_lead)
+            return refuse(invalid, "only the lead department can ask for an extension");
+        return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_REQUESTED);
     default:
         return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "unknown action");
     }

@@ -21,8 +21,19 @@ gc_transition_t gc_lifecycle_command(int command, int status, int level, bool ha
  * status; a co-handler's action is recorded on the timeline and leaves the status alone. */
 gc_transition_t gc_lifecycle_dept_action(int action, int status, bool is_lead, bool has_note);
 
+/* A street joint meeting's decision (Gridcase__MeetingOutcome) on a case. Only a case open at
+ * the street is on an agenda; closing needs a reason; assigning joint enforcement puts a case
+ * no department held (triage, grid task) into the departments' hands. */
+gc_transition_t gc_lifecycle_meeting(int outcome, int status, int level, bool has_note);
+
+/* The level leader's decision on a pending extension request of an open case. */
+gc_transition_t gc_lifecycle_extension_decision(bool grant, int status);
+
 /* True while the handling clock runs: the case waits on someone at its level. */
 bool gc_lifecycle_clock_runs(int status);
+
+/* True while no department holds the case: new, in triage, or a task for the grid. */
+bool gc_lifecycle_unrouted(int status);
 
 /* The level above (grid -> community -> street -> district); 0 above the district. */
 int gc_lifecycle_next_level(int level);

@@ -11,8 +11,10 @@ static const char *const sources[] = {NULL, "resident", "grid_worker", "voluntee
 static const char *const event_kinds[] = {
     NULL, "submitted", "routed", "triaged", "accepted", "progress", "resolved", "returned",
     "noted", "resolved_on_spot", "verified", "reopened", "escalation_requested", "escalated",
-    "recategorized", "supervised"};
-static const char *const delivery_reasons[] = {NULL, "new", "reopened", "escalated", "withdrawn"};
+    "recategorized", "supervised", "meeting_decided", "joint_assigned", "extension_requested",
+    "extension_granted", "extension_refused"};
+static const char *const delivery_reasons[] = {NULL, "new", "reopened", "escalated", "withdrawn",
+                                                 "joint_meeting"};
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

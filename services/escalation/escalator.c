@@ -2,6 +2,7 @@
 #include "escalator.h"
 
 #include "gc_case.h"
+#include "gc_extension.h"
 #include "gc_log.h"
 #include "gc_names.h"
 #include "gc_pg.h"
@@ -13,10 +14,10 @@
 #define SWEEP_BATCH "100" /* cases per transaction */
 
 /* Open, past its deadline, and not yet dealt with: below the district it escalates; at the
- * district it is flagged for supervision once. Uses the partial index on deadline_at. */
+ * district it is flagged for supervision once. Written as the predicate of the partial index
+ * cases_due so that a tick reads only the index entries that are due. */
 #define OVERDUE                                                                                \
-    "status IN ('submitted', 'routed', 'triage', 'grid_task', 'accepted', 'in_progress') "    \
-    "AND deadline_at <= gc_now() AND (level <> 'district' OR supervised_at IS NULL)"
+    "status NOT IN ('resolved', 'closed') AND supervised_at IS NULL AND deadline_at <= gc_now()"
 
 /* Raises a locked case one level; a no-op for a case that is closed, resolved or at the top.
  * An overdue case's next deadline counts from the deadline it missed (so catching up after an
@@ -39,7 +40,8 @@ static bool escalate(PGconn *db, const gc_case_row_t *c, const char *actor, bool
                         "  CASE WHEN $3 THEN deadline_at ELSE gc_now() END) WHERE id = $1",
                         3, params)
               && gc_pg_run(db, "append escalated",
-                           "SELECT gc_append_event($1, 'escalated', NULL, $2, $3)", 3, append);
+                           "SELECT gc_append_event($1, 'escalated', NULL, $2, $3)", 3, append)
+              && gc_extension_lapse(db, c->id); /* the new level's leader decides afresh */
     if (ok)
         gc_log_info("case %s escalated: %s", c->ref, note);
     return ok;

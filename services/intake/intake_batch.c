@@ -4,11 +4,13 @@
 
 #include "gc_case.h"
 #include "gc_event.h"
+#include "gc_extension.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_names.h"
 #include "gc_pg.h"
 #include "intake_decode.h"
+#include "joint_meeting.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,8 +42,13 @@ static bool handle_command(PGconn *db, const Gridcase__CaseCommand *c, pending_t
         fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_CASE, "no case has this reference");
         return true;
     }
-    gc_transition_t t = gc_lifecycle_command(c->kind, row.status, row.level,
-                                             c->note && *c->note);
+    bool has_note = c->note && *c->note;
+    gc_transition_t t =
+        c->kind == GRIDCASE__COMMAND_KIND__COMMAND_KIND_MEETING_OUTCOME
+            ? gc_lifecycle_meeting(c->outcome, row.status, row.level, has_note)
+        : c->kind == GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION
+            ? gc_lifecycle_extension_decision(c->grant, row.status)
+            : gc_lifecycle_command(c->kind, row.status, row.level, has_note);
     if (t.error) {
         /* name the state, so the person knows what the case is waiting for */
         snprintf(p->why_buf, sizeof p->why_buf, "%s (the case is %s, at the %s)", t.why,
@@ -61,6 +68,10 @@ static bool handle_command(PGconn *db, const Gridcase__CaseCommand *c, pending_t
         }
         return gc_case_apply(db, &row, &t, NULL, c->actor, p->why_buf);
     }
+    if (c->kind == GRIDCASE__COMMAND_KIND__COMMAND_KIND_MEETING_OUTCOME)
+        return joint_meeting_decide(db, &row, &t, c, &p->error, &p->why);
+    if (c->kind == GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION)
+        return gc_extension_decide(db, &row, c->grant, c->actor, c->note, &p->error, &p->why);
     return gc_case_apply(db, &row, &t, NULL, c->actor, c->note);
 }
 

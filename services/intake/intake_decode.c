@@ -3,6 +3,17 @@
 
 #include "gc_case.h"
 #include "gc_text.h"
+#include "joint_meeting.h"
+
+static bool departments_valid(const Gridcase__CaseCommand *c, const char **why)
+{
+    for (size_t i = 0; i < c->n_departments; i++)
+        if (!gc_text_present(c->departments[i], GC_CASE_MAX_CODE)) {
+            *why = "a department code is empty, too long or not UTF-8";
+            return false;
+        }
+    return true;
+}
 
 static int check_command(const Gridcase__CaseCommand *c, const char **why)
 {
@@ -11,13 +22,17 @@ static int check_command(const Gridcase__CaseCommand *c, const char **why)
     else if (!gc_text_valid(c->note, GC_CASE_MAX_TEXT) || !gc_text_valid(c->actor, GC_CASE_MAX_NAME))
         *why = "note (4000 bytes) or actor (100 bytes) is too long or not UTF-8";
     else if (c->kind <= GRIDCASE__COMMAND_KIND__COMMAND_KIND_UNSPECIFIED
-             || c->kind > GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY)
+             || c->kind > GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION)
         *why = "unknown command kind";
     else if (c->kind == GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY
              && !gc_text_present(c->category, GC_CASE_MAX_CODE))
         *why = "set category needs the category code";
+    else if (c->n_departments > JOINT_MEETING_MAX_DEPARTMENTS)
+        *why = "a joint meeting names at most 10 departments";
+    else if (c->deadline_ms < 0 || c->deadline_ms > JOINT_MEETING_MAX_DEADLINE_MS)
+        *why = "deadline_ms is out of range";
     else
-        return 0;
+        return departments_valid(c, why) ? 0 : GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
     return GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
 }
 

@@ -142,9 +142,7 @@ static bool route_escalated(PGconn *db, const char *case_id, const gc_case_row_t
         return true;
     /* a case no department held (triage) becomes routed if the new level has a rule: set it
      * first so the ROUTED events carry it, and put it back if no department is added */
-    bool unrouted = c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
-                    || c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED
-                    || c->status == GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK;
+    bool unrouted = gc_lifecycle_unrouted(c->status);
     const char *status[] = {case_id, gc_status_name(c->status)};
     int assigned;
     /* tell the departments already on the case first, then add the new level's departments */
@@ -182,15 +180,39 @@ static bool route_recategorized(PGconn *db, const char *case_id, const gc_case_r
            && append(db, case_id, "triaged", "", "no routing rule for the corrected category");
 }
 
-/* The grid resolved the case on the spot: tell its departments to stop, and release them. */
-static bool withdraw(PGconn *db, const char *case_id, const gc_case_row_t *c)
+/* The grid resolved the case on the spot, or a joint meeting closed it: tell its departments
+ * to stop, and release them. */
+static bool withdraw(PGconn *db, const char *case_id, const gc_case_row_t *c, const char *why)
 {
     const char *params[] = {case_id};
-    gc_log_info("case %s resolved on the spot: withdrawn from its departments", c->ref);
-    return redeliver(db, case_id, "withdrawn", "resolved on the spot by the grid", false)
+    gc_log_info("case %s %s: withdrawn from its departments", c->ref, why);
+    return redeliver(db, case_id, "withdrawn", why, false)
            && gc_pg_run(db, "release departments",
                         "UPDATE case_assignments SET active = false WHERE case_id = $1", 1,
                         params);
+}
+
+/* A joint meeting gave the department joint enforcement (joint_meeting.c in intake wrote the
+ * assignment): deliver the case to it. */
+static bool deliver_joint(PGconn *db, const char *case_id, const gc_case_row_t *c,
+                          const char *department)
+{
+    if (!gc_lifecycle_clock_runs(c->status))
+        return true; /* closed or resolved meanwhile */
+    const char *params[] = {case_id, department};
+    PGresult *res = gc_pg_query(db, "joint assignment",
+                                "SELECT is_lead FROM case_assignments "
+                                "WHERE case_id = $1 AND department = $2 AND active",
+                                2, params);
+    bool ok = gc_pg_ok(res);
+    if (ok && PQntuples(res) == 1) {
+        gc_log_info("case %s: joint enforcement by %s", c->ref, department);
+        ok = deliver(db, case_id, department, "joint_meeting", PQgetvalue(res, 0, 0),
+                     "assigned by the street's joint meeting")
+             && append(db, case_id, "routed", department, "joint meeting");
+    }
+    PQclear(res);
+    return ok;
 }
 
 bool case_router_wants(const gc_event_t *ev)
@@ -199,7 +221,10 @@ bool case_router_wants(const gc_event_t *ev)
            || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED
            || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED
            || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT
-           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED;
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_JOINT_ASSIGNED
+           || (ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED
+               && ev->status == GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED);
 }
 
 bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
@@ -217,7 +242,11 @@ bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     case GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED:
         return route_new(db, case_id, &c);
     case GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT:
-        return withdraw(db, case_id, &c);
+        return withdraw(db, case_id, &c, "resolved on the spot by the grid");
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED:
+        return withdraw(db, case_id, &c, "closed by the street's joint meeting");
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_JOINT_ASSIGNED:
+        return deliver_joint(db, case_id, &c, ev->department);
     case GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED:
         return route_recategorized(db, case_id, &c);
     case GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED:

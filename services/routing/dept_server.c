@@ -5,6 +5,7 @@
 #include "gc_case.h"
 #include "gc_clock.h"
 #include "gc_event.h"
+#include "gc_extension.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_names.h"
@@ -295,6 +296,9 @@ static bool act(PGconn *db, const Gridcase__DeptAction *a, int *error, const cha
         *why = t.why;
         return true;
     }
+    if (a->kind == GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_REQUEST_EXTENSION)
+        return gc_extension_request(db, &c, a->department, a->extension_hours, a->note, error,
+                                    why);
     if (!gc_case_apply(db, &c, &t, a->department, a->department, a->note))
         return false;
     if (a->kind == GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RETURN)
@@ -307,8 +311,9 @@ static bool act(PGconn *db, const Gridcase__DeptAction *a, int *error, const cha
 
 static const char *action_name(int kind)
 {
-    static const char *const names[] = {"?", "accept", "progress", "resolve", "return"};
-    return kind > 0 && kind < 5 ? names[kind] : "?";
+    static const char *const names[] = {"?",      "accept", "progress",
+                                        "resolve", "return", "extension request"};
+    return kind > 0 && kind < 6 ? names[kind] : "?";
 }
 
 static bool on_action(dept_server_t *self, PGconn *db, gc_frames_t *f, const char *request_id,

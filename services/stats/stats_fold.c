@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-bool stats_fold_delta(int kind, int level, stats_delta_t *d)
+bool stats_fold_delta(int kind, int level, int status, stats_delta_t *d)
 {
     memset(d, 0, sizeof *d);
+    if (kind == GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED
+        && status == GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED)
+        kind = GRIDCASE__EVENT_KIND__EVENT_KIND_VERIFIED; /* closed by the street's meeting */
     switch (kind) {
     case GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED:
         d->cases_total = 1;
@@ -44,6 +47,9 @@ bool stats_fold_delta(int kind, int level, stats_delta_t *d)
     case GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED:
         d->supervised = 1;
         break;
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_GRANTED:
+        d->extended = 1;
+        break;
     default:
         return false;
     }
@@ -70,12 +76,12 @@ bool stats_fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
 {
     (void)ctx;
     stats_delta_t d;
-    if (!stats_fold_delta(ev->kind, ev->level, &d))
+    if (!stats_fold_delta(ev->kind, ev->level, ev->status, &d))
         return true;
     const int64_t *v = &d.cases_total;
-    char text[11][24];
-    const char *params[13] = {ev->area, ev->category};
-    for (int i = 0; i < 11; i++) {
+    char text[STATS_FIGURES][24];
+    const char *params[2 + STATS_FIGURES] = {ev->area, ev->category};
+    for (int i = 0; i < STATS_FIGURES; i++) {
         snprintf(text[i], sizeof text[i], "%" PRId64, v[i]);
         params[2 + i] = text[i];
     }
@@ -84,8 +90,8 @@ bool stats_fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
         db, "fold event",
         "INSERT INTO stats_figures AS f (area_code, category, cases_total, cases_closed, "
         "closed_at_grid, closed_at_community, closed_at_street, closed_at_district, "
-        "resolved_on_spot, escalations, reopened, returned, supervised) "
-        "SELECT a.code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM areas a "
+        "resolved_on_spot, escalations, reopened, returned, supervised, extended) "
+        "SELECT a.code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM areas a "
         "WHERE a.code = ANY (ARRAY(SELECT left($1, n) FROM generate_series(1, length($1)) n)) "
         "ON CONFLICT (area_code, category) DO UPDATE SET "
         "cases_total = f.cases_total + EXCLUDED.cases_total, "
@@ -97,6 +103,7 @@ bool stats_fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
         "resolved_on_spot = f.resolved_on_spot + EXCLUDED.resolved_on_spot, "
         "escalations = f.escalations + EXCLUDED.escalations, "
         "reopened = f.reopened + EXCLUDED.reopened, returned = f.returned + EXCLUDED.returned, "
-        "supervised = f.supervised + EXCLUDED.supervised",
-        13, params);
+        "supervised = f.supervised + EXCLUDED.supervised, "
+        "extended = f.extended + EXCLUDED.extended",
+        2 + STATS_FIGURES, params);
 }

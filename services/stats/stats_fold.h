@@ -24,11 +24,13 @@ typedef struct {
     int64_t reopened;
     int64_t returned;
     int64_t supervised;
+    int64_t extended; /* extensions granted (延期) */
 } stats_delta_t;
+#define STATS_FIGURES ((int)(sizeof(stats_delta_t) / sizeof(int64_t)))
 
-/* The delta of one event (kind and the case's level after it); all zero for events that do not
- * move a figure. Returns false in that case. */
-bool stats_fold_delta(int kind, int level, stats_delta_t *delta);
+/* The delta of one event (kind, and the case's level and status after it); all zero for events
+ * that do not move a figure. Returns false in that case. */
+bool stats_fold_delta(int kind, int level, int status, stats_delta_t *delta);
 
 /* Rates in percent from counters; 0 when the divisor is 0. */
 typedef struct {

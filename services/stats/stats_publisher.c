@@ -66,7 +66,7 @@ bool stats_publisher_publish(stats_publisher_t *self, PGconn *db)
             "coalesce(sum(f.closed_at_street), 0), coalesce(sum(f.closed_at_district), 0), "
             "coalesce(sum(f.resolved_on_spot), 0), coalesce(sum(f.escalations), 0), "
             "coalesce(sum(f.reopened), 0), coalesce(sum(f.returned), 0), "
-            "coalesce(sum(f.supervised), 0) "
+            "coalesce(sum(f.supervised), 0), coalesce(sum(f.extended), 0) "
             "FROM areas a LEFT JOIN stats_figures f ON f.area_code = a.code "
             "GROUP BY a.code ORDER BY a.code COLLATE \"C\"",
             0, NULL);
@@ -82,7 +82,7 @@ bool stats_publisher_publish(stats_publisher_t *self, PGconn *db)
         const char *code = PQgetvalue(areas, i, 0);
         stats_delta_t f;
         int64_t *v = &f.cases_total;
-        for (int k = 0; k < 11; k++)
+        for (int k = 0; k < STATS_FIGURES; k++)
             v[k] = (int64_t)u64(areas, i, 5 + k);
         stats_rates_t r = stats_fold_rates(&f);
 
@@ -105,6 +105,7 @@ bool stats_publisher_publish(stats_publisher_t *self, PGconn *db)
         s.reopened = (uint64_t)f.reopened;
         s.returned = (uint64_t)f.returned;
         s.supervised = (uint64_t)f.supervised;
+        s.extended = (uint64_t)f.extended;
         s.closure_rate = r.closure;
         s.closed_in_grid_rate = r.in_grid;
         s.closed_in_community_rate = r.in_community;

@@ -44,6 +44,11 @@ enum {
     A_PROGRESS = GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_PROGRESS,
     A_RESOLVE = GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RESOLVE,
     A_RETURN = GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RETURN,
+    A_REQUEST_EXTENSION = GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_REQUEST_EXTENSION,
+
+    M_ASSIGN_JOINT = GRIDCASE__MEETING_OUTCOME__MEETING_OUTCOME_ASSIGN_JOINT,
+    M_NEW_DEADLINE = GRIDCASE__MEETING_OUTCOME__MEETING_OUTCOME_NEW_DEADLINE,
+    M_CLOSE = GRIDCASE__MEETING_OUTCOME__MEETING_OUTCOME_CLOSE,
 
     E_NOTED = GRIDCASE__EVENT_KIND__EVENT_KIND_NOTED,
     E_RESOLVED_ON_SPOT = GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT,
@@ -55,6 +60,10 @@ enum {
     E_PROGRESS = GRIDCASE__EVENT_KIND__EVENT_KIND_PROGRESS,
     E_RESOLVED = GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED,
     E_RETURNED = GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED,
+    E_MEETING_DECIDED = GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED,
+    E_EXTENSION_REQUESTED = GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_REQUESTED,
+    E_EXTENSION_GRANTED = GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_GRANTED,
+    E_EXTENSION_REFUSED = GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_REFUSED,
 
     OK = 0,
     BAD_ARG = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
@@ -134,6 +143,29 @@ static outcome_t expected_dept(int action, int status, bool is_lead, bool has_no
         if (!has_note)
             return no(BAD_ARG);
         return in_hand ? ok(is_lead ? TRIAGE : status, E_RETURNED) : no(BAD_STATE);
+    case A_REQUEST_EXTENSION: /* with a reason, by the lead, while the case is in hand */
+        if (!has_note)
+            return no(BAD_ARG);
+        return in_hand && is_lead ? ok(status, E_EXTENSION_REQUESTED) : no(BAD_STATE);
+    default:
+        return no(BAD_ARG);
+    }
+}
+
+/* A street joint meeting decides on open cases at the street only; closing needs a reason;
+ * joint enforcement hands a case no department held to the departments. */
+static outcome_t expected_meeting(int outcome, int status, int level, bool has_note)
+{
+    if (!clock_runs(status) || level != STREET)
+        return no(BAD_STATE);
+    bool unrouted = status == SUBMITTED || status == TRIAGE || status == GRID_TASK;
+    switch (outcome) {
+    case M_ASSIGN_JOINT:
+        return ok(unrouted ? ROUTED : status, E_MEETING_DECIDED);
+    case M_NEW_DEADLINE:
+        return ok(status, E_MEETING_DECIDED);
+    case M_CLOSE:
+        return has_note ? ok(CLOSED, E_MEETING_DECIDED) : no(BAD_ARG);
     default:
         return no(BAD_ARG);
     }
@@ -237,7 +269,7 @@ static void test_every_command(void **state)
     (void)state;
     /* every value of the proto enum (0 = UNSPECIFIED among them) plus one past the end */
     const ProtobufCEnumDescriptor *d = &gridcase__command_kind__descriptor;
-    assert_int_equal(d->n_values, 7);
+    assert_int_equal(d->n_values, 9);
     int checked = 0;
     for (unsigned c = 0; c <= d->n_values; c++) {
         int command = c < d->n_values ? d->values[c].value : 99;
@@ -253,14 +285,47 @@ static void test_every_command(void **state)
                     checked++;
                 }
     }
-    assert_int_equal(checked, 8 * N(statuses) * 4 * 2);
+    assert_int_equal(checked, 10 * N(statuses) * 4 * 2);
+}
+
+static void test_every_meeting_outcome(void **state)
+{
+    (void)state;
+    const ProtobufCEnumDescriptor *d = &gridcase__meeting_outcome__descriptor;
+    assert_int_equal(d->n_values, 4);
+    for (unsigned o = 0; o <= d->n_values; o++) {
+        int outcome = o < d->n_values ? d->values[o].value : 99;
+        for (int s = 0; s < N(statuses); s++)
+            for (int l = 0; l < N(levels); l++)
+                for (int note = 0; note <= 1; note++) {
+                    char what[128];
+                    snprintf(what, sizeof what, "outcome %d status %d level %d note %d",
+                             outcome, statuses[s], levels[l], note);
+                    check(what, gc_lifecycle_meeting(outcome, statuses[s], levels[l], note),
+                          expected_meeting(outcome, statuses[s], levels[l], note));
+                }
+    }
+}
+
+static void test_every_extension_decision(void **state)
+{
+    (void)state;
+    for (int s = 0; s < N(statuses); s++)
+        for (int grant = 0; grant <= 1; grant++) {
+            char what[64];
+            snprintf(what, sizeof what, "status %d grant %d", statuses[s], grant);
+            check(what, gc_lifecycle_extension_decision(grant, statuses[s]),
+                  clock_runs(statuses[s])
+                      ? ok(statuses[s], grant ? E_EXTENSION_GRANTED : E_EXTENSION_REFUSED)
+                      : no(BAD_STATE));
+        }
 }
 
 static void test_every_dept_action(void **state)
 {
     (void)state;
     const ProtobufCEnumDescriptor *d = &gridcase__dept_action_kind__descriptor;
-    assert_int_equal(d->n_values, 5);
+    assert_int_equal(d->n_values, 6);
     for (unsigned a = 0; a <= d->n_values; a++) {
         int action = a < d->n_values ? d->values[a].value : 99;
         for (int s = 0; s < N(statuses); s++)
@@ -315,6 +380,8 @@ int main(void)
         cmocka_unit_test(test_dept_key_rows),
         cmocka_unit_test(test_every_command),
         cmocka_unit_test(test_every_dept_action),
+        cmocka_unit_test(test_every_meeting_outcome),
+        cmocka_unit_test(test_every_extension_decision),
         cmocka_unit_test(test_clock_runs),
         cmocka_unit_test(test_next_level),
     };

@@ -94,6 +94,11 @@ static void test_event_kind_round_trip(void **state)
         {GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED, "escalated"},
         {GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED, "recategorized"},
         {GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED, "supervised"},
+        {GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED, "meeting_decided"},
+        {GRIDCASE__EVENT_KIND__EVENT_KIND_JOINT_ASSIGNED, "joint_assigned"},
+        {GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_REQUESTED, "extension_requested"},
+        {GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_GRANTED, "extension_granted"},
+        {GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_REFUSED, "extension_refused"},
     };
     check_pairs(pairs, N(pairs), gc_event_kind_name, gc_event_kind_value);
 }
@@ -106,6 +111,7 @@ static void test_delivery_reason_round_trip(void **state)
         {GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_REOPENED, "reopened"},
         {GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_ESCALATED, "escalated"},
         {GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_WITHDRAWN, "withdrawn"},
+        {GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_JOINT_MEETING, "joint_meeting"},
     };
     check_pairs(pairs, N(pairs), gc_delivery_reason_name, gc_delivery_reason_value);
 }
@@ -142,8 +148,9 @@ static void test_out_of_range_is_null(void **state)
     assert_null(gc_level_name(GRIDCASE__LEVEL__LEVEL_DISTRICT + 1));
     assert_null(gc_status_name(GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK + 1));
     assert_null(gc_source_name(GRIDCASE__SOURCE__SOURCE_HOTLINE + 1));
-    assert_null(gc_event_kind_name(GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED + 1));
-    assert_null(gc_delivery_reason_name(GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_WITHDRAWN + 1));
+    assert_null(gc_event_kind_name(GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_REFUSED + 1));
+    assert_null(
+        gc_delivery_reason_name(GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_JOINT_MEETING + 1));
     assert_null(gc_level_name(-1));
     assert_null(gc_status_name(-1));
     assert_null(gc_source_name(-1));

@@ -31,12 +31,18 @@ static const int all_levels[] = {GRID, COMMUNITY, STREET, DISTRICT};
     } while (0)
 
 /* A delta pre-filled with garbage, so the test sees whether stats_fold_delta clears it. */
-static stats_delta_t fold(int kind, int level, bool *moved)
+static stats_delta_t fold_status(int kind, int level, int status, bool *moved)
 {
     stats_delta_t d;
     memset(&d, 0x5a, sizeof d);
-    *moved = stats_fold_delta(kind, level, &d);
+    *moved = stats_fold_delta(kind, level, status, &d);
     return d;
+}
+
+/* The same for an event after which the case is still with its departments. */
+static stats_delta_t fold(int kind, int level, bool *moved)
+{
+    return fold_status(kind, level, GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED, moved);
 }
 
 static void assert_delta(const stats_delta_t *got, const stats_delta_t *want)
@@ -51,16 +57,20 @@ static void assert_delta(const stats_delta_t *got, const stats_delta_t *want)
     assert_int_equal(got->escalations, want->escalations);
     assert_int_equal(got->reopened, want->reopened);
     assert_int_equal(got->returned, want->returned);
+    assert_int_equal(got->supervised, want->supervised);
+    assert_int_equal(got->extended, want->extended);
 }
 
-/* stats_fold_apply sends the delta as eleven consecutive int64 columns starting at cases_total. */
-static void test_delta_layout_is_eleven_int64(void **state)
+/* stats_fold_apply sends the delta as twelve consecutive int64 columns from cases_total. */
+static void test_delta_layout_is_twelve_int64(void **state)
 {
     (void)state;
-    assert_int_equal(sizeof(stats_delta_t), 11 * sizeof(int64_t));
+    assert_int_equal(STATS_FIGURES, 12);
+    assert_int_equal(sizeof(stats_delta_t), 12 * sizeof(int64_t));
     assert_int_equal(offsetof(stats_delta_t, cases_total), 0);
     assert_int_equal(offsetof(stats_delta_t, returned), 9 * sizeof(int64_t));
     assert_int_equal(offsetof(stats_delta_t, supervised), 10 * sizeof(int64_t));
+    assert_int_equal(offsetof(stats_delta_t, extended), 11 * sizeof(int64_t));
 }
 
 static void test_submitted_counts_total(void **state)
@@ -129,6 +139,26 @@ static void test_escalated_reopened_returned(void **state)
     d = fold(GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED, DISTRICT, &moved);
     assert_true(moved);
     assert_delta(&d, &(stats_delta_t){.supervised = 1});
+
+    d = fold(GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_GRANTED, COMMUNITY, &moved);
+    assert_true(moved);
+    assert_delta(&d, &(stats_delta_t){.extended = 1});
+}
+
+/* A street joint meeting that closes a case closes it at the street; its other decisions
+ * (joint enforcement, a new deadline) move no figure. */
+static void test_meeting_closure_counts_at_the_street(void **state)
+{
+    (void)state;
+    bool moved;
+    stats_delta_t d = fold_status(GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED, STREET,
+                                  GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED, &moved);
+    assert_true(moved);
+    assert_delta(&d, &(stats_delta_t){.cases_closed = 1, .closed_at_street = 1});
+    d = fold_status(GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED, STREET,
+                    GRIDCASE__CASE_STATUS__CASE_STATUS_ACCEPTED, &moved);
+    assert_false(moved);
+    assert_delta(&d, &(stats_delta_t){0});
 }
 
 /* Every other event kind of the proto enum moves nothing: false and an all-zero delta. */
@@ -147,6 +177,7 @@ static void test_other_kinds_move_nothing(void **state)
         case GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED:
         case GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED:
         case GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED:
+        case GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_GRANTED:
             continue;
         }
         for (size_t l = 0; l < sizeof all_levels / sizeof all_levels[0]; l++) {
@@ -158,17 +189,18 @@ static void test_other_kinds_move_nothing(void **state)
         others++;
     }
     /* UNSPECIFIED, ROUTED, TRIAGED, ACCEPTED, PROGRESS, RESOLVED, NOTED,
-     * ESCALATION_REQUESTED, RECATEGORIZED and the out-of-range 999 */
-    assert_int_equal(others, 10);
+     * ESCALATION_REQUESTED, RECATEGORIZED, MEETING_DECIDED (not closing), JOINT_ASSIGNED,
+     * EXTENSION_REQUESTED, EXTENSION_REFUSED and the out-of-range 999 */
+    assert_int_equal(others, 14);
 }
 
 static void add(stats_delta_t *sum, int kind, int level)
 {
     stats_delta_t d;
-    stats_fold_delta(kind, level, &d);
+    stats_fold_delta(kind, level, GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED, &d);
     int64_t *s = &sum->cases_total;
     const int64_t *v = &d.cases_total;
-    for (int i = 0; i < 11; i++)
+    for (int i = 0; i < STATS_FIGURES; i++)
         s[i] += v[i];
 }
 
@@ -240,11 +272,12 @@ static void test_rates_zero_divisors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_delta_layout_is_eleven_int64),
+        cmocka_unit_test(test_delta_layout_is_twelve_int64),
         cmocka_unit_test(test_submitted_counts_total),
         cmocka_unit_test(test_resolved_on_spot_closes_at_grid),
         cmocka_unit_test(test_verified_closes_at_its_level),
         cmocka_unit_test(test_escalated_reopened_returned),
+        cmocka_unit_test(test_meeting_closure_counts_at_the_street),
         cmocka_unit_test(test_other_kinds_move_nothing),
         cmocka_unit_test(test_rates_brief_figure),
         cmocka_unit_test(test_rates_partial),

@@ -35,6 +35,7 @@ static json_t *snapshot_json(const Gridcase__StatsSnapshot *s)
         "escalations", (json_int_t)s->escalations, "reopened", (json_int_t)s->reopened,
         "returned", (json_int_t)s->returned);
     json_object_set_new(o, "supervised", json_integer((json_int_t)s->supervised));
+    json_object_set_new(o, "extended", json_integer((json_int_t)s->extended));
     json_object_set_new(o, "closure_rate", json_real(s->closure_rate));
     json_object_set_new(o, "closed_in_grid_rate", json_real(s->closed_in_grid_rate));
     json_object_set_new(o, "closed_in_community_rate", json_real(s->closed_in_community_rate));
@@ -50,14 +51,14 @@ static void print_snapshot(const Gridcase__StatsSnapshot *s, bool json)
     } else {
         printf("%s %s (%s): %llu cases, %llu open, %llu closed (%.1f%%); closed in grid %.1f%%, "
                "in community %.1f%%, in street %.1f%%; on the spot %llu, escalations %llu, "
-               "reopened %llu, returned %llu, supervised %llu\n",
+               "reopened %llu, returned %llu, supervised %llu, extended %llu\n",
                s->area, s->area_name, name_or_empty(gc_level_name(s->level)),
                (unsigned long long)s->cases_total, (unsigned long long)s->cases_open,
                (unsigned long long)s->cases_closed, s->closure_rate, s->closed_in_grid_rate,
                s->closed_in_community_rate, s->closed_in_street_rate,
                (unsigned long long)s->resolved_on_spot, (unsigned long long)s->escalations,
                (unsigned long long)s->reopened, (unsigned long long)s->returned,
-               (unsigned long long)s->supervised);
+               (unsigned long long)s->supervised, (unsigned long long)s->extended);
     }
     fflush(stdout);
 }
