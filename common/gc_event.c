@@ -11,7 +11,11 @@
 #define EVENT_COLUMNS                                                                          \
     "SELECT e.seq, e.case_id, c.ref, e.kind, "                                                 \
     "(extract(epoch FROM e.at) * 1000)::bigint, c.area_code, c.category, e.level, e.status, "       \
-    "e.department, e.actor, e.note, c.source "                                                 \
+    "e.department, e.actor, e.note, c.source, "                                                \
+    "CASE WHEN e.kind IN ('escalated', 'supervised', 'extension_requested') THEN "             \
+    "  (SELECT a.code FROM areas a WHERE a.level = e.level AND a.code = ANY (ARRAY("          \
+    "    SELECT left(c.area_code, n) FROM generate_series(1, length(c.area_code)) n))) "       \
+    "END "                                                                                     \
     "FROM case_events e JOIN cases c ON c.id = e.case_id "
 
 PGresult *gc_event_load(PGconn *db, uint64_t after, int limit)
@@ -59,6 +63,7 @@ void gc_event_from_row(const PGresult *res, int row, gc_event_t *ev)
     ev->actor = PQgetvalue(res, row, 10);
     ev->note = PQgetvalue(res, row, 11);
     ev->source = gc_source_value(PQgetvalue(res, row, 12));
+    ev->leader_area = PQgetvalue(res, row, 13);
 }
 
 void gc_event_to_proto(const gc_event_t *ev, Gridcase__CaseEvent *msg)
@@ -76,6 +81,7 @@ void gc_event_to_proto(const gc_event_t *ev, Gridcase__CaseEvent *msg)
     msg->actor = (char *)ev->actor;
     msg->note = (char *)ev->note;
     msg->source = (Gridcase__Source)ev->source;
+    msg->leader_area = (char *)ev->leader_area;
 }
 
 bool gc_event_lock_stream(PGconn *db)

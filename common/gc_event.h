@@ -24,6 +24,7 @@ typedef struct {
     const char *actor;
     const char *note;
     int source;    /* Gridcase__Source of the case */
+    const char *leader_area; /* the area whose leader must act, or "" (see events.proto) */
 } gc_event_t;
 
 /* Reads up to limit events with seq > after, in seq order. NULL on failure (logged). */

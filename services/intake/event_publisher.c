@@ -1,4 +1,5 @@
-/* event_publisher: frames are [topic = the case's area code][CaseEvent]. */
+/* event_publisher: frames are [topic = the case's area code][CaseEvent]; an event a leader
+ * must act on goes out again as [topic = "leader/<area>/"][CaseEvent]. */
 #include "event_publisher.h"
 
 #include "gc_event.h"
@@ -50,6 +51,16 @@ bool event_publisher_flush(event_publisher_t *self, PGconn *db)
              * in seq and read the log instead */
             gc_msg_send_frame(self->pub, ev.area, strlen(ev.area), true, ZMQ_DONTWAIT);
             gc_msg_send_proto(self->pub, &msg.base, ZMQ_DONTWAIT);
+            if (*ev.leader_area) {
+                /* "/" closes the code: the community leader's topic is not a prefix of the
+                 * topics of the grids below it */
+                char topic[160]; /* area codes are at most 64 bytes (gridctl import) */
+                int n = snprintf(topic, sizeof topic, "leader/%s/", ev.leader_area);
+                if (n > 0 && (size_t)n < sizeof topic) {
+                    gc_msg_send_frame(self->pub, topic, (size_t)n, true, ZMQ_DONTWAIT);
+                    gc_msg_send_proto(self->pub, &msg.base, ZMQ_DONTWAIT);
+                }
+            }
             self->published = ev.seq;
         }
         PQclear(res);

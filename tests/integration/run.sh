@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Integration tests: a private PostgreSQL cluster and the four daemons as real processes, driven
-# through gridctl and raw ZeroMQ. Usage: tests/integration/run.sh BIN_DIR
+# through gridctl and raw ZeroMQ. Usage: tests/integration/run.sh BIN_DIR [t_NAME ...]
+# (naming test files runs only those, for work on one of them)
 # Each tests/integration/t_*.sh runs in turn against the same stack; their cases live in
 # different grids so they do not disturb each other's figures.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bin=$(cd "${1:?usage: run.sh BIN_DIR}" && pwd)
+bin=$(cd "${1:?usage: run.sh BIN_DIR [t_NAME ...]}" && pwd)
+shift
+if [ $# -gt 0 ]; then tests=("${@/#/tests/integration/}"); tests=("${tests[@]/%/.sh}"); else tests=(tests/integration/t_*.sh); fi
 export GC_VAR="var/test-$$"
 export GC_PORT_BASE=$((20000 + ($$ % 400) * 10))
 export GC_ESCALATION_TICK_MS=100 GC_STATS_INTERVAL_MS=300 GC_TEST_CLOCK=1
@@ -19,7 +22,7 @@ deploy/stack.sh up "$bin" > "$GC_VAR/up.log" 2>&1 || { echo "not ok - the stack 
 . "$GC_VAR/env"
 
 total_failures=0
-for t in tests/integration/t_*.sh; do
+for t in "${tests[@]}"; do
     echo "# $t"
     (
         # shellcheck source=tests/integration/lib.sh

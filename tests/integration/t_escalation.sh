@@ -8,14 +8,20 @@ sleep 0.3
 ref=$(gridctl submit --category public_security --grid 4101020101 --desc "小区后门无人值守，治安隐患")
 wait_for "the case is routed to the police" 10 field_is "$ref" .status routed
 expect_eq "not escalated before its deadline" "$(case_field "$ref" .level)" "grid"
+# each level's deadline: its handling time counted from the deadline the level below missed
+grid_deadline=$(sql "SELECT deadline_at FROM cases WHERE ref = '$ref'")
+since_grid_deadline() { sql "SELECT deadline_at - '$grid_deadline'::timestamptz FROM cases WHERE ref = '$ref'"; }
+expect_eq "the grid has 2 h from routing" \
+    "$(sql "SELECT c.deadline_at - e.at FROM cases c JOIN case_events e ON e.case_id = c.id AND e.kind = 'routed' WHERE c.ref = '$ref'")" "02:00:00"
 
 gridctl clock advance $((2 * 3600 + 60)) >/dev/null
 wait_for "past the 2 h grid deadline it is escalated to the community" 10 field_is "$ref" .level community
+expect_eq "the community has 4 h" "$(since_grid_deadline)" "04:00:00"
 gridctl clock advance $((4 * 3600 + 60)) >/dev/null
 wait_for "past the 4 h community deadline it is escalated to the street" 10 field_is "$ref" .level street
+expect_eq "the street has 12 h more" "$(since_grid_deadline)" "16:00:00"
 expect_eq "the timeline shows both steps" \
     "$(case_field "$ref" '[.timeline[] | select(.kind == "escalated") | .level] | join(",")')" "community,street"
-expect_eq "the street level has a fresh deadline" "$(case_field "$ref" '.deadline_at != null')" "true"
 wait_for "both steps are on the event stream" 10 \
     bash -c "[ \$(grep '\"case_ref\":\"$ref\"' '$events_out' | grep -c '\"kind\":\"escalated\"') -eq 2 ]"
 expect_eq "the stream carries the new levels" \
@@ -38,6 +44,7 @@ kill $follower 2>/dev/null
 # the rest of the way: street -> district, then flagged for supervision (督办), never further
 gridctl clock advance $((12 * 3600 + 60)) >/dev/null
 wait_for "past the 12 h street deadline it reaches the district" 10 field_is "$ref" .level district
+expect_eq "the district has 24 h more" "$(since_grid_deadline)" "1 day 16:00:00"
 expect_eq "the step says why and from where" \
     "$(case_field "$ref" '[.timeline[] | select(.kind == "escalated") | .note] | join(",")')" \
     "overdue: grid -> community,overdue: community -> street,overdue: street -> district"

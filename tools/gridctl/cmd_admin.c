@@ -32,14 +32,16 @@ int cmd_clock(const gc_config_t *cfg, int argc, char **argv)
     const char *verb = a.npositional ? a.positional[0] : "";
     bool show = strcmp(verb, "show") == 0 && a.npositional == 1;
     bool advance = strcmp(verb, "advance") == 0 && a.npositional == 2;
-    if (!show && !advance)
-        return gridctl_fail("usage: gridctl clock show | gridctl clock advance SECONDS");
+    bool set = strcmp(verb, "set") == 0 && a.npositional == 2;
+    if (!show && !advance && !set)
+        return gridctl_fail("usage: gridctl clock show | gridctl clock advance SECONDS | "
+                            "gridctl clock set 'YYYY-MM-DD HH:MM' (district time, forward only)");
     long seconds = 0;
-    if (advance) {
+    if (advance || set) {
         const char *env = getenv("GC_TEST_CLOCK");
         if (!env || strcmp(env, "1") != 0)
-            return gridctl_fail("clock advance is for tests and demos: set GC_TEST_CLOCK=1");
-        if (!gc_config_parse_long(a.positional[1], 1, 10L * 365 * 86400, &seconds))
+            return gridctl_fail("clock %s is for tests and demos: set GC_TEST_CLOCK=1", verb);
+        if (advance && !gc_config_parse_long(a.positional[1], 1, 10L * 365 * 86400, &seconds))
             return gridctl_fail("SECONDS must be an integer from 1 to 315360000");
     }
     PGconn *db = gridctl_db(cfg);
@@ -47,17 +49,25 @@ int cmd_clock(const gc_config_t *cfg, int argc, char **argv)
         return 1;
     char s[32];
     snprintf(s, sizeof s, "%ld", seconds);
-    const char *params[] = {s};
-    PGresult *res = gc_pg_query(db, "clock",
-                                "UPDATE clock SET offset_seconds = offset_seconds + $1 "
-                                "RETURNING offset_seconds, gc_now()",
-                                1, params);
+    const char *params[] = {s, set ? a.positional[1] : NULL};
+    /* set: move forward to a local time of the district (deadlines already set stay valid
+     * only if time never runs backwards) */
+    PGresult *res = gridctl_district_time(db)
+                        ? gc_pg_query(db, "clock",
+                                      "UPDATE clock SET offset_seconds = offset_seconds + CASE "
+                                      "WHEN $2::timestamptz IS NULL THEN $1::bigint ELSE "
+                                      "ceil(extract(epoch FROM $2::timestamptz - gc_now()))::bigint "
+                                      "END WHERE $2::timestamptz IS NULL OR $2::timestamptz > gc_now() "
+                                      "RETURNING offset_seconds, gc_now()",
+                                      2, params)
+                        : NULL;
     int rc = 1;
     if (gc_pg_ok(res) && PQntuples(res) == 1) {
         printf("offset %s s, gridcase time %s\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
         rc = 0;
     } else {
-        rc = gridctl_fail("clock: %s", PQresultErrorMessage(res));
+        rc = gridctl_fail("clock: %s", gc_pg_ok(res) ? "the clock only moves forward"
+                                                     : PQresultErrorMessage(res));
     }
     PQclear(res);
     PQfinish(db);

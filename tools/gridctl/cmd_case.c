@@ -1,8 +1,9 @@
-/* gridctl submit, verify, escalate, spot, note: requests to intake. */
+/* gridctl submit, verify, escalate, spot, note, meeting, extension: requests to intake. */
 #include "client.h"
 #include "gridctl.h"
 
 #include "gc_names.h"
+#include "gc_pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,16 +130,70 @@ int cmd_diary(const gc_config_t *cfg, int argc, char **argv)
     return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1), false, false);
 }
 
+/* A local time of the district ('2026-12-01 17:00') or an ISO time with offset, as Unix ms. */
+static bool parse_deadline(const gc_config_t *cfg, const char *text, int64_t *ms)
+{
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return false;
+    const char *params[] = {text};
+    PGresult *res = gridctl_district_time(db)
+                        ? gc_pg_query(db, "deadline",
+                                      "SELECT (extract(epoch FROM $1::timestamptz) * 1000)::bigint",
+                                      1, params)
+                        : NULL;
+    bool ok = gc_pg_ok(res) && PQntuples(res) == 1;
+    if (ok)
+        *ms = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    else
+        gridctl_fail("--deadline: not a time: %s", text);
+    PQclear(res);
+    PQfinish(db);
+    return ok;
+}
+
+/* gridctl meeting REF: a street joint meeting's decision (see gridctl help). */
+static bool meeting_command(const gc_config_t *cfg, const args_t *a, Gridcase__CaseCommand *c,
+                            char *departments_buf, char **departments)
+{
+    const char *assign = args_get(a, "--assign"), *deadline = args_get(a, "--deadline");
+    bool close = args_has(a, "--close");
+    if ((assign != NULL) + (close) + (!assign && !close && deadline != NULL) != 1
+        || (close && (deadline || !args_get(a, "--reason"))))
+        return gridctl_fail("meeting needs one of --assign D1,D2 [--deadline T], --deadline T, "
+                            "--close --reason TEXT"),
+               false;
+    c->kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_MEETING_OUTCOME;
+    c->outcome = close    ? GRIDCASE__MEETING_OUTCOME__MEETING_OUTCOME_CLOSE
+                 : assign ? GRIDCASE__MEETING_OUTCOME__MEETING_OUTCOME_ASSIGN_JOINT
+                          : GRIDCASE__MEETING_OUTCOME__MEETING_OUTCOME_NEW_DEADLINE;
+    if (close)
+        c->note = (char *)args_get(a, "--reason");
+    if (deadline && !parse_deadline(cfg, deadline, &c->deadline_ms))
+        return false;
+    if (assign) { /* "cityman,planning": split in place into departments[] */
+        snprintf(departments_buf, 512, "%s", assign);
+        for (char *save = NULL, *d = strtok_r(departments_buf, ",", &save);
+             d && c->n_departments < 16; d = strtok_r(NULL, ",", &save))
+            departments[c->n_departments++] = d;
+        c->departments = departments;
+    }
+    return true;
+}
+
 int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **argv)
 {
-    static const char *const valued[] = {"--note", "--reason", "--actor", "--category", NULL};
-    static const char *const flags[] = {"--ok", "--reopen", NULL};
+    static const char *const valued[] = {"--note",   "--reason",   "--actor", "--category",
+                                         "--assign", "--deadline", NULL};
+    static const char *const flags[] = {"--ok", "--reopen", "--close", "--grant", "--refuse",
+                                        NULL};
     args_t a;
     if (!args_parse(argc, argv, valued, flags, &a))
         return 1;
     if (a.npositional != 1)
         return gridctl_fail("usage: gridctl %s REF [options] (see gridctl help)", verb);
     Gridcase__CaseCommand c = GRIDCASE__CASE_COMMAND__INIT;
+    char departments_buf[512], *departments[16];
     c.case_ref = (char *)a.positional[0];
     c.note = (char *)(args_get(&a, "--note") ? args_get(&a, "--note") : "");
     c.actor = (char *)(args_get(&a, "--actor") ? args_get(&a, "--actor") : "gridctl");
@@ -157,6 +212,14 @@ int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **
             return gridctl_fail("set-category needs --category C");
         c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY;
         c.category = (char *)args_get(&a, "--category");
+    } else if (strcmp(verb, "meeting") == 0) {
+        if (!meeting_command(cfg, &a, &c, departments_buf, departments))
+            return 1;
+    } else if (strcmp(verb, "extension") == 0) {
+        if (args_has(&a, "--grant") == args_has(&a, "--refuse"))
+            return gridctl_fail("extension needs exactly one of --grant and --refuse");
+        c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION;
+        c.grant = args_has(&a, "--grant");
     } else if (strcmp(verb, "spot") == 0) {
         c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT;
     } else {

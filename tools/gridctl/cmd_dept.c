@@ -141,9 +141,9 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
 {
     static const char *const valued[] = {"--after", "--count", "--timeout", "--dept", "--note",
                                          "--category", "--grid", "--desc", "--key",
-                                         "--report-key", "--out", NULL};
+                                         "--report-key", "--out", "--hours", NULL};
     static const char *const flags[] = {"--json", NULL};
-    static const char *const verbs[] = {"", "accept", "progress", "resolve", "return"};
+    static const char *const verbs[] = {"", "accept", "progress", "resolve", "return", "extend"};
     args_t a;
     if (!args_parse(argc, argv, valued, flags, &a))
         return 1;
@@ -157,7 +157,7 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
 
     bool inspect = strcmp(verb, "inspect") == 0 && a.npositional == 1;
     int kind = 0;
-    for (int k = 1; k <= 4; k++)
+    for (int k = 1; k <= 5; k++)
         if (strcmp(verb, verbs[k]) == 0 && a.npositional == 2)
             kind = k;
     if (inspect || kind) {
@@ -180,6 +180,15 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
             s.description = (char *)(args_get(&a, "--desc") ? args_get(&a, "--desc") : "");
             rc = gc_dept_client_inspect(client, &s, REPLY_TIMEOUT_MS, ref, sizeof ref, err,
                                         sizeof err);
+        } else if (kind == GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_REQUEST_EXTENSION) {
+            long hours = 0;
+            snprintf(ref, sizeof ref, "%s", a.positional[1]);
+            rc = args_get(&a, "--hours")
+                         && gc_config_parse_long(args_get(&a, "--hours"), 0, 1000000, &hours)
+                     ? gc_dept_client_request_extension(client, a.positional[1], (uint32_t)hours,
+                                                        args_get(&a, "--note"),
+                                                        REPLY_TIMEOUT_MS, err, sizeof err)
+                     : (snprintf(err, sizeof err, "extend needs --hours N"), -1);
         } else {
             snprintf(ref, sizeof ref, "%s", a.positional[1]);
             rc = gc_dept_client_act(client, a.positional[1], kind, args_get(&a, "--note"),
@@ -194,6 +203,7 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
     return gridctl_fail("usage: gridctl dept keygen DEPT [--out FILE] | server-keygen FILE | "
                         "register DEPT [--key FILE]\n       gridctl dept listen DEPT [--after SEQ] "
                         "[--count N] [--timeout SEC] [--json]\n       gridctl dept accept|progress|resolve|return REF --dept "
-                        "DEPT (or GC_DEPARTMENT) [--note TEXT]\n       gridctl dept inspect --dept DEPT --category C "
+                        "DEPT (or GC_DEPARTMENT) [--note TEXT]\n       gridctl dept extend REF --dept "
+                        "DEPT --hours N --note REASON\n       gridctl dept inspect --dept DEPT --category C "
                         "--grid G --desc TEXT");
 }

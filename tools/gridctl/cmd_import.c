@@ -3,6 +3,7 @@
  * deleted: cases refer to them); the routing rules are replaced as a whole. */
 #include "gridctl.h"
 
+#include "gc_case.h"
 #include "gc_pg.h"
 
 #include <stdio.h>
@@ -13,7 +14,7 @@ static const char *const level_by_depth[] = {"district", "street", "community", 
 typedef struct {
     PGconn *db;
     char where[256]; /* what was being imported when it failed */
-    int areas, departments, categories, rules;
+    int areas, departments, categories, rules, calendar_entries;
 } import_t;
 
 static const char *str(json_t *obj, const char *key)
@@ -46,8 +47,9 @@ static bool import_area(import_t *im, json_t *node, const char *parent, int dept
 {
     const char *code = str(node, "code"), *name = str(node, "name");
     snprintf(im->where, sizeof im->where, "area %s", code ? code : "(no code)");
-    if (!code || !*code || !name || depth > 3) {
-        gridctl_fail("%s: needs \"code\" and \"name\"; the tree has four levels", im->where);
+    if (!code || !*code || strlen(code) > GC_CASE_MAX_CODE || !name || depth > 3) {
+        gridctl_fail("%s: needs \"code\" (at most 64 bytes) and \"name\"; the tree has four "
+                     "levels", im->where);
         return false;
     }
     json_t *leader = json_object_get(node, "leader");
@@ -115,6 +117,7 @@ static bool import_categories(import_t *im, json_t *list)
     json_array_foreach(list, i, c)
     {
         const char *code = str(c, "code"), *name = str(c, "name"), *urgency = str(c, "urgency");
+        bool working = json_is_true(json_object_get(c, "working_hours"));
         json_t *hours = json_object_get(c, "handling_hours");
         snprintf(im->where, sizeof im->where, "category %s", code ? code : "(no code)");
         char h[4][24];
@@ -131,13 +134,16 @@ static bool import_categories(import_t *im, json_t *list)
                                 "\"handling_hours\" for grid, community, street and district",
                                 im->where),
                    false;
-        const char *params[] = {code, name, urgency ? urgency : "normal", h[0], h[1], h[2], h[3]};
+        const char *params[] = {code, name, urgency ? urgency : "normal", h[0], h[1], h[2], h[3],
+                                working ? "t" : "f"};
         if (!run(im,
                  "INSERT INTO categories (code, name, urgency, hours_grid, hours_community, "
-                 "hours_street, hours_district) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                 "hours_street, hours_district, working_hours) "
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
                  "ON CONFLICT (code) DO UPDATE SET name = $2, urgency = $3, hours_grid = $4, "
-                 "hours_community = $5, hours_street = $6, hours_district = $7",
-                 7, params))
+                 "hours_community = $5, hours_street = $6, hours_district = $7, "
+                 "working_hours = $8",
+                 8, params))
             return false;
         im->categories++;
     }
@@ -183,6 +189,94 @@ static bool import_rules(import_t *im, json_t *list)
     return true;
 }
 
+/* "working_hours": [{"days": [1, 2, 3, 4, 5], "periods": [["09:00", "12:00"], ...]}, ...] */
+static bool import_working_hours(import_t *im, json_t *list)
+{
+    size_t i, j, k;
+    json_t *entry, *day, *period;
+    json_array_foreach(list, i, entry)
+    {
+        snprintf(im->where, sizeof im->where, "calendar working_hours #%zu", i + 1);
+        json_t *days = json_object_get(entry, "days"), *periods = json_object_get(entry, "periods");
+        if (!json_is_array(days) || !json_is_array(periods))
+            return gridctl_fail("%s: needs \"days\" (1 = Monday .. 7) and \"periods\" "
+                                "([[\"09:00\", \"12:00\"], ...])", im->where),
+                   false;
+        json_array_foreach(days, j, day) json_array_foreach(periods, k, period)
+        {
+            char d[8];
+            snprintf(d, sizeof d, "%lld", (long long)json_integer_value(day));
+            const char *params[] = {d, json_string_value(json_array_get(period, 0)),
+                                    json_string_value(json_array_get(period, 1))};
+            if (!json_is_integer(day) || !params[1] || !params[2])
+                return gridctl_fail("%s: days are integers, periods pairs of \"HH:MM\"",
+                                    im->where),
+                       false;
+            if (!run(im, "INSERT INTO working_hours (weekday, starts, ends) VALUES ($1, $2, $3)",
+                     3, params))
+                return false;
+            im->calendar_entries++;
+        }
+    }
+    return true;
+}
+
+/* "holidays": [{"date": "2026-10-01", "name": "国庆节"}, ...] and "working_days" (调休):
+ * [{"date": "2026-09-27", "name": "...", "hours_of": 1}, ...] */
+static bool import_days(import_t *im, json_t *list, bool working)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(list, i, d)
+    {
+        const char *date = str(d, "date"), *name = str(d, "name");
+        json_t *of = json_object_get(d, "hours_of");
+        snprintf(im->where, sizeof im->where, "calendar %s %s", working ? "working day" : "holiday",
+                 date ? date : "(no date)");
+        char hours_of[8];
+        snprintf(hours_of, sizeof hours_of, "%lld", json_is_integer(of) ? (long long)json_integer_value(of) : 1LL);
+        const char *params[] = {date, working ? "t" : "f", hours_of, name ? name : ""};
+        if (!date)
+            return gridctl_fail("%s: needs \"date\" (YYYY-MM-DD)", im->where), false;
+        if (!run(im,
+                 "INSERT INTO calendar_days (day, working, hours_of, name) "
+                 "VALUES ($1, $2, $3, $4)",
+                 4, params))
+            return false;
+        im->calendar_entries++;
+    }
+    return true;
+}
+
+/* "calendar" replaces the working calendar as a whole; a file without one leaves it alone.
+ * "time_zone" (an IANA name) is the district's local time. */
+static bool import_calendar(import_t *im, json_t *root)
+{
+    const char *tz = str(root, "time_zone");
+    snprintf(im->where, sizeof im->where, "time_zone %s", tz ? tz : "");
+    const char *tzp[] = {tz};
+    if (tz) {
+        PGresult *known = gc_pg_query(im->db, im->where,
+                                      "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, tzp);
+        bool ok = gc_pg_ok(known), found = ok && PQntuples(known) == 1;
+        PQclear(known);
+        if (ok && !found)
+            gridctl_fail("%s: not a time zone name PostgreSQL knows (e.g. Asia/Shanghai)",
+                         im->where);
+        if (!found || !run(im, "UPDATE district_settings SET time_zone = $1", 1, tzp))
+            return false;
+    }
+    json_t *cal = json_object_get(root, "calendar");
+    if (!cal)
+        return true;
+    snprintf(im->where, sizeof im->where, "calendar");
+    return run(im, "DELETE FROM working_hours", 0, NULL)
+           && run(im, "DELETE FROM calendar_days", 0, NULL)
+           && import_working_hours(im, json_object_get(cal, "working_hours"))
+           && import_days(im, json_object_get(cal, "holidays"), false)
+           && import_days(im, json_object_get(cal, "working_days"), true);
+}
+
 int cmd_import(const gc_config_t *cfg, int argc, char **argv)
 {
     args_t a;
@@ -206,12 +300,14 @@ int cmd_import(const gc_config_t *cfg, int argc, char **argv)
          && import_departments(&im, json_object_get(root, "departments"))
          && import_categories(&im, json_object_get(root, "categories"))
          && import_rules(&im, json_object_get(root, "routing_rules"))
+         && import_calendar(&im, root)
          /* tell intake to reload its areas (delivered on commit) */
          && gc_pg_run(im.db, "notify", "SELECT pg_notify('gc_reference', '')", 0, NULL)
          && gc_pg_commit(im.db);
     if (ok)
-        printf("imported %d areas, %d departments, %d categories, %d routing rule entries\n",
-               im.areas, im.departments, im.categories, im.rules);
+        printf("imported %d areas, %d departments, %d categories, %d routing rule entries, "
+               "%d calendar entries\n",
+               im.areas, im.departments, im.categories, im.rules, im.calendar_entries);
     else
         gridctl_fail("import failed at %s; nothing was changed", im.where);
     gc_pg_rollback(im.db);

@@ -277,3 +277,43 @@ int cmd_reference(const gc_config_t *cfg, const char *what, int argc, char **arg
     json_decref(rows);
     return 0;
 }
+
+/* The street's joint-meeting agenda (联席会议): its open cases that reached the street (by
+ * escalation) and have had no meeting decision since they arrived. */
+int cmd_agenda(const gc_config_t *cfg, int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, NULL, flags, &a))
+        return 1;
+    if (a.npositional != 1)
+        return gridctl_fail("usage: gridctl agenda STREET [--json]");
+    const char *params[] = {a.positional[0]};
+    json_t *rows = fetch_rows(
+        cfg,
+        "SELECT c.ref, c.category, c.area_code AS area, c.status, " ISO("r.at") " AS reached_at, "
+        "r.note AS why, " ISO("c.deadline_at") " AS deadline_at, c.description "
+        "FROM cases c CROSS JOIN LATERAL (SELECT e.seq, e.at, e.note FROM case_events e "
+        "  WHERE e.case_id = c.id AND e.kind = 'escalated' AND e.level = 'street' "
+        "  ORDER BY e.seq DESC LIMIT 1) r "
+        "WHERE c.level = 'street' AND c.status NOT IN ('resolved', 'closed') "
+        "AND left(c.area_code, length($1)) = $1 "
+        "AND EXISTS (SELECT 1 FROM areas s WHERE s.code = $1 AND s.level = 'street') "
+        "AND NOT EXISTS (SELECT 1 FROM case_events m WHERE m.case_id = c.id "
+        "  AND m.kind = 'meeting_decided' AND m.seq > r.seq) "
+        "ORDER BY r.seq",
+        1, params, "ssssssss");
+    if (!rows)
+        return 1;
+    if (printed_as_json(&a, rows))
+        return 0;
+    size_t i;
+    json_t *r;
+    printf("joint meeting agenda of %s: %zu case(s)\n", a.positional[0], json_array_size(rows));
+    json_array_foreach(rows, i, r)
+        printf("%s  %-11s %-20s %s  reached %s (%s)  %s\n", text_of(r, "ref"),
+               text_of(r, "status"), text_of(r, "category"), text_of(r, "area"),
+               text_of(r, "reached_at"), text_of(r, "why"), text_of(r, "description"));
+    json_decref(rows);
+    return 0;
+}

@@ -66,8 +66,12 @@ static void print_snapshot(const Gridcase__StatsSnapshot *s, bool json)
 /* Subscribes to url with topic prefix, and hands each [topic][body] message to on_message
  * until it returns false or timeout_ms passes (0 = never). Returns true when stopped by
  * on_message. */
-static bool follow(const char *url, const char *topic, long timeout_ms,
-                   bool (*on_message)(const void *data, size_t size, void *ctx), void *ctx)
+/* on_message gets the topic frame (not NUL-terminated) and the message. */
+typedef bool message_fn(const char *topic, size_t topic_size, const void *data, size_t size,
+                        void *ctx);
+
+static bool follow(const char *url, const char *topic, long timeout_ms, message_fn *on_message,
+                   void *ctx)
 {
     void *zctx = zmq_ctx_new();
     void *s = gc_msg_socket(zctx, ZMQ_SUB, url, false, 16 * 1024 * 1024);
@@ -85,7 +89,8 @@ static bool follow(const char *url, const char *topic, long timeout_ms,
             if (gc_frames_recv(s, &f, 0) != 0)
                 break;
             if (f.count == 2)
-                stopped = !on_message(gc_frames_data(&f, 1), gc_frames_size(&f, 1), ctx);
+                stopped = !on_message(gc_frames_data(&f, 0), gc_frames_size(&f, 0),
+                                      gc_frames_data(&f, 1), gc_frames_size(&f, 1), ctx);
             gc_frames_close(&f);
         }
         zmq_close(s);
@@ -100,8 +105,11 @@ typedef struct {
     json_t *seen;     /* areas printed in this round */
 } stats_ctx_t;
 
-static bool on_snapshot(const void *data, size_t size, void *ctx)
+static bool on_snapshot(const char *topic, size_t topic_size, const void *data, size_t size,
+                        void *ctx)
 {
+    (void)topic;
+    (void)topic_size;
     stats_ctx_t *c = ctx;
     Gridcase__StatsSnapshot *s = gridcase__stats_snapshot__unpack(NULL, size, data);
     if (!s)
@@ -148,22 +156,26 @@ int cmd_stats(const gc_config_t *cfg, int argc, char **argv)
 
 typedef struct {
     long count, received;
+    bool cases_only; /* following every case: skip the copies addressed to leaders */
 } events_ctx_t;
 
-static bool on_event(const void *data, size_t size, void *ctx)
+static bool on_event(const char *topic, size_t topic_size, const void *data, size_t size,
+                     void *ctx)
 {
     events_ctx_t *c = ctx;
+    if (c->cases_only && topic_size >= 7 && memcmp(topic, "leader/", 7) == 0)
+        return true;
     Gridcase__CaseEvent *e = gridcase__case_event__unpack(NULL, size, data);
     if (!e)
         return true;
-    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq",
+    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq",
                           (json_int_t)e->seq, "case_ref", e->case_ref, "kind",
                           name_or_empty(gc_event_kind_name(e->kind)), "at_ms",
                           (json_int_t)e->at_ms, "area", e->area, "category", e->category,
                           "level", name_or_empty(gc_level_name(e->level)), "status",
                           name_or_empty(gc_status_name(e->status)), "department", e->department,
                           "actor", e->actor, "note", e->note, "source",
-                          name_or_empty(gc_source_name(e->source)));
+                          name_or_empty(gc_source_name(e->source)), "leader_area", e->leader_area);
     gridctl_print_json(o);
     fflush(stdout);
     gridcase__case_event__free_unpacked(e, NULL);
@@ -172,18 +184,27 @@ static bool on_event(const void *data, size_t size, void *ctx)
 
 int cmd_events(const gc_config_t *cfg, int argc, char **argv)
 {
-    static const char *const valued[] = {"--area", "--count", "--timeout", NULL};
+    static const char *const valued[] = {"--area", "--leader", "--count", "--timeout", NULL};
     args_t a;
     if (!args_parse(argc, argv, valued, NULL, &a))
         return 1;
-    events_ctx_t c = {0, 0};
+    events_ctx_t c = {0, 0, false};
     long timeout = 0;
     if (a.npositional
         || (args_get(&a, "--count") && !gc_config_parse_long(args_get(&a, "--count"), 1, 1L << 30, &c.count))
         || (args_get(&a, "--timeout") && !gc_config_parse_long(args_get(&a, "--timeout"), 1, 86400 * 365, &timeout)))
-        return gridctl_fail("usage: gridctl events [--area CODE] [--count N] [--timeout SEC]");
-    const char *area = args_get(&a, "--area");
-    bool stopped = follow(cfg->events_url, area ? area : "", timeout * 1000, on_event, &c);
+        return gridctl_fail("usage: gridctl events [--area CODE | --leader CODE] [--count N] "
+                            "[--timeout SEC]");
+    /* --leader: the events addressed to that area's leader (escalations, supervision,
+     * extension requests), under the topic "leader/CODE/" */
+    char topic[128];
+    const char *area = args_get(&a, "--area"), *leader = args_get(&a, "--leader");
+    if (leader && (area || snprintf(topic, sizeof topic, "leader/%s/", leader) >= (int)sizeof topic))
+        return gridctl_fail("--leader takes one area code, without --area");
+    if (!leader)
+        snprintf(topic, sizeof topic, "%s", area ? area : "");
+    c.cases_only = !*topic;
+    bool stopped = follow(cfg->events_url, topic, timeout * 1000, on_event, &c);
     if (c.count && !stopped)
         return gridctl_fail("timed out after %ld of %ld events", c.received, c.count);
     return 0;

@@ -35,6 +35,10 @@ PGconn *gridctl_db(const gc_config_t *cfg);
 /* The same, retrying once a second for up to wait_seconds while the server is starting. */
 PGconn *gridctl_db_wait(const gc_config_t *cfg, int wait_seconds);
 
+/* Sets the session's time zone to the district's, so times are read and shown in local time.
+ * False (after a message) on failure. */
+bool gridctl_district_time(PGconn *db);
+
 /* Prints a JSON value on stdout, one line, keys in insertion order, and frees it. */
 void gridctl_print_json(json_t *value);
 
@@ -52,5 +56,6 @@ int cmd_reference(const gc_config_t *cfg, const char *what, int argc, char **arg
 int cmd_dept(const gc_config_t *cfg, int argc, char **argv);
 int cmd_stats(const gc_config_t *cfg, int argc, char **argv);
 int cmd_events(const gc_config_t *cfg, int argc, char **argv);
+int cmd_agenda(const gc_config_t *cfg, int argc, char **argv);
 
 #endif

@@ -27,19 +27,31 @@ static const char usage[] =
     "  spot REF [--note TEXT]                the grid leader resolved it on the spot\n"
     "  note REF --note TEXT\n"
     "  set-category REF --category C         the street corrects a triaged case: re-routed\n"
+    "  extension REF --grant|--refuse [--note TEXT]\n"
+    "                                        the level's leader decides a department's request\n"
+    "\n"
+    "Street joint meetings (联席会议)\n"
+    "  agenda STREET [--json]                cases that reached the street, not yet decided\n"
+    "  meeting REF --assign D1,D2 [--deadline T] | --deadline T | --close --reason TEXT\n"
+    "                                        joint enforcement (D1 leads), a new deadline, or\n"
+    "                                        close; T is district time, '2026-12-01 17:00'\n"
     "  show REF [--json]                     the case and its whole timeline\n"
     "  list [--status S] [--area CODE] [--json]\n"
     "\n"
     "Departments (through routing)\n"
     "  dept listen DEPT [--after SEQ] [--count N] [--timeout SEC] [--json]\n"
     "  dept accept|progress|resolve|return REF --dept DEPT [--note TEXT]\n"
+    "  dept extend REF --dept DEPT --hours N --note REASON   ask for more time (lead only)\n"
     "\n"
     "Streams\n"
     "  stats [--area CODE] [--watch] [--json] [--timeout SEC]\n"
-    "  events [--area CODE] [--count N] [--timeout SEC]   follow the case event stream (JSON lines)\n"
+    "  events [--area CODE | --leader CODE] [--count N] [--timeout SEC]\n"
+    "                                        follow the case event stream (JSON lines); --leader:\n"
+    "                                        what that area's leader must act on\n"
     "\n"
     "Testing and demos only\n"
-    "  clock show | clock advance SECONDS    move the gridcase clock (needs GC_TEST_CLOCK=1)\n"
+    "  clock show | clock advance SECONDS | clock set 'YYYY-MM-DD HH:MM'\n"
+    "                                        move the gridcase clock forward (GC_TEST_CLOCK=1)\n"
     "\n"
     "Settings come from the environment: see any daemon's --help.\n";
 
@@ -67,8 +79,11 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "submit") == 0)
         return cmd_submit(&cfg, n, rest);
     if (strcmp(cmd, "verify") == 0 || strcmp(cmd, "escalate") == 0 || strcmp(cmd, "spot") == 0
-        || strcmp(cmd, "note") == 0 || strcmp(cmd, "set-category") == 0)
+        || strcmp(cmd, "note") == 0 || strcmp(cmd, "set-category") == 0
+        || strcmp(cmd, "meeting") == 0 || strcmp(cmd, "extension") == 0)
         return cmd_case_command(&cfg, cmd, n, rest);
+    if (strcmp(cmd, "agenda") == 0)
+        return cmd_agenda(&cfg, n, rest);
     if (strcmp(cmd, "diary") == 0 && n > 0 && strcmp(rest[0], "list") == 0)
         return cmd_diary_list(&cfg, n - 1, rest + 1);
     if (strcmp(cmd, "diary") == 0)

@@ -1,6 +1,8 @@
 /* gridctl utilities: argument parsing, errors, database connection, JSON output. */
 #include "gridctl.h"
 
+#include "gc_pg.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,4 +109,14 @@ void gridctl_print_json(json_t *value)
         free(text);
     }
     json_decref(value);
+}
+
+bool gridctl_district_time(PGconn *db)
+{
+    if (gc_pg_run(db, "district time zone",
+                  "SELECT set_config('TimeZone', (SELECT time_zone FROM district_settings), false)",
+                  0, NULL))
+        return true;
+    gridctl_fail("cannot read the district's time zone (is the schema migrated?)");
+    return false;
 }
