@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check unit integration asan-check fuzz up down demo clean
+.PHONY: all deps check unit integration asan-check fuzz bench bench-smoke up down demo clean
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -75,6 +75,15 @@ $(BUILD)/bin/gc-%: tests/tools/gc_%.c $(LIB)
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
 
+# Benchmarks (tests/bench): programs that print figures, never pass/fail on speed. A benchmark
+# of a daemon's module links that module's objects.
+BENCH_BIN := $(BUILD)/bin/gc-bench-escalation
+$(BUILD)/bin/gc-bench-escalation: tests/bench/bench_escalation.c \
+        $(BUILD)/obj/services/escalation/escalator.o $(LIB)
+	@mkdir -p $(BUILD)/bin
+	@echo "  LINK   $@"
+	@$(CC) $(CFLAGS) -Iservices/escalation $^ -o $@ $(LDLIBS)
+
 # libFuzzer (clang) over the intake decoder and validator, with ASan and UBSan.
 FUZZ_SECONDS ?= 60
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_intake
@@ -106,10 +115,18 @@ asan-check:
 	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit integration
 
 check: deps
-	$(MAKE) all unit integration
+	$(MAKE) all unit integration bench-smoke
 	$(MAKE) asan-check
 	$(MAKE) fuzz FUZZ_SECONDS=20
 	@echo "make check: all green"
+
+# make bench: the full-size run (figures in var/bench/latest.json). bench-smoke: the same
+# programs at a tiny size, to prove in make check that they work.
+bench: deps all $(BENCH_BIN)
+	@tests/bench/run.sh $(BUILD)/bin
+
+bench-smoke: all $(BENCH_BIN)
+	@GC_BENCH_SMOKE=1 tests/bench/run.sh $(BUILD)/bin
 
 up: deps all
 	@deploy/stack.sh up $(BUILD)/bin

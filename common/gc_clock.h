@@ -6,4 +6,7 @@
 /* Milliseconds since an arbitrary start; never goes backwards. */
 long gc_clock_monotonic_ms(void);
 
+/* The same in microseconds, for measuring short intervals (benchmarks, latencies). */
+long gc_clock_monotonic_us(void);
+
 #endif

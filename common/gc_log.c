@@ -3,10 +3,23 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static const char *log_program = "gridcase";
 static FILE *log_out; /* stdout for daemons, stderr for gridctl */
+static int log_threshold; /* index into severities: lines below it are dropped */
+static const char *const severities[] = {"info", "warn", "error"};
+
+bool gc_log_set_level(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (name && strcmp(name, severities[i]) == 0) {
+            log_threshold = i;
+            return true;
+        }
+    return false;
+}
 
 void gc_log_init(const char *program, bool to_stderr)
 {
@@ -15,8 +28,11 @@ void gc_log_init(const char *program, bool to_stderr)
     setvbuf(log_out, NULL, _IOLBF, 0); /* each line reaches the collector when it is written */
 }
 
-static void log_line(const char *severity, const char *fmt, va_list ap)
+static void log_line(int level, const char *fmt, va_list ap)
 {
+    if (level < log_threshold)
+        return;
+    const char *severity = severities[level];
     struct timespec ts;
     struct tm tm;
     char when[32];
@@ -40,6 +56,6 @@ static void log_line(const char *severity, const char *fmt, va_list ap)
         va_end(ap);                        \
     }
 
-GC_LOG_DEFINE(gc_log_info, "info")
-GC_LOG_DEFINE(gc_log_warn, "warn")
-GC_LOG_DEFINE(gc_log_error, "error")
+GC_LOG_DEFINE(gc_log_info, 0)
+GC_LOG_DEFINE(gc_log_warn, 1)
+GC_LOG_DEFINE(gc_log_error, 2)

@@ -7,6 +7,8 @@
 
 /* Daemons log to stdout; command-line tools to stderr, keeping stdout for results. */
 void gc_log_init(const char *program, bool to_stderr);
+/* Drops lines below the named severity ("info", "warn" or "error"); false for another name. */
+bool gc_log_set_level(const char *name);
 void gc_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void gc_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void gc_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -3,7 +3,6 @@
 #include "escalator.h"
 
 #include "gc_case.h"
-#include "gc_consumer.h"
 #include "gc_daemon.h"
 #include "gc_log.h"
 #include "gc_msg.h"
@@ -36,9 +35,7 @@ int main(int argc, char **argv)
         gc_frames_t f;
         while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
             gc_frames_close(&f); /* a doorbell: the log says what happened */
-        bool ok = gc_consumer_catch_up(db, "escalation", 200, escalator_wants, escalator_apply, NULL) >= 0
-                  && escalator_sweep(db) >= 0;
-        if (!ok && !gc_pg_alive(db)) {
+        if (!escalator_tick(db) && !gc_pg_alive(db)) {
             gc_log_warn("database connection lost; reconnecting");
             PQfinish(db);
             db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);

@@ -1,5 +1,5 @@
 # Working-hours deadlines, leaders told by area, street joint meetings (联席会议) and deadline
-# extensions (延期). Grids 4101020302 (calendar), 4101010201 (meetings), 4101020103 (extensions).
+# extensions (延期). Grids 4101010104 (calendar), 4101010201 (meetings), 4101020103 (extensions).
 local_time() { sql "SELECT to_char($1 AT TIME ZONE 'Asia/Shanghai', 'Dy YYYY-MM-DD HH24:MI') FROM cases WHERE ref = '$2'"; }
 
 # ---- a working-hours calendar: a Friday-afternoon case waits for Monday -------------------------
@@ -16,12 +16,12 @@ friday=$(sql "SELECT d + (5 - extract(isodow FROM d)::int + 7) % 7 + 7
 expect_ok "the clock moves forward to a Friday afternoon" gridctl clock set "$friday 16:00"
 expect_eq "it is Friday 16:00 in the district" \
     "$(sql "SELECT to_char(gc_now() AT TIME ZONE 'Asia/Shanghai', 'Dy HH24:MI')")" "Fri 16:00"
-g=4101020302
-leader_out="$GC_VAR/events-leader-41010203.out"
-street_out="$GC_VAR/events-leader-410102.out"
-gridctl events --leader 41010203 --timeout 30 > "$leader_out" 2>&1 &
+g=4101010104
+leader_out="$GC_VAR/events-leader-41010101.out"
+street_out="$GC_VAR/events-leader-410101.out"
+gridctl events --leader 41010101 --timeout 30 > "$leader_out" 2>&1 &
 leader_follower=$!
-gridctl events --leader 410102 --timeout 30 > "$street_out" 2>&1 &
+gridctl events --leader 410101 --timeout 30 > "$street_out" 2>&1 &
 street_follower=$!
 sleep 0.3
 ref=$(gridctl submit --category office_hours_test --grid $g --desc "周五下午报的井盖松动")
@@ -38,7 +38,7 @@ expect_eq "4 working hours from Monday 09:30 end 15:00 (2.5 h, lunch, 1.5 h)" \
 wait_for "the community's leader is told, under its own topic" 10 \
     bash -c "grep -q '\"case_ref\":\"$ref\".*\"kind\":\"escalated\"' '$leader_out'"
 expect_eq "the notification names the community as the area to act" \
-    "$(grep "\"case_ref\":\"$ref\"" "$leader_out" | jq -r .leader_area | head -1)" "41010203"
+    "$(grep "\"case_ref\":\"$ref\"" "$leader_out" | jq -r .leader_area | head -1)" "41010101"
 expect_eq "the street's leader is not told of a community's case" \
     "$(grep -c "\"case_ref\":\"$ref\"" "$street_out")" "0"
 # Friday 17:00 + 2 h with Saturday a make-up day: 0.5 h Friday, 1.5 h Saturday. Saturday 17:00
