@@ -28,6 +28,7 @@ static const setting_t settings[] = {
     {"GC_DEPT_SECRET_KEY_FILE", "", "routing: file with the department socket's CURVE secret key"},
     {"GC_DEPT_SERVER_KEY", "", "department clients: routing's CURVE public key (Z85)"},
     {"GC_DEPT_KEYS_DIR", ".", "gridctl dept: directory holding DEPT.key secret key files"},
+    {"GC_ESCALATION_BATCH", "1000", "escalation: overdue cases raised per transaction"},
 };
 
 static const char *setting(int i)
@@ -75,7 +76,8 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
     cfg->dept_keys_dir = setting(15);
     return load_long(10, 10, 3600000, &cfg->escalation_tick_ms, err, errlen)
         && load_long(11, 10, 3600000, &cfg->stats_interval_ms, err, errlen)
-        && load_long(12, 1024, 16 * 1024 * 1024, &cfg->max_message_bytes, err, errlen);
+        && load_long(12, 1024, 16 * 1024 * 1024, &cfg->max_message_bytes, err, errlen)
+        && load_long(16, 1, 100000, &cfg->escalation_batch, err, errlen);
 }
 
 void gc_config_print_help(const char *usage_line, const char *what)

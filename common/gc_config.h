@@ -23,6 +23,7 @@ typedef struct {
     const char *dept_secret_key_file; /* GC_DEPT_SECRET_KEY_FILE: routing's CURVE secret key */
     const char *dept_server_key;      /* GC_DEPT_SERVER_KEY: routing's public key, for clients */
     const char *dept_keys_dir;        /* GC_DEPT_KEYS_DIR: where gridctl finds DEPT.key */
+    long escalation_batch;            /* GC_ESCALATION_BATCH: overdue cases per transaction */
 } gc_config_t;
 
 /* Fills cfg from the environment. On a bad value writes a message naming the variable into

@@ -12,8 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SWEEP_BATCH "1000" /* cases per transaction */
-
 /* Open, past its deadline, and not yet dealt with: below the district it escalates; at the
  * district it is flagged for supervision once. Written as the predicate of the partial index
  * cases_due so that a tick reads only the index entries that are due. */
@@ -99,7 +97,7 @@ bool escalator_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     "  AND case_id IN (SELECT id FROM moved WHERE NOT supervised)) "                           \
     "SELECT ref, supervised, level FROM moved ORDER BY id"
 
-long escalator_sweep(PGconn *db)
+long escalator_sweep(PGconn *db, long batch)
 {
     /* a sweep that finds nothing does not take the event stream lock */
     PGresult *any = gc_pg_query(db, "anything overdue?",
@@ -113,8 +111,10 @@ long escalator_sweep(PGconn *db)
     for (;;) { /* until nothing is overdue: a case may have missed several deadlines */
         if (!gc_event_begin_writer(db))
             return -1;
-        const char *batch[] = {SWEEP_BATCH};
-        PGresult *moved = gc_pg_query(db, "sweep overdue cases", SWEEP_BATCH_SQL, 1, batch);
+        char limit[24];
+        snprintf(limit, sizeof limit, "%ld", batch);
+        const char *params[] = {limit};
+        PGresult *moved = gc_pg_query(db, "sweep overdue cases", SWEEP_BATCH_SQL, 1, params);
         bool ok = gc_pg_ok(moved);
         int n = ok ? PQntuples(moved) : 0;
         /* the event publisher's doorbell, as gc_append_event rings it */
@@ -140,8 +140,8 @@ long escalator_sweep(PGconn *db)
     }
 }
 
-bool escalator_tick(PGconn *db)
+bool escalator_tick(PGconn *db, long batch)
 {
     return gc_consumer_catch_up(db, "escalation", 200, escalator_wants, escalator_apply, NULL) >= 0
-           && escalator_sweep(db) >= 0;
+           && escalator_sweep(db, batch) >= 0;
 }

@@ -15,12 +15,13 @@ bool escalator_wants(const gc_event_t *ev);
 /* gc_consumer_apply_fn for the "escalation" consumer: acts on ESCALATION_REQUESTED. */
 bool escalator_apply(PGconn *db, const gc_event_t *ev, void *ctx);
 
-/* Escalates every open case whose deadline has passed, in batches, and flags those overdue at
- * the district. Returns the number of cases dealt with, or -1 when the database failed. */
-long escalator_sweep(PGconn *db);
+/* Escalates every open case whose deadline has passed, batch cases per transaction, and flags
+ * those overdue at the district. Returns the number of cases dealt with, or -1 when the
+ * database failed. */
+long escalator_sweep(PGconn *db, long batch);
 
 /* One tick of the daemon: follow the event log (escalation requests), then sweep. False when
  * the database failed. */
-bool escalator_tick(PGconn *db);
+bool escalator_tick(PGconn *db, long batch);
 
 #endif

@@ -100,13 +100,13 @@ int main(int argc, char **argv)
         || !gc_pg_run(db, "analyze", "ANALYZE cases", 0, NULL))
         return 1;
     /* anything already due (a previous run's leftovers) is swept before measuring */
-    if (!escalator_tick(db))
+    if (!escalator_tick(db, 1000))
         return 1;
 
     long *us = calloc((size_t)ticks, sizeof *us);
     for (long i = 0; i < ticks; i++) {
         long t0 = gc_clock_monotonic_us();
-        if (!escalator_tick(db))
+        if (!escalator_tick(db, 1000))
             return 1;
         us[i] = gc_clock_monotonic_us() - t0;
     }
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
                    1, params))
         return 1;
     long t0 = gc_clock_monotonic_us(), dealt = 0, n;
-    while ((n = escalator_sweep(db)) > 0)
+    while ((n = escalator_sweep(db, 1000)) > 0)
         dealt += n;
     double seconds = (gc_clock_monotonic_us() - t0) / 1e6;
     if (n < 0)

@@ -63,11 +63,13 @@ gc-load submit "$GC_INTAKE_URL" 1000 $g public_security > /dev/null 2>&1
 wait_for "1000 cases routed" 30 bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases WHERE area_code = '$g' AND status = 'routed'\") -eq 1000 ]"
 kill -KILL "$(cat "$GC_VAR/run/escalation.pid")"
 gridctl clock advance $((2 * 3600 + 60)) >/dev/null     # the grid deadline passes while it is down
-deploy/stack.sh up "$bin" >/dev/null
+# 10 per transaction, so that the kill below lands between two of the sweep's 100 transactions
+GC_ESCALATION_BATCH=10 deploy/stack.sh up "$bin" >/dev/null
 community() { sql "SELECT count(*) FROM cases WHERE area_code = '$g' AND level = 'community'"; }
 for _ in $(seq 250); do [ "$(community)" -gt 0 ] && break; sleep 0.02; done
 kill -KILL "$(cat "$GC_VAR/run/escalation.pid")"          # and again, in the middle of catching up
 partial=$(community)
+expect_eq "killed in the middle of the sweep ($partial of 1000 escalated)" "$([ "$partial" -lt 1000 ] && echo yes)" "yes"
 deploy/stack.sh up "$bin" >/dev/null
 wait_for "after two kills all 1000 are at the community ($partial were when it was killed)" 30 \
     bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases WHERE area_code = '$g' AND level = 'community'\") -eq 1000 ]"

@@ -90,7 +90,7 @@ static const char *const all_vars[] = {
     "GC_PG_DSN",         "GC_INTAKE_BIND",        "GC_INTAKE_URL",        "GC_EVENTS_BIND",
     "GC_EVENTS_URL",     "GC_DEPT_BIND",          "GC_DEPT_URL",          "GC_STATS_BIND",
     "GC_STATS_URL",      "GC_MIGRATIONS_DIR",     "GC_ESCALATION_TICK_MS", "GC_STATS_INTERVAL_MS",
-    "GC_MAX_MESSAGE_BYTES",
+    "GC_MAX_MESSAGE_BYTES", "GC_ESCALATION_BATCH",
 };
 
 /* Every load test starts and ends with no GC_* setting in the environment. */
@@ -121,6 +121,7 @@ static void test_load_defaults(void **state)
     assert_int_equal(cfg.escalation_tick_ms, 1000);
     assert_int_equal(cfg.stats_interval_ms, 1000);
     assert_int_equal(cfg.max_message_bytes, 65536);
+    assert_int_equal(cfg.escalation_batch, 1000);
 }
 
 static void test_load_override(void **state)
@@ -180,6 +181,8 @@ static void test_load_bad_other_integers_refused(void **state)
     expect_refused("GC_STATS_INTERVAL_MS", "0");
     expect_refused("GC_MAX_MESSAGE_BYTES", "1023");
     expect_refused("GC_MAX_MESSAGE_BYTES", "64k");
+    expect_refused("GC_ESCALATION_BATCH", "0");
+    expect_refused("GC_ESCALATION_BATCH", "100001");
 }
 
 static void test_load_err_names_the_bad_variable_only(void **state)
