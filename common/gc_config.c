@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     const char *name;
@@ -29,6 +30,8 @@ static const setting_t settings[] = {
     {"GC_DEPT_SERVER_KEY", "", "department clients: routing's CURVE public key (Z85)"},
     {"GC_DEPT_KEYS_DIR", ".", "gridctl dept: directory holding DEPT.key secret key files"},
     {"GC_ESCALATION_BATCH", "1000", "escalation: overdue cases raised per transaction"},
+    {"GC_METRICS_BIND", "0.0.0.0:7105", "stats: HTTP GET /metrics and /healthz (HOST:PORT, or off)"},
+    {"GC_METRICS_AREA_LEVEL", "community", "stats: deepest area level labelled in /metrics"},
 };
 
 static const char *setting(int i)
@@ -74,6 +77,15 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
     cfg->dept_secret_key_file = setting(13);
     cfg->dept_server_key = setting(14);
     cfg->dept_keys_dir = setting(15);
+    cfg->metrics_bind = setting(17);
+    cfg->metrics_area_level = setting(18);
+    if (strcmp(cfg->metrics_area_level, "grid") && strcmp(cfg->metrics_area_level, "community")
+        && strcmp(cfg->metrics_area_level, "street")
+        && strcmp(cfg->metrics_area_level, "district")) {
+        snprintf(err, errlen, "GC_METRICS_AREA_LEVEL=\"%s\" is not grid, community, street or "
+                 "district", cfg->metrics_area_level);
+        return false;
+    }
     return load_long(10, 10, 3600000, &cfg->escalation_tick_ms, err, errlen)
         && load_long(11, 10, 3600000, &cfg->stats_interval_ms, err, errlen)
         && load_long(12, 1024, 16 * 1024 * 1024, &cfg->max_message_bytes, err, errlen)

@@ -24,6 +24,8 @@ typedef struct {
     const char *dept_server_key;      /* GC_DEPT_SERVER_KEY: routing's public key, for clients */
     const char *dept_keys_dir;        /* GC_DEPT_KEYS_DIR: where gridctl finds DEPT.key */
     long escalation_batch;            /* GC_ESCALATION_BATCH: overdue cases per transaction */
+    const char *metrics_bind;         /* GC_METRICS_BIND: stats' HTTP endpoint, or "off" */
+    const char *metrics_area_level;   /* GC_METRICS_AREA_LEVEL: grid|community|street|district */
 } gc_config_t;
 
 /* Fills cfg from the environment. On a bad value writes a message naming the variable into

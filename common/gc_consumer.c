@@ -22,8 +22,7 @@ static int behind(PGconn *db, const char *consumer)
     return answer;
 }
 
-static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer_wants_fn wants,
-                        gc_consumer_apply_fn apply, void *ctx)
+static long apply_batch(PGconn *db, const char *consumer, int batch, const gc_consumer_t *how)
 {
     const char *who[] = {consumer};
     PGresult *cur = gc_pg_query(db, "lock cursor",
@@ -44,10 +43,10 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer
     /* only a batch that will append events takes the event stream lock (after the cursor lock,
      * which no other writer takes, and before any case row: the writers' lock order) */
     bool writes = false;
-    for (long i = 0; wants && !writes && i < n; i++) {
+    for (long i = 0; how->wants && !writes && i < n; i++) {
         gc_event_t ev;
         gc_event_from_row(events, (int)i, &ev);
-        writes = wants(&ev);
+        writes = how->wants(&ev);
     }
     if (writes && !gc_event_lock_stream(db)) {
         PQclear(events);
@@ -56,13 +55,15 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer
     for (long i = 0; i < n; i++) {
         gc_event_t ev;
         gc_event_from_row(events, (int)i, &ev);
-        if (!apply(db, &ev, ctx)) {
+        if (!how->apply(db, &ev, how->ctx)) {
             PQclear(events);
             return -1;
         }
         last = ev.seq;
     }
     PQclear(events);
+    if (how->flush && !how->flush(db, how->ctx))
+        return -1;
     if (n > 0) {
         char seq[32];
         snprintf(seq, sizeof seq, "%" PRIu64, last);
@@ -74,8 +75,7 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, gc_consumer
     return n;
 }
 
-long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consumer_wants_fn wants,
-                          gc_consumer_apply_fn apply, void *ctx)
+long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, const gc_consumer_t *how)
 {
     int pending = behind(db, consumer);
     if (pending <= 0)
@@ -84,9 +84,11 @@ long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consum
     for (;;) {
         if (!gc_pg_begin(db))
             return -1;
-        long n = apply_batch(db, consumer, batch, wants, apply, ctx);
+        long n = apply_batch(db, consumer, batch, how);
         if (n < 0 || !gc_pg_commit(db)) {
             gc_pg_rollback(db);
+            if (how->discard)
+                how->discard(how->ctx);
             return -1;
         }
         total += n;

@@ -19,9 +19,24 @@ typedef bool (*gc_consumer_apply_fn)(PGconn *db, const gc_event_t *ev, void *ctx
  * move the cursor. NULL: the consumer never writes events. */
 typedef bool (*gc_consumer_wants_fn)(const gc_event_t *ev);
 
+/* A consumer that gathers the effects of a batch in memory writes them here, at the end of the
+ * batch and before the cursor moves (same transaction). False when the database failed. */
+typedef bool (*gc_consumer_flush_fn)(PGconn *db, void *ctx);
+
+/* A batch failed and was rolled back: forget what apply gathered for it. */
+typedef void (*gc_consumer_discard_fn)(void *ctx);
+
+/* What a consumer does with events. wants, flush and discard may be NULL. */
+typedef struct {
+    gc_consumer_wants_fn wants;
+    gc_consumer_apply_fn apply;
+    gc_consumer_flush_fn flush;
+    gc_consumer_discard_fn discard;
+    void *ctx;
+} gc_consumer_t;
+
 /* Applies every event past the cursor, batch events per transaction. Returns the number of
  * events applied, or -1 when the database failed. */
-long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, gc_consumer_wants_fn wants,
-                          gc_consumer_apply_fn apply, void *ctx);
+long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, const gc_consumer_t *how);
 
 #endif

@@ -23,6 +23,10 @@ void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
             gc_config_print_help(name, what);
             exit(0);
         }
+        if (strcmp(argv[1], "--version") == 0) {
+            printf("%s %s\n", name, GC_VERSION);
+            exit(0);
+        }
         fprintf(stderr, "%s: unknown argument '%s' (try --help)\n", name, argv[1]);
         exit(2);
     }

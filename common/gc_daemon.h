@@ -6,10 +6,13 @@
 
 #include <signal.h>
 
+/* The release, printed by --version and exported as gridcase_build_info. */
+#define GC_VERSION "0.3.0"
+
 /* Set by SIGTERM/SIGINT; the main loop checks it and exits cleanly. */
 extern volatile sig_atomic_t gc_daemon_stop;
 
-/* Handles --help (prints and exits 0) and bad arguments (exits 2), loads the configuration
+/* Handles --help and --version (prints and exits 0) and bad arguments (exits 2), loads the configuration
  * (exits 2 on a bad value), installs the signal handlers and starts the log. */
 void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
                      gc_config_t *cfg);

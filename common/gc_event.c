@@ -15,7 +15,8 @@
     "CASE WHEN e.kind IN ('escalated', 'supervised', 'extension_requested') THEN "             \
     "  (SELECT a.code FROM areas a WHERE a.level = e.level AND a.code = ANY (ARRAY("          \
     "    SELECT left(c.area_code, n) FROM generate_series(1, length(c.area_code)) n))) "       \
-    "END "                                                                                     \
+    "END, (extract(epoch FROM c.created_at) * 1000)::bigint, "                                 \
+    "to_char(c.created_at AT TIME ZONE (SELECT time_zone FROM district_settings), 'YYYY-MM-DD') " \
     "FROM case_events e JOIN cases c ON c.id = e.case_id "
 
 PGresult *gc_event_load(PGconn *db, uint64_t after, int limit)
@@ -64,6 +65,8 @@ void gc_event_from_row(const PGresult *res, int row, gc_event_t *ev)
     ev->note = PQgetvalue(res, row, 11);
     ev->source = gc_source_value(PQgetvalue(res, row, 12));
     ev->leader_area = PQgetvalue(res, row, 13);
+    ev->created_ms = strtoll(PQgetvalue(res, row, 14), NULL, 10);
+    ev->reported_on = PQgetvalue(res, row, 15);
 }
 
 void gc_event_to_proto(const gc_event_t *ev, Gridcase__CaseEvent *msg)

@@ -25,6 +25,8 @@ typedef struct {
     const char *note;
     int source;    /* Gridcase__Source of the case */
     const char *leader_area; /* the area whose leader must act, or "" (see events.proto) */
+    int64_t created_ms;      /* when the case was reported (Unix ms, gridcase clock) */
+    const char *reported_on; /* that moment's local date in the district, YYYY-MM-DD */
 } gc_event_t;
 
 /* Reads up to limit events with seq > after, in seq order. NULL on failure (logged). */

@@ -6,7 +6,7 @@
 # Settings (environment):
 #   GC_VAR        state directory (default ./var): pg/, log/, run/ and env (source it for gridctl)
 #   GC_PORT_BASE  PostgreSQL on BASE, intake BASE+1, events BASE+2, departments BASE+3,
-#                 stats BASE+4 (default 7100)
+#                 stats BASE+4, stats' HTTP /metrics BASE+5 (default 7100)
 #   GC_DISTRICT   reference data to import (default deploy/demo-district.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,7 @@ export GC_INTAKE_BIND="tcp://127.0.0.1:$((base + 1))" GC_INTAKE_URL="tcp://127.0
 export GC_EVENTS_BIND="tcp://127.0.0.1:$((base + 2))" GC_EVENTS_URL="tcp://127.0.0.1:$((base + 2))"
 export GC_DEPT_BIND="tcp://127.0.0.1:$((base + 3))" GC_DEPT_URL="tcp://127.0.0.1:$((base + 3))"
 export GC_STATS_BIND="tcp://127.0.0.1:$((base + 4))" GC_STATS_URL="tcp://127.0.0.1:$((base + 4))"
+export GC_METRICS_BIND="127.0.0.1:$((base + 5))"
 export GC_MIGRATIONS_DIR="$PWD/deploy/migrations"
 export GC_DEPT_SECRET_KEY_FILE="$PWD/$var/keys/dept-server.key" GC_DEPT_KEYS_DIR="$PWD/$var/keys"
 ENV

@@ -142,6 +142,7 @@ long escalator_sweep(PGconn *db, long batch)
 
 bool escalator_tick(PGconn *db, long batch)
 {
-    return gc_consumer_catch_up(db, "escalation", 200, escalator_wants, escalator_apply, NULL) >= 0
+    static const gc_consumer_t requests = {escalator_wants, escalator_apply, NULL, NULL, NULL};
+    return gc_consumer_catch_up(db, "escalation", 200, &requests) >= 0
            && escalator_sweep(db, batch) >= 0;
 }

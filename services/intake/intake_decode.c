@@ -5,6 +5,8 @@
 #include "gc_text.h"
 #include "joint_meeting.h"
 
+#include <string.h>
+
 static bool departments_valid(const Gridcase__CaseCommand *c, const char **why)
 {
     for (size_t i = 0; i < c->n_departments; i++)
@@ -15,12 +17,25 @@ static bool departments_valid(const Gridcase__CaseCommand *c, const char **why)
     return true;
 }
 
+/* The daemons sign their own events with these names; statistics tell a missed deadline from
+ * a person's request by the actor "escalation", so no person may use them. */
+static bool system_actor(const char *actor)
+{
+    static const char *const daemons[] = {"escalation", "routing", "intake", "stats"};
+    for (size_t i = 0; actor && i < sizeof daemons / sizeof daemons[0]; i++)
+        if (strcmp(actor, daemons[i]) == 0)
+            return true;
+    return false;
+}
+
 static int check_command(const Gridcase__CaseCommand *c, const char **why)
 {
     if (!gc_text_present(c->case_ref, 32))
         *why = "case_ref is required";
     else if (!gc_text_valid(c->note, GC_CASE_MAX_TEXT) || !gc_text_valid(c->actor, GC_CASE_MAX_NAME))
         *why = "note (4000 bytes) or actor (100 bytes) is too long or not UTF-8";
+    else if (system_actor(c->actor))
+        *why = "actor names a gridcase daemon; name the person or office acting";
     else if (c->kind <= GRIDCASE__COMMAND_KIND__COMMAND_KIND_UNSPECIFIED
              || c->kind > GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION)
         *why = "unknown command kind";

@@ -59,6 +59,7 @@ int main(int argc, char **argv)
     gc_log_info("ready: departments on %s (CURVE, server key %s), following %s", cfg.dept_bind,
                 keys.public_key, cfg.events_url);
 
+    const gc_consumer_t routing = {case_router_wants, case_router_apply, NULL, NULL, NULL};
     while (!gc_daemon_stop && db) {
         zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0},
                                   {events, 0, ZMQ_POLLIN, 0},
@@ -67,8 +68,7 @@ int main(int argc, char **argv)
             break;
         zap_handler_handle(zap, db);
         drain(events); /* doorbell: whatever rang, the log says what happened */
-        bool ok = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, case_router_wants, case_router_apply,
-                                       NULL) >= 0
+        bool ok = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, &routing) >= 0
                   && dept_server_handle(depts, db);
         if (!ok && !gc_pg_alive(db)) {
             gc_log_warn("database connection lost; reconnecting");

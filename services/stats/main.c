@@ -1,24 +1,29 @@
-/* gc-stats: folds the case event log into figures per area and category, and publishes
- * snapshots on a PUB socket after every change and every GC_STATS_INTERVAL_MS (so a dashboard
- * that joins late has the figures within one interval). */
+/* gc-stats: folds the case event log into figures per area, category, department and window,
+ * and publishes snapshots every GC_STATS_INTERVAL_MS (so a dashboard that joins late has every
+ * figure within one interval); serves them to Prometheus at GC_METRICS_BIND. */
 #include "stats_fold.h"
+#include "stats_http.h"
+#include "stats_metrics.h"
 #include "stats_publisher.h"
 
+#include "gc_clock.h"
 #include "gc_consumer.h"
 #include "gc_daemon.h"
 #include "gc_log.h"
-#include "gc_clock.h"
 #include "gc_msg.h"
+#include "gc_names.h"
 #include "gc_pg.h"
 
 #include <errno.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
     gc_config_t cfg;
     gc_daemon_start(argc, argv, "gc-stats",
-                    "Folds the case event log into statistics and publishes snapshots per area\n"
-                    "(GC_STATS_BIND, PUB, topic = area code). Follows GC_EVENTS_URL.",
+                    "Folds the case event log into statistics (docs/STATISTICS.md) and publishes\n"
+                    "snapshots per area and department with a heartbeat (GC_STATS_BIND, PUB);\n"
+                    "serves GET /metrics and /healthz (GC_METRICS_BIND). Follows GC_EVENTS_URL.",
                     &cfg);
     void *ctx = zmq_ctx_new();
     void *events = gc_msg_socket(ctx, ZMQ_SUB, cfg.events_url, false, 0);
@@ -28,9 +33,16 @@ int main(int argc, char **argv)
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
     int hwm = 100000;
     zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    stats_publisher_t *publisher = stats_publisher_new(pub);
+    stats_metrics_t *metrics = stats_metrics_new(gc_level_value(cfg.metrics_area_level));
+    stats_http_t *http = NULL;
+    if (strcmp(cfg.metrics_bind, "off") != 0 && !(http = stats_http_new(cfg.metrics_bind, metrics)))
+        return 1;
+    stats_publisher_t *publisher = stats_publisher_new(pub, metrics);
+    stats_fold_t *fold = stats_fold_new();
+    gc_consumer_t consumer = stats_fold_consumer(fold); /* registers its statements */
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
-    gc_log_info("ready: snapshots on %s, following %s", cfg.stats_bind, cfg.events_url);
+    gc_log_info("ready: snapshots on %s, metrics on %s, following %s", cfg.stats_bind,
+                cfg.metrics_bind, cfg.events_url);
 
     long last_publish = 0;
     while (!gc_daemon_stop && db) {
@@ -40,20 +52,25 @@ int main(int argc, char **argv)
         gc_frames_t f;
         while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
             gc_frames_close(&f); /* a doorbell: the log is read below */
-        long folded = gc_consumer_catch_up(db, "stats", 500, NULL, stats_fold_apply, NULL);
-        bool ok = folded >= 0;
-        if (ok && (folded > 0 || gc_clock_monotonic_ms() - last_publish >= cfg.stats_interval_ms)) {
+        bool ok = gc_consumer_catch_up(db, "stats", 500, &consumer) >= 0;
+        /* one round per interval: changed figures appear within it, and a late joiner has
+         * every area's snapshot within one interval */
+        if (ok && gc_clock_monotonic_ms() - last_publish >= cfg.stats_interval_ms) {
             ok = stats_publisher_publish(publisher, db);
             last_publish = gc_clock_monotonic_ms();
         }
         if (!ok && !gc_pg_alive(db)) {
             gc_log_warn("database connection lost; reconnecting");
+            stats_metrics_set_health(metrics, false, "the database is unreachable");
             PQfinish(db);
             db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
         }
     }
     gc_log_info("stopping");
+    stats_http_destroy(&http);
     stats_publisher_destroy(&publisher);
+    stats_fold_destroy(&fold);
+    stats_metrics_destroy(&metrics);
     if (db)
         PQfinish(db);
     zmq_close(events);

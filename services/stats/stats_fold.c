@@ -1,27 +1,60 @@
-/* stats_fold: event -> delta -> upsert for every ancestor area. */
+/* stats_fold: event -> delta (pure), deltas summed per cohort over a batch, then written. */
 #include "stats_fold.h"
 
+#include "gc_names.h"
 #include "gc_pg.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-bool stats_fold_delta(int kind, int level, int status, stats_delta_t *d)
+const int64_t stats_ttc_bounds[STATS_TTC_BUCKETS - 1] = {
+    900, 3600, 4 * 3600, 8 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400};
+
+static bool is_closure(const gc_event_t *ev)
+{
+    return ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_VERIFIED
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT
+           || (ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED
+               && ev->status == GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED);
+}
+
+/* The lead's resolution moves the case to resolved; a co-handler's leaves the status alone. */
+static bool is_lead_resolution(const gc_event_t *ev)
+{
+    return ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED
+           && ev->status == GRIDCASE__CASE_STATUS__CASE_STATUS_RESOLVED;
+}
+
+bool stats_fold_is_overdue(const gc_event_t *ev)
+{
+    return (ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED
+            || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED)
+           && strcmp(ev->actor, "escalation") == 0;
+}
+
+bool stats_fold_needs_history(const gc_event_t *ev)
+{
+    return is_closure(ev) || is_lead_resolution(ev) || stats_fold_is_overdue(ev)
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED;
+}
+
+static int ttc_bucket(int64_t seconds)
+{
+    int b = 0;
+    while (b < STATS_TTC_BUCKETS - 1 && seconds > stats_ttc_bounds[b])
+        b++;
+    return b;
+}
+
+bool stats_fold_area_delta(const gc_event_t *ev, const stats_history_t *h, stats_area_delta_t *d)
 {
     memset(d, 0, sizeof *d);
-    if (kind == GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED
-        && status == GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED)
-        kind = GRIDCASE__EVENT_KIND__EVENT_KIND_VERIFIED; /* closed by the street's meeting */
-    switch (kind) {
-    case GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED:
-        d->cases_total = 1;
-        break;
-    case GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT: /* closes the case at its grid */
-    case GRIDCASE__EVENT_KIND__EVENT_KIND_VERIFIED:
-        d->resolved_on_spot = kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT;
-        d->cases_closed = 1;
-        switch (level) {
+    if (is_closure(ev)) {
+        d->closed = 1;
+        d->resolved_on_spot = ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT;
+        switch (ev->level) {
         case GRIDCASE__LEVEL__LEVEL_GRID:
             d->closed_at_grid = 1;
             break;
@@ -34,18 +67,72 @@ bool stats_fold_delta(int kind, int level, int status, stats_delta_t *d)
         default:
             d->closed_at_district = 1;
         }
-        break;
-    case GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED:
-        d->escalations = 1;
-        break;
+        /* a case is due to close from its first missed deadline, or when it closes */
+        d->due = !h->overdue_before;
+        d->closed_on_time = !h->overdue_before;
+        int64_t seconds = (ev->at_ms - ev->created_ms) / 1000;
+        d->close_seconds = seconds > 0 ? seconds : 0;
+        d->ttc[ttc_bucket(d->close_seconds)] = 1;
+        return true;
+    }
+    switch (ev->kind) {
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED:
+        d->reported = 1;
+        return true;
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED:
+        d->resolved = is_lead_resolution(ev);
+        return d->resolved;
     case GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED:
+        d->reopened = 1;
+        return true;
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED:
+        d->misrouted = 1;
+        return true;
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_GRANTED:
+        d->extended = 1;
+        return true;
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATED:
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED:
+        if (ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED)
+            d->supervised = 1;
+        else if (ev->level == GRIDCASE__LEVEL__LEVEL_COMMUNITY)
+            d->escalated_to_community = 1;
+        else if (ev->level == GRIDCASE__LEVEL__LEVEL_STREET)
+            d->escalated_to_street = 1;
+        else if (ev->level == GRIDCASE__LEVEL__LEVEL_DISTRICT)
+            d->escalated_to_district = 1;
+        /* the first missed deadline makes the case overdue, and due to close */
+        if (stats_fold_is_overdue(ev) && !h->overdue_before) {
+            d->overdue = 1;
+            d->due = 1;
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool stats_fold_dept_delta(const gc_event_t *ev, const stats_history_t *h, const char **department,
+                           stats_dept_delta_t *d)
+{
+    memset(d, 0, sizeof *d);
+    *department = ev->department;
+    switch (ev->kind) {
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_ROUTED: /* "" when a reopen was delivered again */
+        d->handled = 1;
+        break;
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED:
+        if (!is_lead_resolution(ev))
+            return false;
+        d->resolved = 1;
+        d->resolved_on_time = !h->overdue_before;
+        break;
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED: /* the rejected resolution's department */
+        *department = h->last_resolver;
         d->reopened = 1;
         break;
     case GRIDCASE__EVENT_KIND__EVENT_KIND_RETURNED:
-        d->returned = 1;
-        break;
-    case GRIDCASE__EVENT_KIND__EVENT_KIND_SUPERVISED:
-        d->supervised = 1;
+        d->misrouted = 1;
         break;
     case GRIDCASE__EVENT_KIND__EVENT_KIND_EXTENSION_GRANTED:
         d->extended = 1;
@@ -53,7 +140,7 @@ bool stats_fold_delta(int kind, int level, int status, stats_delta_t *d)
     default:
         return false;
     }
-    return true;
+    return *department && **department;
 }
 
 static double percent(int64_t part, int64_t whole)
@@ -61,49 +148,198 @@ static double percent(int64_t part, int64_t whole)
     return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-stats_rates_t stats_fold_rates(const stats_delta_t *f)
+/* The median time to close, by linear interpolation inside the bucket that holds it (the last
+ * bucket has no upper bound: its lower bound is reported). */
+static double median_close(const stats_area_delta_t *f)
+{
+    if (f->closed <= 0)
+        return 0;
+    double half = (double)f->closed / 2.0, below = 0;
+    for (int b = 0; b < STATS_TTC_BUCKETS; b++) {
+        double n = (double)f->ttc[b];
+        double lo = b ? (double)stats_ttc_bounds[b - 1] : 0.0;
+        if (n > 0 && below + n >= half) {
+            if (b == STATS_TTC_BUCKETS - 1)
+                return lo;
+            return lo + ((double)stats_ttc_bounds[b] - lo) * (half - below) / n;
+        }
+        below += n;
+    }
+    return 0;
+}
+
+stats_rates_t stats_fold_rates(const stats_area_delta_t *f)
 {
     stats_rates_t r;
-    r.closure = percent(f->cases_closed, f->cases_total);
-    r.in_grid = percent(f->closed_at_grid, f->cases_closed);
-    r.in_community = percent(f->closed_at_grid + f->closed_at_community, f->cases_closed);
-    r.in_street = percent(f->closed_at_grid + f->closed_at_community + f->closed_at_street,
-                          f->cases_closed);
+    r.grid_resolution = percent(f->resolved_on_spot, f->closed);
+    r.closed_in_grid = percent(f->closed_at_grid, f->closed);
+    r.community_handling = percent(f->closed_at_grid + f->closed_at_community, f->closed);
+    r.within_street = percent(f->closed - f->closed_at_district, f->closed);
+    r.reached_district = percent(f->escalated_to_district, f->reported);
+    r.closure = percent(f->closed, f->due);
+    r.on_time = percent(f->closed_on_time, f->due);
+    r.rework = percent(f->reopened, f->closed);
+    r.extension = percent(f->extended, f->reported);
+    r.mean_close_seconds = f->closed > 0 ? (double)f->close_seconds / (double)f->closed : 0.0;
+    r.median_close_seconds = median_close(f);
     return r;
 }
 
-bool stats_fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
+/* ---- the batch accumulator ---------------------------------------------------------------- */
+
+#define KEY_MAX 65
+
+typedef struct {
+    char scope[KEY_MAX];    /* area code or department code */
+    char category[KEY_MAX];
+    char day[11];           /* YYYY-MM-DD: the report date */
+    int64_t v[STATS_AREA_FIGURES]; /* the first STATS_DEPT_FIGURES for a department */
+} entry_t;
+
+typedef struct {
+    entry_t *items;
+    size_t count, capacity;
+} entries_t;
+
+struct stats_fold {
+    entries_t areas, departments;
+};
+
+stats_fold_t *stats_fold_new(void)
 {
-    (void)ctx;
-    stats_delta_t d;
-    if (!stats_fold_delta(ev->kind, ev->level, ev->status, &d))
-        return true;
-    const int64_t *v = &d.cases_total;
-    char text[STATS_FIGURES][24];
-    const char *params[2 + STATS_FIGURES] = {ev->area, ev->category};
-    for (int i = 0; i < STATS_FIGURES; i++) {
-        snprintf(text[i], sizeof text[i], "%" PRId64, v[i]);
-        params[2 + i] = text[i];
+    return calloc(1, sizeof(stats_fold_t));
+}
+
+void stats_fold_destroy(stats_fold_t **self)
+{
+    if (*self) {
+        free((*self)->areas.items);
+        free((*self)->departments.items);
+        free(*self);
+        *self = NULL;
     }
-    /* the case's area and every area above it: the codes that are prefixes of its code */
-    return gc_pg_run(
-        db, "fold event",
-        "INSERT INTO stats_figures AS f (area_code, category, cases_total, cases_closed, "
-        "closed_at_grid, closed_at_community, closed_at_street, closed_at_district, "
-        "resolved_on_spot, escalations, reopened, returned, supervised, extended) "
-        "SELECT a.code, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM areas a "
-        "WHERE a.code = ANY (ARRAY(SELECT left($1, n) FROM generate_series(1, length($1)) n)) "
-        "ON CONFLICT (area_code, category) DO UPDATE SET "
-        "cases_total = f.cases_total + EXCLUDED.cases_total, "
-        "cases_closed = f.cases_closed + EXCLUDED.cases_closed, "
-        "closed_at_grid = f.closed_at_grid + EXCLUDED.closed_at_grid, "
-        "closed_at_community = f.closed_at_community + EXCLUDED.closed_at_community, "
-        "closed_at_street = f.closed_at_street + EXCLUDED.closed_at_street, "
-        "closed_at_district = f.closed_at_district + EXCLUDED.closed_at_district, "
-        "resolved_on_spot = f.resolved_on_spot + EXCLUDED.resolved_on_spot, "
-        "escalations = f.escalations + EXCLUDED.escalations, "
-        "reopened = f.reopened + EXCLUDED.reopened, returned = f.returned + EXCLUDED.returned, "
-        "supervised = f.supervised + EXCLUDED.supervised, "
-        "extended = f.extended + EXCLUDED.extended",
-        2 + STATS_FIGURES, params);
+}
+
+/* Adds n values to the entry for (scope, category, day), creating it. False when out of memory
+ * or a key is too long to be a code (import bounds codes to 64 bytes). */
+static bool accumulate(entries_t *e, const char *scope, const char *category, const char *day,
+                       const int64_t *v, int n)
+{
+    if (strlen(scope) >= KEY_MAX || strlen(category) >= KEY_MAX || strlen(day) != 10)
+        return false;
+    size_t i = 0;
+    while (i < e->count && !(strcmp(e->items[i].scope, scope) == 0
+                             && strcmp(e->items[i].category, category) == 0
+                             && strcmp(e->items[i].day, day) == 0))
+        i++;
+    if (i == e->count) {
+        if (e->count == e->capacity) {
+            size_t cap = e->capacity ? 2 * e->capacity : 64;
+            entry_t *grown = realloc(e->items, cap * sizeof *grown);
+            if (!grown)
+                return false;
+            e->items = grown;
+            e->capacity = cap;
+        }
+        entry_t *fresh = &e->items[e->count++];
+        memset(fresh, 0, sizeof *fresh);
+        strcpy(fresh->scope, scope);
+        strcpy(fresh->category, category);
+        strcpy(fresh->day, day);
+    }
+    for (int k = 0; k < n; k++)
+        e->items[i].v[k] += v[k];
+    return true;
+}
+
+/* Reads what the deltas need from the case's earlier events. */
+static bool read_history(PGconn *db, const gc_event_t *ev, stats_history_t *h, char *resolver,
+                         size_t resolver_len)
+{
+    char id[32], seq[32];
+    snprintf(id, sizeof id, "%" PRId64, ev->case_id);
+    snprintf(seq, sizeof seq, "%" PRIu64, ev->seq);
+    const char *params[] = {id, seq};
+    PGresult *res = gc_pg_query_prepared(db, "stats_case_history", 2, params);
+    bool ok = gc_pg_ok(res) && PQntuples(res) == 1;
+    if (ok) {
+        h->overdue_before = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        snprintf(resolver, resolver_len, "%s", PQgetvalue(res, 0, 1));
+        h->last_resolver = resolver;
+    }
+    PQclear(res);
+    return ok;
+}
+
+static bool fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
+{
+    stats_fold_t *self = ctx;
+    stats_history_t h = {false, ""};
+    char resolver[KEY_MAX] = "";
+    if (stats_fold_needs_history(ev) && !read_history(db, ev, &h, resolver, sizeof resolver))
+        return false;
+    stats_area_delta_t a;
+    stats_dept_delta_t d;
+    const char *department;
+    if (stats_fold_area_delta(ev, &h, &a)
+        && !accumulate(&self->areas, ev->area, ev->category, ev->reported_on, &a.reported,
+                       STATS_AREA_FIGURES))
+        return false;
+    if (stats_fold_dept_delta(ev, &h, &department, &d)
+        && !accumulate(&self->departments, department, ev->category, ev->reported_on,
+                       &d.handled, STATS_DEPT_FIGURES))
+        return false;
+    return true;
+}
+
+/* '{1,0,...}': a bigint[] literal (numbers only, so no quoting). */
+static void array_literal(const int64_t *v, int n, char *out, size_t len)
+{
+    size_t used = (size_t)snprintf(out, len, "{");
+    for (int k = 0; k < n && used < len; k++)
+        used += (size_t)snprintf(out + used, len - used, "%s%" PRId64, k ? "," : "", v[k]);
+    if (used < len)
+        snprintf(out + used, len - used, "}");
+}
+
+static bool write_entries(PGconn *db, entries_t *e, const char *statement, int n)
+{
+    for (size_t i = 0; i < e->count; i++) {
+        char deltas[STATS_AREA_FIGURES * 22 + 4];
+        array_literal(e->items[i].v, n, deltas, sizeof deltas);
+        const char *params[] = {e->items[i].scope, e->items[i].category, e->items[i].day, deltas};
+        if (!gc_pg_run_prepared(db, statement, 4, params))
+            return false;
+    }
+    e->count = 0;
+    return true;
+}
+
+static bool fold_flush(PGconn *db, void *ctx)
+{
+    stats_fold_t *self = ctx;
+    return write_entries(db, &self->areas, "stats_add_area", STATS_AREA_FIGURES)
+           && write_entries(db, &self->departments, "stats_add_department", STATS_DEPT_FIGURES);
+}
+
+static void fold_discard(void *ctx)
+{
+    stats_fold_t *self = ctx;
+    self->areas.count = 0;
+    self->departments.count = 0;
+}
+
+gc_consumer_t stats_fold_consumer(stats_fold_t *self)
+{
+    gc_pg_register("stats_add_area", "SELECT gc_stats_add($1, $2, $3, $4::bigint[])", 4);
+    gc_pg_register("stats_add_department",
+                   "SELECT gc_stats_add_department($1, $2, $3, $4::bigint[])", 4);
+    /* did the case miss a deadline before this event; whose resolution was the last one */
+    gc_pg_register("stats_case_history",
+                   "SELECT EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND seq < $2 "
+                   "  AND actor = 'escalation' AND kind IN ('escalated', 'supervised')), "
+                   "coalesce((SELECT department FROM case_events WHERE case_id = $1 AND seq < $2 "
+                   "  AND kind = 'resolved' AND status = 'resolved' ORDER BY seq DESC LIMIT 1), '')",
+                   2);
+    return (gc_consumer_t){NULL, fold_apply, fold_flush, fold_discard, self};
 }

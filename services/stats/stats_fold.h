@@ -1,47 +1,103 @@
-/* stats_fold: statistics as a fold over the case event log. Each event adds a small delta to
- * the figures of (area, category) for the case's grid and every area above it; the figures and
- * the fold's cursor live in PostgreSQL, so recomputing from the start gives the same numbers
- * and a restart resumes where it stopped. */
+/* stats_fold: statistics as a fold over the case event log (definitions: docs/STATISTICS.md).
+ *
+ * Each event adds a small delta to the figures of the case's cohort: its area (and every area
+ * above it) and category, in the windows of the local date it was reported on. A delta may also
+ * go to a department's figures. Deltas are summed in memory over a batch of events and written
+ * at the end of the batch (gc_stats_add), in the same transaction as the consumer's cursor, so
+ * a restart after a kill at any moment gives the same figures. */
 #ifndef STATS_FOLD_H
 #define STATS_FOLD_H
 
+#include "gc_consumer.h"
 #include "gc_event.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-/* What one event adds. Field order matches the stats_figures columns. */
+/* Time to close: histogram buckets with these upper bounds in seconds, and a last one above. */
+#define STATS_TTC_BUCKETS 9
+extern const int64_t stats_ttc_bounds[STATS_TTC_BUCKETS - 1];
+
+/* What one event adds to an area's figures. Field order = the columns of stats_area_windows
+ * and the deltas of gc_stats_add(). */
 typedef struct {
-    int64_t cases_total;
-    int64_t cases_closed;
+    int64_t reported;
+    int64_t closed;
     int64_t closed_at_grid;
     int64_t closed_at_community;
     int64_t closed_at_street;
     int64_t closed_at_district;
     int64_t resolved_on_spot;
-    int64_t escalations;
+    int64_t resolved;
     int64_t reopened;
-    int64_t returned;
+    int64_t escalated_to_community;
+    int64_t escalated_to_street;
+    int64_t escalated_to_district;
+    int64_t overdue;
     int64_t supervised;
-    int64_t extended; /* extensions granted (延期) */
-} stats_delta_t;
-#define STATS_FIGURES ((int)(sizeof(stats_delta_t) / sizeof(int64_t)))
+    int64_t misrouted;
+    int64_t extended;
+    int64_t due;
+    int64_t closed_on_time;
+    int64_t close_seconds;
+    int64_t ttc[STATS_TTC_BUCKETS];
+} stats_area_delta_t;
+#define STATS_AREA_FIGURES ((int)(sizeof(stats_area_delta_t) / sizeof(int64_t)))
 
-/* The delta of one event (kind, and the case's level and status after it); all zero for events
- * that do not move a figure. Returns false in that case. */
-bool stats_fold_delta(int kind, int level, int status, stats_delta_t *delta);
-
-/* Rates in percent from counters; 0 when the divisor is 0. */
+/* What one event adds to a department's figures (columns of stats_department_windows). */
 typedef struct {
-    double closure;        /* closed / total */
-    double in_grid;        /* closed at grid / closed */
-    double in_community;   /* closed at grid or community / closed */
-    double in_street;      /* closed below the district / closed */
-} stats_rates_t;
-stats_rates_t stats_fold_rates(const stats_delta_t *figures);
+    int64_t handled;
+    int64_t resolved;
+    int64_t resolved_on_time;
+    int64_t reopened;
+    int64_t misrouted;
+    int64_t extended;
+} stats_dept_delta_t;
+#define STATS_DEPT_FIGURES ((int)(sizeof(stats_dept_delta_t) / sizeof(int64_t)))
 
-/* gc_consumer_apply_fn for the "stats" consumer. ctx is unused. */
-bool stats_fold_apply(PGconn *db, const gc_event_t *ev, void *ctx);
+/* What the fold reads from a case's earlier events for some events (stats_fold_needs_history). */
+typedef struct {
+    bool overdue_before;       /* the case had missed a deadline before this event */
+    const char *last_resolver; /* the department whose resolution a REOPENED rejects, or "" */
+} stats_history_t;
+
+/* True for an event recording a missed deadline: an escalation or a supervision flag by the
+ * escalation daemon's sweep (actor "escalation"), not one a person requested. */
+bool stats_fold_is_overdue(const gc_event_t *ev);
+
+/* True when the deltas of this event depend on the case's history. */
+bool stats_fold_needs_history(const gc_event_t *ev);
+
+/* The area delta of one event; all zero and false for events that move no area figure. */
+bool stats_fold_area_delta(const gc_event_t *ev, const stats_history_t *h, stats_area_delta_t *d);
+
+/* The department delta of one event and the department it is for; false when none. */
+bool stats_fold_dept_delta(const gc_event_t *ev, const stats_history_t *h, const char **department,
+                           stats_dept_delta_t *d);
+
+/* Rates in percent (0 when the divisor is 0) and times from summed area figures. */
+typedef struct {
+    double grid_resolution;    /* resolved on the spot / closed: 网格化解率 */
+    double closed_in_grid;     /* closed at the grid / closed */
+    double community_handling; /* closed at grid or community / closed: 社区内办理率 */
+    double within_street;      /* closed below the district / closed: 大事不出街道 */
+    double reached_district;   /* escalated to the district / reported: 矛盾上交 */
+    double closure;            /* closed / due: 化解率, 结案率 */
+    double on_time;            /* closed on time / due: 按期结案率 */
+    double rework;             /* reopened / closed: 返工率 */
+    double extension;          /* extended / reported: 延期率 */
+    double mean_close_seconds;
+    double median_close_seconds; /* interpolated within the histogram bucket holding the median */
+} stats_rates_t;
+stats_rates_t stats_fold_rates(const stats_area_delta_t *figures);
+
+/* The fold's batch accumulator. */
+typedef struct stats_fold stats_fold_t;
+stats_fold_t *stats_fold_new(void);
+void stats_fold_destroy(stats_fold_t **self);
+
+/* The consumer ("stats") whose apply/flush/discard use this fold. */
+gc_consumer_t stats_fold_consumer(stats_fold_t *self);
 
 #endif

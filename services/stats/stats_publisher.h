@@ -1,19 +1,31 @@
-/* stats_publisher: publishes one StatsSnapshot per area on the PUB socket, topic = the area
- * code, so a dashboard subscribing to a street's code receives the street and every community
- * and grid under it (ZeroMQ matches topic prefixes, and area codes are hierarchical). Each area
- * has its own gapless seq while the daemon runs. */
+/* stats_publisher: one publishing round reads the current windows' figures in one read-only
+ * snapshot of the database and publishes on the PUB socket:
+ *   - one StatsSnapshot per area, topic = the area code, so a dashboard subscribing to a
+ *     street's code receives the street and every community and grid under it (ZeroMQ matches
+ *     topic prefixes, and area codes are hierarchical);
+ *   - one DepartmentSnapshot per department, topic "<district code>/dept/<department>";
+ *   - a StatsHeartbeat, topic "!heartbeat".
+ * Each topic has its own gapless seq within an epoch (random per run); every message takes the
+ * next stream_seq. The round also hands its rows to the Prometheus renderer (stats_metrics). */
 #ifndef STATS_PUBLISHER_H
 #define STATS_PUBLISHER_H
 
+#include "stats_metrics.h"
+
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct stats_publisher stats_publisher_t;
 
-stats_publisher_t *stats_publisher_new(void *pub);
+/* metrics may be NULL (no /metrics endpoint). */
+stats_publisher_t *stats_publisher_new(void *pub, stats_metrics_t *metrics);
 void stats_publisher_destroy(stats_publisher_t **self);
 
-/* Publishes a snapshot of every area. False when the database failed. */
+/* One round. False when the database failed. */
 bool stats_publisher_publish(stats_publisher_t *self, PGconn *db);
+
+/* The event seq the last round's figures included (0 before the first round). */
+uint64_t stats_publisher_event_seq(const stats_publisher_t *self);
 
 #endif

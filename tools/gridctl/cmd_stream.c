@@ -15,39 +15,108 @@ static const char *name_or_empty(const char *name)
     return name ? name : "";
 }
 
-static json_t *snapshot_json(const Gridcase__StatsSnapshot *s)
+/* An enum value as the word after its type's prefix: LEVEL_GRID -> "grid". The prefix is the
+ * UNSPECIFIED value's name without "UNSPECIFIED". */
+static json_t *enum_json(const ProtobufCEnumDescriptor *d, int value)
 {
-    json_t *cats = json_array();
-    for (size_t i = 0; i < s->n_categories; i++)
-        json_array_append_new(cats, json_pack("{s:s, s:I, s:I}", "category",
-                                              s->categories[i]->category, "total",
-                                              (json_int_t)s->categories[i]->total, "closed",
-                                              (json_int_t)s->categories[i]->closed));
-    json_t *o = json_pack(
-        "{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-        "seq", (json_int_t)s->seq, "area", s->area, "area_name", s->area_name, "level",
-        name_or_empty(gc_level_name(s->level)), "at_ms", (json_int_t)s->at_ms, "event_seq",
-        (json_int_t)s->event_seq, "cases_total", (json_int_t)s->cases_total, "cases_open",
-        (json_int_t)s->cases_open, "cases_closed", (json_int_t)s->cases_closed, "closed_at_grid",
-        (json_int_t)s->closed_at_grid, "closed_at_community", (json_int_t)s->closed_at_community,
-        "closed_at_street", (json_int_t)s->closed_at_street, "closed_at_district",
-        (json_int_t)s->closed_at_district, "resolved_on_spot", (json_int_t)s->resolved_on_spot,
-        "escalations", (json_int_t)s->escalations, "reopened", (json_int_t)s->reopened,
-        "returned", (json_int_t)s->returned);
-    json_object_set_new(o, "supervised", json_integer((json_int_t)s->supervised));
-    json_object_set_new(o, "extended", json_integer((json_int_t)s->extended));
-    json_object_set_new(o, "closure_rate", json_real(s->closure_rate));
-    json_object_set_new(o, "closed_in_grid_rate", json_real(s->closed_in_grid_rate));
-    json_object_set_new(o, "closed_in_community_rate", json_real(s->closed_in_community_rate));
-    json_object_set_new(o, "closed_in_street_rate", json_real(s->closed_in_street_rate));
-    json_object_set_new(o, "categories", cats);
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
+    const ProtobufCEnumValue *zero = protobuf_c_enum_descriptor_get_value(d, 0);
+    if (!v)
+        return json_integer(value);
+    size_t skip = zero && strlen(zero->name) > 11 ? strlen(zero->name) - 11 : 0;
+    char word[64];
+    size_t n = 0;
+    for (const char *c = v->name + (strlen(v->name) > skip ? skip : 0); *c && n + 1 < sizeof word;
+         c++)
+        word[n++] = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+    word[n] = '\0';
+    return json_string(word);
+}
+
+static json_t *message_json(const ProtobufCMessage *m);
+
+/* One value of field f stored at p. */
+static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *p)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return json_integer((json_int_t) * (const uint64_t *)p);
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        return json_integer((json_int_t) * (const int64_t *)p);
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        return json_integer((json_int_t) * (const uint32_t *)p);
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        return json_integer((json_int_t) * (const int32_t *)p);
+    case PROTOBUF_C_TYPE_BOOL:
+        return json_boolean(*(const protobuf_c_boolean *)p);
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return json_real(*(const double *)p);
+    case PROTOBUF_C_TYPE_FLOAT:
+        return json_real(*(const float *)p);
+    case PROTOBUF_C_TYPE_ENUM:
+        return enum_json(f->descriptor, *(const int *)p);
+    case PROTOBUF_C_TYPE_STRING:
+        return json_string(*(char *const *)p ? *(char *const *)p : "");
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return *(ProtobufCMessage *const *)p ? message_json(*(ProtobufCMessage *const *)p)
+                                              : json_null();
+    default:
+        return json_null(); /* bytes: not used on the streams */
+    }
+}
+
+static size_t element_size(const ProtobufCFieldDescriptor *f)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return 8;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(void *);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    default:
+        return 4;
+    }
+}
+
+/* Any message of the streams as JSON: field names as in the .proto, enums as words. */
+static json_t *message_json(const ProtobufCMessage *m)
+{
+    json_t *o = json_object();
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const char *member = (const char *)m + f->offset;
+        if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+            json_object_set_new(o, f->name, value_json(f, member));
+            continue;
+        }
+        size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+        const char *items = *(char *const *)member;
+        json_t *a = json_array();
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(a, value_json(f, items + k * element_size(f)));
+        json_object_set_new(o, f->name, a);
+    }
     return o;
 }
 
 static void print_snapshot(const Gridcase__StatsSnapshot *s, bool json)
 {
     if (json) {
-        gridctl_print_json(snapshot_json(s));
+        gridctl_print_json(message_json(&s->base));
     } else {
         printf("%s %s (%s): %llu cases, %llu open, %llu closed (%.1f%%); closed in grid %.1f%%, "
                "in community %.1f%%, in street %.1f%%; on the spot %llu, escalations %llu, "
@@ -103,14 +172,45 @@ typedef struct {
     const char *area; /* exact area wanted, or NULL for every area once */
     bool watch, json;
     json_t *seen;     /* areas printed in this round */
+    const char *dept; /* --dept: that department's snapshots instead */
+    bool heartbeat;   /* --heartbeat: the heartbeats instead */
 } stats_ctx_t;
+
+/* --dept and --heartbeat: print the matching messages as JSON lines until --count/timeout. */
+static bool on_other(stats_ctx_t *c, const char *topic, size_t topic_size, const void *data,
+                     size_t size)
+{
+    ProtobufCMessage *m = NULL;
+    const char *suffix = c->dept ? c->dept : "";
+    size_t slen = strlen(suffix);
+    bool dept_topic = c->dept && topic_size > slen + 6
+                      && memcmp(topic + topic_size - slen - 6, "/dept/", 6) == 0
+                      && memcmp(topic + topic_size - slen, suffix, slen) == 0;
+    if (dept_topic)
+        m = protobuf_c_message_unpack(&gridcase__department_snapshot__descriptor, NULL, size,
+                                      data);
+    else if (c->heartbeat && topic_size == 10 && memcmp(topic, "!heartbeat", 10) == 0)
+        m = protobuf_c_message_unpack(&gridcase__stats_heartbeat__descriptor, NULL, size, data);
+    if (!m)
+        return true;
+    gridctl_print_json(message_json(m));
+    fflush(stdout);
+    protobuf_c_message_free_unpacked(m, NULL);
+    return c->watch;
+}
 
 static bool on_snapshot(const char *topic, size_t topic_size, const void *data, size_t size,
                         void *ctx)
 {
-    (void)topic;
-    (void)topic_size;
     stats_ctx_t *c = ctx;
+    if (c->dept || c->heartbeat)
+        return on_other(c, topic, topic_size, data, size);
+    /* area snapshots only: department topics hold "/dept/", the heartbeat starts with '!' */
+    if (topic_size && topic[0] == '!')
+        return true;
+    for (size_t i = 0; i + 6 <= topic_size; i++)
+        if (memcmp(topic + i, "/dept/", 6) == 0)
+            return true;
     Gridcase__StatsSnapshot *s = gridcase__stats_snapshot__unpack(NULL, size, data);
     if (!s)
         return true;
@@ -131,8 +231,8 @@ static bool on_snapshot(const char *topic, size_t topic_size, const void *data, 
 
 int cmd_stats(const gc_config_t *cfg, int argc, char **argv)
 {
-    static const char *const valued[] = {"--area", "--timeout", NULL};
-    static const char *const flags[] = {"--watch", "--json", NULL};
+    static const char *const valued[] = {"--area", "--timeout", "--dept", NULL};
+    static const char *const flags[] = {"--watch", "--json", "--heartbeat", NULL};
     args_t a;
     if (!args_parse(argc, argv, valued, flags, &a))
         return 1;
@@ -140,15 +240,17 @@ int cmd_stats(const gc_config_t *cfg, int argc, char **argv)
     if (a.npositional
         || (args_get(&a, "--timeout")
             && !gc_config_parse_long(args_get(&a, "--timeout"), 1, 86400 * 365, &timeout)))
-        return gridctl_fail("usage: gridctl stats [--area CODE] [--watch] [--json] [--timeout SEC]");
+        return gridctl_fail("usage: gridctl stats [--area CODE | --dept DEPT | --heartbeat] "
+                            "[--watch] [--json] [--timeout SEC]");
     stats_ctx_t c = {args_get(&a, "--area"), args_has(&a, "--watch"), args_has(&a, "--json"),
-                     json_object()};
+                     json_object(), args_get(&a, "--dept"), args_has(&a, "--heartbeat")};
     if (!timeout && !c.watch)
         timeout = 10;
     bool stopped = follow(cfg->stats_url, c.area ? c.area : "", timeout * 1000, on_snapshot, &c);
     size_t printed = json_object_size(c.seen);
     json_decref(c.seen);
-    if (!stopped && !c.watch && !(printed && !c.area))
+    bool round_printed = printed && !c.area && !c.dept && !c.heartbeat; /* every area, once */
+    if (!stopped && !c.watch && !round_printed)
         return gridctl_fail("no snapshot from stats at %s within %ld s (GC_STATS_URL)",
                             cfg->stats_url, timeout);
     return 0;

@@ -1,0 +1,33 @@
+/* stats_metrics: the Prometheus view of the figures. Each publishing round renders the all-time
+ * figures (area labels only down to a configured level, no per-case label) into a text the
+ * HTTP thread (stats_http) serves at GET /metrics; process figures are added per request. The
+ * round also records whether the daemon is connected and caught up, for GET /healthz. */
+#ifndef STATS_METRICS_H
+#define STATS_METRICS_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct stats_metrics stats_metrics_t;
+
+/* deepest_level: a Gridcase__Level; areas below it get no series of their own. */
+stats_metrics_t *stats_metrics_new(int deepest_level);
+void stats_metrics_destroy(stats_metrics_t **self);
+
+/* From one publishing round: areas (code, name, level, leader) and the all-window rows of
+ * stats_area_windows and stats_department_windows, in the publisher's column order. */
+void stats_metrics_render(stats_metrics_t *self, const PGresult *areas, const PGresult *rows,
+                          const PGresult *dept_rows, uint64_t event_seq);
+
+/* Whether the last round found the fold caught up with the event log; false after a database
+ * failure until the next good round. */
+void stats_metrics_set_health(stats_metrics_t *self, bool caught_up, const char *why);
+
+/* For the HTTP thread: a malloc'ed copy of the rendered text with the process figures added;
+ * and the health (why: a short reason when unhealthy). */
+char *stats_metrics_text(stats_metrics_t *self, size_t *len);
+bool stats_metrics_healthy(stats_metrics_t *self, char *why, size_t whylen);
+
+#endif
