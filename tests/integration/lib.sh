@@ -49,3 +49,16 @@ stat_is() { [ "$(stat "$1" "$2")" == "$3" ]; }
 
 # sql QUERY: one value from the database
 sql() { psql "$GC_PG_DSN" -tAc "$1"; }
+
+# http_get URL: prints the HTTP status on the first line, then the body (a reader that stops
+# early, like head -1, is fine)
+http_get() {
+    python3 - "$1" 2>/dev/null <<'PY'
+import sys, urllib.request, urllib.error
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=5) as r:
+        print(r.status); sys.stdout.write(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code); sys.stdout.write(e.read().decode())
+PY
+}
