@@ -113,22 +113,37 @@ static json_t *message_json(const ProtobufCMessage *m)
     return o;
 }
 
+/* One line per area: the all-time figures, then today's and this year's counts. */
 static void print_snapshot(const Gridcase__StatsSnapshot *s, bool json)
 {
     if (json) {
         gridctl_print_json(message_json(&s->base));
-    } else {
-        printf("%s %s (%s): %llu cases, %llu open, %llu closed (%.1f%%); closed in grid %.1f%%, "
-               "in community %.1f%%, in street %.1f%%; on the spot %llu, escalations %llu, "
-               "reopened %llu, returned %llu, supervised %llu, extended %llu\n",
-               s->area, s->area_name, name_or_empty(gc_level_name(s->level)),
-               (unsigned long long)s->cases_total, (unsigned long long)s->cases_open,
-               (unsigned long long)s->cases_closed, s->closure_rate, s->closed_in_grid_rate,
-               s->closed_in_community_rate, s->closed_in_street_rate,
-               (unsigned long long)s->resolved_on_spot, (unsigned long long)s->escalations,
-               (unsigned long long)s->reopened, (unsigned long long)s->returned,
-               (unsigned long long)s->supervised, (unsigned long long)s->extended);
+        fflush(stdout);
+        return;
     }
+    const Gridcase__Figures *all = NULL, *today = NULL, *year = NULL;
+    for (size_t i = 0; i < s->n_windows; i++) {
+        if (s->windows[i]->window == GRIDCASE__STATS_WINDOW__STATS_WINDOW_ALL)
+            all = s->windows[i]->figures;
+        else if (s->windows[i]->window == GRIDCASE__STATS_WINDOW__STATS_WINDOW_TODAY)
+            today = s->windows[i]->figures;
+        else if (s->windows[i]->window == GRIDCASE__STATS_WINDOW__STATS_WINDOW_YEAR)
+            year = s->windows[i]->figures;
+    }
+    if (!all || !today || !year)
+        return;
+    printf("%s %s (%s): %llu cases, %llu open, %llu closed; closure %.1f%%, on time %.1f%%; "
+           "in grid %.1f%% (no department %.1f%%), in community %.1f%%, in street %.1f%%, "
+           "to district %.1f%%; rework %.1f%%, extensions %.1f%%; overdue %llu, supervised "
+           "%llu, misrouted %llu; today %llu reported, this year %llu\n",
+           s->area, s->area_name, name_or_empty(gc_level_name(s->level)),
+           (unsigned long long)all->reported, (unsigned long long)all->open,
+           (unsigned long long)all->closed, all->closure_rate, all->on_time_rate,
+           all->closed_in_grid_rate, all->grid_resolution_rate, all->community_handling_rate,
+           all->within_street_rate, all->reached_district_rate, all->rework_rate,
+           all->extension_rate, (unsigned long long)all->overdue,
+           (unsigned long long)all->supervised, (unsigned long long)all->misrouted,
+           (unsigned long long)today->reported, (unsigned long long)year->reported);
     fflush(stdout);
 }
 
