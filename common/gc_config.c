@@ -1,4 +1,4 @@
-/* gc_config: environment-variable settings with defaults and range checks. */
+/* gc_config: environment-variable settings with defaults, range checks and *_FILE variants. */
 #include "gc_config.h"
 
 #include <errno.h>
@@ -10,32 +10,50 @@ typedef struct {
     const char *name;
     const char *fallback;
     const char *about;
+    bool secret; /* never printed by --help */
 } setting_t;
 
-static const setting_t settings[] = {
-    {"GC_PG_DSN", "dbname=gridcase", "libpq connection string (PGHOST, PGPORT... also apply)"},
-    {"GC_INTAKE_BIND", "tcp://*:7101", "intake ROUTER: cases and commands from people"},
-    {"GC_INTAKE_URL", "tcp://127.0.0.1:7101", "where clients find intake"},
-    {"GC_EVENTS_BIND", "tcp://*:7102", "intake PUB: the case event stream"},
-    {"GC_EVENTS_URL", "tcp://127.0.0.1:7102", "where consumers find the event stream"},
-    {"GC_DEPT_BIND", "tcp://*:7103", "routing ROUTER: department delivery and actions"},
-    {"GC_DEPT_URL", "tcp://127.0.0.1:7103", "where department clients find routing"},
-    {"GC_STATS_BIND", "tcp://*:7104", "stats PUB: statistics snapshots"},
-    {"GC_STATS_URL", "tcp://127.0.0.1:7104", "where dashboards find the stats stream"},
-    {"GC_MIGRATIONS_DIR", "deploy/migrations", "numbered SQL migrations (gridctl migrate)"},
-    {"GC_ESCALATION_TICK_MS", "1000", "how often escalation looks for missed deadlines"},
-    {"GC_STATS_INTERVAL_MS", "1000", "how often stats republishes every area's snapshot"},
-    {"GC_MAX_MESSAGE_BYTES", "65536", "largest message accepted from a peer (ZMQ_MAXMSGSIZE)"},
-    {"GC_DEPT_SECRET_KEY_FILE", "", "routing: file with the department socket's CURVE secret key"},
-    {"GC_DEPT_SERVER_KEY", "", "department clients: routing's CURVE public key (Z85)"},
-    {"GC_DEPT_KEYS_DIR", ".", "gridctl dept: directory holding DEPT.key secret key files"},
-    {"GC_ESCALATION_BATCH", "1000", "escalation: overdue cases raised per transaction"},
-    {"GC_METRICS_BIND", "0.0.0.0:7105", "stats: HTTP GET /metrics and /healthz (HOST:PORT, or off)"},
-    {"GC_METRICS_AREA_LEVEL", "community", "stats: deepest area level labelled in /metrics"},
+/* The order is the index used by gc_config_load. */
+enum {
+    PG_DSN, INTAKE_BIND, INTAKE_URL, EVENTS_BIND, EVENTS_URL, DEPT_BIND, DEPT_URL, STATS_BIND,
+    STATS_URL, MIGRATIONS_DIR, ESCALATION_TICK_MS, STATS_INTERVAL_MS, MAX_MESSAGE_BYTES,
+    DEPT_SECRET_KEY_FILE, DEPT_SERVER_KEY, DEPT_KEYS_DIR, ESCALATION_BATCH, METRICS_BIND,
+    METRICS_AREA_LEVEL, PG_PASSWORD, HEALTH_FILE, LOG_LEVEL, LOG_FORMAT, SETTINGS
 };
+
+static const setting_t settings[SETTINGS] = {
+    {"GC_PG_DSN", "dbname=gridcase", "libpq connection string (PGHOST, PGPORT... also apply)", true},
+    {"GC_INTAKE_BIND", "tcp://*:7101", "intake ROUTER: cases and commands from people", false},
+    {"GC_INTAKE_URL", "tcp://127.0.0.1:7101", "where clients find intake", false},
+    {"GC_EVENTS_BIND", "tcp://*:7102", "intake PUB: the case event stream", false},
+    {"GC_EVENTS_URL", "tcp://127.0.0.1:7102", "where consumers find the event stream", false},
+    {"GC_DEPT_BIND", "tcp://*:7103", "routing ROUTER: department delivery and actions", false},
+    {"GC_DEPT_URL", "tcp://127.0.0.1:7103", "where department clients find routing", false},
+    {"GC_STATS_BIND", "tcp://*:7104", "stats PUB: statistics snapshots", false},
+    {"GC_STATS_URL", "tcp://127.0.0.1:7104", "where dashboards find the stats stream", false},
+    {"GC_MIGRATIONS_DIR", "deploy/migrations", "numbered SQL migrations (gridctl migrate)", false},
+    {"GC_ESCALATION_TICK_MS", "1000", "how often escalation looks for missed deadlines", false},
+    {"GC_STATS_INTERVAL_MS", "1000", "how often stats publishes every snapshot", false},
+    {"GC_MAX_MESSAGE_BYTES", "65536", "largest message accepted from a peer (ZMQ_MAXMSGSIZE)", false},
+    {"GC_DEPT_SECRET_KEY_FILE", "", "routing: file with the department socket's CURVE secret key", false},
+    {"GC_DEPT_SERVER_KEY", "", "department clients: routing's CURVE public key (Z85)", false},
+    {"GC_DEPT_KEYS_DIR", ".", "gridctl dept: directory holding DEPT.key secret key files", false},
+    {"GC_ESCALATION_BATCH", "1000", "escalation: overdue cases raised per transaction", false},
+    {"GC_METRICS_BIND", "0.0.0.0:7105", "stats: HTTP GET /metrics and /healthz (HOST:PORT, or off)", false},
+    {"GC_METRICS_AREA_LEVEL", "community", "stats: deepest area level labelled in /metrics", false},
+    {"GC_PG_PASSWORD", "", "database password, added to GC_PG_DSN", true},
+    {"GC_HEALTH_FILE", "", "touched every few seconds while the daemon works (container health checks)", false},
+    {"LOG_LEVEL", "info", "lowest severity logged: info, warn or error", false},
+    {"LOG_FORMAT", "logfmt", "log lines: logfmt (ts= level= daemon= msg=) or json", false},
+};
+
+static char *values[SETTINGS]; /* resolved at load: environment, file or fallback */
+static char *dsn_with_password;
 
 static const char *setting(int i)
 {
+    if (values[i])
+        return values[i];
     const char *v = getenv(settings[i].name);
     return (v && *v) ? v : settings[i].fallback;
 }
@@ -62,40 +80,119 @@ static bool load_long(int i, long min, long max, long *out, char *err, int errle
     return false;
 }
 
-bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
+/* NAME_FILE: the setting's value is the file's content, trailing newline and spaces removed
+ * (docker-compose secrets are files). Setting both NAME and NAME_FILE is an error. */
+static bool load_file_variant(int i, char *err, int errlen)
 {
-    cfg->pg_dsn = setting(0);
-    cfg->intake_bind = setting(1);
-    cfg->intake_url = setting(2);
-    cfg->events_bind = setting(3);
-    cfg->events_url = setting(4);
-    cfg->dept_bind = setting(5);
-    cfg->dept_url = setting(6);
-    cfg->stats_bind = setting(7);
-    cfg->stats_url = setting(8);
-    cfg->migrations_dir = setting(9);
-    cfg->dept_secret_key_file = setting(13);
-    cfg->dept_server_key = setting(14);
-    cfg->dept_keys_dir = setting(15);
-    cfg->metrics_bind = setting(17);
-    cfg->metrics_area_level = setting(18);
-    if (strcmp(cfg->metrics_area_level, "grid") && strcmp(cfg->metrics_area_level, "community")
-        && strcmp(cfg->metrics_area_level, "street")
-        && strcmp(cfg->metrics_area_level, "district")) {
-        snprintf(err, errlen, "GC_METRICS_AREA_LEVEL=\"%s\" is not grid, community, street or "
-                 "district", cfg->metrics_area_level);
+    char var[64];
+    snprintf(var, sizeof var, "%s_FILE", settings[i].name);
+    const char *path = getenv(var), *direct = getenv(settings[i].name);
+    if (!path || !*path)
+        return true;
+    if (direct && *direct) {
+        snprintf(err, errlen, "set %s or %s, not both", settings[i].name, var);
         return false;
     }
-    return load_long(10, 10, 3600000, &cfg->escalation_tick_ms, err, errlen)
-        && load_long(11, 10, 3600000, &cfg->stats_interval_ms, err, errlen)
-        && load_long(12, 1024, 16 * 1024 * 1024, &cfg->max_message_bytes, err, errlen)
-        && load_long(16, 1, 100000, &cfg->escalation_batch, err, errlen);
+    FILE *f = fopen(path, "r");
+    char buf[4096];
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    bool too_long = f && n == sizeof buf - 1 && fgetc(f) != EOF;
+    if (f)
+        fclose(f);
+    if (!f || too_long) {
+        snprintf(err, errlen, "%s=\"%s\": %s", var, path,
+                 too_long ? "longer than 4095 bytes" : strerror(errno));
+        return false;
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        n--;
+    buf[n] = '\0';
+    free(values[i]);
+    values[i] = strdup(buf);
+    return values[i] != NULL;
+}
+
+/* GC_PG_DSN plus password='...', quoted as libpq wants (\ and ' escaped). */
+static const char *dsn(void)
+{
+    const char *password = setting(PG_PASSWORD);
+    if (!*password)
+        return setting(PG_DSN);
+    size_t len = strlen(setting(PG_DSN)) + 2 * strlen(password) + 16;
+    free(dsn_with_password);
+    dsn_with_password = malloc(len);
+    if (!dsn_with_password)
+        return setting(PG_DSN);
+    size_t o = (size_t)snprintf(dsn_with_password, len, "%s password='", setting(PG_DSN));
+    for (const char *c = password; *c; c++) {
+        if (*c == '\\' || *c == '\'')
+            dsn_with_password[o++] = '\\';
+        dsn_with_password[o++] = *c;
+    }
+    snprintf(dsn_with_password + o, len - o, "'");
+    return dsn_with_password;
+}
+
+/* A setting that takes one of a few words. */
+static bool load_word(int i, const char *const *allowed, const char **out, char *err, int errlen)
+{
+    *out = setting(i);
+    size_t used = (size_t)snprintf(err, errlen, "%s=\"%s\" is not one of:", settings[i].name,
+                                   *out);
+    for (; *allowed; allowed++) {
+        if (strcmp(*out, *allowed) == 0)
+            return true;
+        if (used < (size_t)errlen)
+            used += (size_t)snprintf(err + used, errlen - used, " %s", *allowed);
+    }
+    return false;
+}
+
+bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
+{
+    for (int i = 0; i < SETTINGS; i++) { /* a reload reads the environment afresh */
+        free(values[i]);
+        values[i] = NULL;
+    }
+    for (int i = 0; i < SETTINGS; i++)
+        if (!load_file_variant(i, err, errlen))
+            return false;
+    cfg->pg_dsn = dsn();
+    cfg->intake_bind = setting(INTAKE_BIND);
+    cfg->intake_url = setting(INTAKE_URL);
+    cfg->events_bind = setting(EVENTS_BIND);
+    cfg->events_url = setting(EVENTS_URL);
+    cfg->dept_bind = setting(DEPT_BIND);
+    cfg->dept_url = setting(DEPT_URL);
+    cfg->stats_bind = setting(STATS_BIND);
+    cfg->stats_url = setting(STATS_URL);
+    cfg->migrations_dir = setting(MIGRATIONS_DIR);
+    cfg->dept_secret_key_file = setting(DEPT_SECRET_KEY_FILE);
+    cfg->dept_server_key = setting(DEPT_SERVER_KEY);
+    cfg->dept_keys_dir = setting(DEPT_KEYS_DIR);
+    cfg->metrics_bind = setting(METRICS_BIND);
+    cfg->health_file = setting(HEALTH_FILE);
+    static const char *const levels[] = {"grid", "community", "street", "district", NULL};
+    static const char *const severities[] = {"info", "warn", "error", NULL};
+    static const char *const formats[] = {"logfmt", "json", NULL};
+    if (!load_word(METRICS_AREA_LEVEL, levels, &cfg->metrics_area_level, err, errlen)
+        || !load_word(LOG_LEVEL, severities, &cfg->log_level, err, errlen)
+        || !load_word(LOG_FORMAT, formats, &cfg->log_format, err, errlen))
+        return false;
+    return load_long(ESCALATION_TICK_MS, 10, 3600000, &cfg->escalation_tick_ms, err, errlen)
+           && load_long(STATS_INTERVAL_MS, 10, 3600000, &cfg->stats_interval_ms, err, errlen)
+           && load_long(MAX_MESSAGE_BYTES, 1024, 16 * 1024 * 1024, &cfg->max_message_bytes, err,
+                        errlen)
+           && load_long(ESCALATION_BATCH, 1, 100000, &cfg->escalation_batch, err, errlen);
 }
 
 void gc_config_print_help(const char *usage_line, const char *what)
 {
-    printf("usage: %s\n\n%s\n\nEnvironment (current value):\n", usage_line, what);
-    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-        printf("  %-22s %s\n  %-22s   %s\n", settings[i].name, setting((int)i), "",
+    printf("usage: %s [--help | --version]\n\n%s\n\nEnvironment (current value). Every setting "
+           "may instead be read from a file named by NAME_FILE (e.g. GC_PG_PASSWORD_FILE).\n",
+           usage_line, what);
+    for (int i = 0; i < SETTINGS; i++)
+        printf("  %-23s %s\n  %-23s   %s\n", settings[i].name,
+               settings[i].secret && *setting(i) ? "(set, not shown)" : setting(i), "",
                settings[i].about);
 }

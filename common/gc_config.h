@@ -7,7 +7,7 @@
 
 /* Every setting a gridcase process can read, with its default. Documented in README.md. */
 typedef struct {
-    const char *pg_dsn;         /* GC_PG_DSN: libpq connection string */
+    const char *pg_dsn;         /* GC_PG_DSN with GC_PG_PASSWORD added: libpq connection string */
     const char *intake_bind;    /* GC_INTAKE_BIND */
     const char *intake_url;     /* GC_INTAKE_URL */
     const char *events_bind;    /* GC_EVENTS_BIND */
@@ -26,10 +26,14 @@ typedef struct {
     long escalation_batch;            /* GC_ESCALATION_BATCH: overdue cases per transaction */
     const char *metrics_bind;         /* GC_METRICS_BIND: stats' HTTP endpoint, or "off" */
     const char *metrics_area_level;   /* GC_METRICS_AREA_LEVEL: grid|community|street|district */
+    const char *health_file;          /* GC_HEALTH_FILE: touched while working, or "" */
+    const char *log_level;            /* LOG_LEVEL: info|warn|error */
+    const char *log_format;           /* LOG_FORMAT: logfmt|json */
 } gc_config_t;
 
-/* Fills cfg from the environment. On a bad value writes a message naming the variable into
- * err and returns false. */
+/* Fills cfg from the environment; a setting NAME may come from the file named by NAME_FILE
+ * (docker-compose secrets). On a bad value writes a message naming the variable into err and
+ * returns false. */
 bool gc_config_load(gc_config_t *cfg, char *err, int errlen);
 
 /* Parses a decimal integer in [min, max]; false on anything else (empty, junk, overflow). */

@@ -1,13 +1,16 @@
 /* gc_daemon: common start-up. */
 #include "gc_daemon.h"
 
+#include "gc_clock.h"
 #include "gc_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 volatile sig_atomic_t gc_daemon_stop = 0;
+static const char *health_file = "";
 
 static void on_signal(int sig)
 {
@@ -42,4 +45,22 @@ void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     gc_log_init(name, false);
+    gc_log_set_level(cfg->log_level);
+    gc_log_set_format(cfg->log_format);
+    health_file = cfg->health_file;
+}
+
+void gc_daemon_alive(void)
+{
+    /* at most every 2 s: a health check that allows 30 s of silence sees a live loop */
+    static long last;
+    long now = gc_clock_monotonic_ms();
+    if (!*health_file || (last && now - last < 2000))
+        return;
+    last = now;
+    FILE *f = fopen(health_file, "w");
+    if (f) {
+        fprintf(f, "%ld\n", (long)time(NULL));
+        fclose(f);
+    }
 }

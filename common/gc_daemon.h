@@ -17,4 +17,8 @@ extern volatile sig_atomic_t gc_daemon_stop;
 void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
                      gc_config_t *cfg);
 
+/* Tells GC_HEALTH_FILE's watcher the main loop is working: call once per loop while connected
+ * to the database. Cheap; writes at most every 2 s. */
+void gc_daemon_alive(void);
+
 #endif

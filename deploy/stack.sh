@@ -68,15 +68,20 @@ up() {
     "$bin/gridctl" migrate
     "$bin/gridctl" import "${GC_DISTRICT:-deploy/demo-district.json}" >/dev/null
     make_keys "$bin"
+    # each daemon connects as its own role, with only the privileges it needs (migration 0006);
+    # gridctl (migrations, imports, administration) stays the schema's owner
+    for d in "${daemons[@]}"; do "$bin/gridctl" role-login "gridcase_$d"; done
     for d in "${daemons[@]}"; do
         running "$d" && continue
         : > "$var/log/$d.log"
-        setsid "$bin/gc-$d" >> "$var/log/$d.log" 2>&1 < /dev/null &
+        GC_PG_DSN="host=127.0.0.1 port=$base user=gridcase_$d dbname=gridcase" \
+            GC_HEALTH_FILE="$PWD/$var/run/$d.alive" \
+            setsid "$bin/gc-$d" >> "$var/log/$d.log" 2>&1 < /dev/null &
         echo $! > "$var/run/$d.pid"
     done
     for d in "${daemons[@]}"; do  # each says "ready" once its sockets are bound
-        for _ in $(seq 100); do grep -q ' ready: ' "$var/log/$d.log" && break; sleep 0.1; done
-        grep -q ' ready: ' "$var/log/$d.log" || { echo "stack: gc-$d did not start:"; tail "$var/log/$d.log"; exit 1; }
+        for _ in $(seq 100); do grep -q 'msg="ready: ' "$var/log/$d.log" && break; sleep 0.1; done
+        grep -q 'msg="ready: ' "$var/log/$d.log" || { echo "stack: gc-$d did not start:"; tail "$var/log/$d.log"; exit 1; }
     done
     cat <<MSG
 gridcase is up (state in $var, logs in $var/log):
@@ -86,6 +91,7 @@ gridcase is up (state in $var, logs in $var/log):
   departments $GC_DEPT_URL   (ROUTER, CURVE: deliveries and department actions;
               server key $GC_DEPT_SERVER_KEY, department keys in $var/keys)
   stats       $GC_STATS_URL   (PUB: StatsSnapshot, topic = area code)
+  metrics     http://$GC_METRICS_BIND/metrics   (Prometheus; /healthz)
 Try:
   . $var/env; PATH=$bin:\$PATH
   gridctl areas

@@ -35,7 +35,9 @@ int main(int argc, char **argv)
         gc_frames_t f;
         while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
             gc_frames_close(&f); /* a doorbell: the log says what happened */
-        if (!escalator_tick(db, cfg.escalation_batch) && !gc_pg_alive(db)) {
+        if (escalator_tick(db, cfg.escalation_batch)) {
+            gc_daemon_alive();
+        } else if (!gc_pg_alive(db)) {
             gc_log_warn("database connection lost; reconnecting");
             PQfinish(db);
             db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);

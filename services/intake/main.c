@@ -110,6 +110,8 @@ int main(int argc, char **argv)
             disconnect(&in);
             in.next_attempt = 0;
         }
+        if (in.db)
+            gc_daemon_alive();
     }
     gc_log_info("stopping");
     disconnect(&in);

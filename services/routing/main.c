@@ -70,6 +70,8 @@ int main(int argc, char **argv)
         drain(events); /* doorbell: whatever rang, the log says what happened */
         bool ok = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, &routing) >= 0
                   && dept_server_handle(depts, db);
+        if (ok)
+            gc_daemon_alive();
         if (!ok && !gc_pg_alive(db)) {
             gc_log_warn("database connection lost; reconnecting");
             PQfinish(db);

@@ -59,6 +59,8 @@ int main(int argc, char **argv)
             ok = stats_publisher_publish(publisher, db);
             last_publish = gc_clock_monotonic_ms();
         }
+        if (ok)
+            gc_daemon_alive();
         if (!ok && !gc_pg_alive(db)) {
             gc_log_warn("database connection lost; reconnecting");
             stats_metrics_set_health(metrics, false, "the database is unreachable");

@@ -14,7 +14,7 @@ for c in "${combos[@]}"; do
     set -- $c
     gc-load submit "$GC_INTAKE_URL" 60 "$1" "$2" > /dev/null 2>&1 || not_ok "60 cases submitted in $1"
 done
-wait_for "all 240 cases are routed" 30 bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases WHERE description = 'gc-load' AND status = 'routed' AND area_code IN ('4101010102', '4101010203', '4101020102', '4101010104')\") -ge 240 ]"
+wait_for "all 240 cases are routed" 90 bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases WHERE description = 'gc-load' AND status = 'routed' AND area_code IN ('4101010102', '4101010203', '4101020102', '4101010104')\") -ge 240 ]"
 
 # one path per case, chosen by its position; refused commands (a path that no longer applies)
 # change nothing and are part of the test
@@ -59,7 +59,7 @@ sleep 0.5; kill_stats; restart_stats
 # late work: half of the cases left alone are resolved and closed after missing deadlines
 late() { gridctl dept resolve "$2" --dept "$3" && gridctl verify "$2" --ok; }
 export -f late
-wait_for "the cases left alone have missed a deadline" 20 bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases WHERE description = 'gc-load' AND level <> 'grid' AND area_code IN ('4101010102', '4101010203', '4101020102', '4101010104')\") -gt 0 ]"
+wait_for "the cases left alone have missed a deadline" 60 bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases WHERE description = 'gc-load' AND level <> 'grid' AND area_code IN ('4101010102', '4101010203', '4101020102', '4101010104')\") -gt 0 ]"
 awk '$1 % 9 == 8 && $1 % 2 == 0' "$jobs_file" | xargs -P 6 -L 1 bash -c 'late "$@" >/dev/null 2>&1; true' _
 gridctl clock advance $((60 * 3600)) >/dev/null
 
@@ -71,7 +71,7 @@ settled() {
     [ "$hb" = "$last" ] && sleep 1.5 && [ "$(sql "SELECT last_seq FROM event_streams")" = "$last" ] &&
         [ "$(gridctl stats --heartbeat --json --timeout 5 | jq -r .event_seq)" = "$last" ]
 }
-wait_for "stats has folded the whole event log" 60 settled
+wait_for "stats has folded the whole event log" 120 settled
 expect_eq "the workload went through every path" \
     "$(sql "SELECT count(DISTINCT kind) FROM case_events WHERE kind IN ('resolved_on_spot', 'verified', 'reopened', 'returned', 'escalated', 'supervised', 'extension_granted', 'meeting_decided')")" "8"
 

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gc_config.h"
 
@@ -90,7 +91,8 @@ static const char *const all_vars[] = {
     "GC_PG_DSN",         "GC_INTAKE_BIND",        "GC_INTAKE_URL",        "GC_EVENTS_BIND",
     "GC_EVENTS_URL",     "GC_DEPT_BIND",          "GC_DEPT_URL",          "GC_STATS_BIND",
     "GC_STATS_URL",      "GC_MIGRATIONS_DIR",     "GC_ESCALATION_TICK_MS", "GC_STATS_INTERVAL_MS",
-    "GC_MAX_MESSAGE_BYTES", "GC_ESCALATION_BATCH",
+    "GC_MAX_MESSAGE_BYTES", "GC_ESCALATION_BATCH", "GC_PG_PASSWORD", "GC_PG_PASSWORD_FILE",
+    "GC_PG_DSN_FILE", "GC_METRICS_AREA_LEVEL", "LOG_LEVEL", "LOG_FORMAT", "GC_HEALTH_FILE",
 };
 
 /* Every load test starts and ends with no GC_* setting in the environment. */
@@ -197,6 +199,48 @@ static void test_load_err_names_the_bad_variable_only(void **state)
     assert_null(strstr(err, "GC_ESCALATION_TICK_MS"));
 }
 
+/* A secret from a file (docker-compose secrets): trailing newline removed, quoted into the DSN. */
+static void test_password_file_joins_the_dsn(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/gc-config-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "s3cr'et\\x\n", 10), 10);
+    close(fd);
+    setenv("GC_PG_DSN", "host=db dbname=gridcase user=gridcase_intake", 1);
+    setenv("GC_PG_PASSWORD_FILE", path, 1);
+    gc_config_t cfg;
+    char err[256] = "";
+    assert_true(gc_config_load(&cfg, err, sizeof err));
+    assert_string_equal(cfg.pg_dsn,
+                        "host=db dbname=gridcase user=gridcase_intake password='s3cr\\'et\\\\x'");
+    /* both the value and its file: refused, naming both */
+    setenv("GC_PG_PASSWORD", "other", 1);
+    assert_false(gc_config_load(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "GC_PG_PASSWORD_FILE"));
+    unsetenv("GC_PG_PASSWORD");
+    unlink(path);
+    /* a file that is not there: refused with the reason */
+    assert_false(gc_config_load(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, path));
+}
+
+static void test_words_refused(void **state)
+{
+    (void)state;
+    expect_refused("LOG_LEVEL", "debug");
+    expect_refused("LOG_FORMAT", "xml");
+    expect_refused("GC_METRICS_AREA_LEVEL", "province");
+    clear_env(NULL);
+    setenv("LOG_FORMAT", "json", 1);
+    gc_config_t cfg;
+    char err[256] = "";
+    assert_true(gc_config_load(&cfg, err, sizeof err));
+    assert_string_equal(cfg.log_format, "json");
+    assert_string_equal(cfg.log_level, "info");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +256,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_bad_tick_refused, clear_env, clear_env),
         cmocka_unit_test_setup_teardown(test_load_bad_other_integers_refused, clear_env, clear_env),
         cmocka_unit_test_setup_teardown(test_load_err_names_the_bad_variable_only, clear_env, clear_env),
+        cmocka_unit_test_setup_teardown(test_password_file_joins_the_dsn, clear_env, clear_env),
+        cmocka_unit_test_setup_teardown(test_words_refused, clear_env, clear_env),
     };
     return cmocka_run_group_tests_name("gc_config", tests, NULL, NULL);
 }

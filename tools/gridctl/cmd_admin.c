@@ -73,3 +73,39 @@ int cmd_clock(const gc_config_t *cfg, int argc, char **argv)
     PQfinish(db);
     return rc;
 }
+
+/* gridctl role-login ROLE [--password-file FILE]: lets a daemon's database role (or the
+ * dashboards') log in, with the password in FILE (a docker-compose secret) or, on a local
+ * cluster with trust authentication, with none. */
+int cmd_role_login(const gc_config_t *cfg, int argc, char **argv)
+{
+    static const char *const valued[] = {"--password-file", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, valued, NULL, &a))
+        return 1;
+    if (a.npositional != 1)
+        return gridctl_fail("usage: gridctl role-login ROLE [--password-file FILE]");
+    char password[1024] = "";
+    const char *file = args_get(&a, "--password-file");
+    if (file) {
+        FILE *f = fopen(file, "r");
+        if (!f)
+            return gridctl_fail("%s: cannot read", file);
+        size_t n = fread(password, 1, sizeof password - 1, f);
+        fclose(f);
+        while (n > 0 && (password[n - 1] == '\n' || password[n - 1] == '\r'))
+            n--;
+        password[n] = '\0';
+        if (!n)
+            return gridctl_fail("%s is empty", file);
+    }
+    PGconn *db = gridctl_db_wait(cfg, 30);
+    if (!db)
+        return 1;
+    const char *params[] = {a.positional[0], password};
+    PGresult *res = gc_pg_query(db, "role login", "SELECT gc_set_login($1, $2)", 2, params);
+    int rc = gc_pg_ok(res) ? 0 : gridctl_fail("role-login: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    PQfinish(db);
+    return rc;
+}

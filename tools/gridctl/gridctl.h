@@ -45,6 +45,7 @@ void gridctl_print_json(json_t *value);
 /* The command groups. Each returns the process exit status. */
 int cmd_migrate(const gc_config_t *cfg, int argc, char **argv);
 int cmd_clock(const gc_config_t *cfg, int argc, char **argv);
+int cmd_role_login(const gc_config_t *cfg, int argc, char **argv);
 int cmd_import(const gc_config_t *cfg, int argc, char **argv);
 int cmd_submit(const gc_config_t *cfg, int argc, char **argv);
 int cmd_diary(const gc_config_t *cfg, int argc, char **argv);

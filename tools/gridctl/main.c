@@ -12,6 +12,8 @@ static const char usage[] =
     "Reference data and schema\n"
     "  migrate                               apply deploy/migrations (GC_MIGRATIONS_DIR)\n"
     "  import FILE                           load or update the district's reference data\n"
+    "  role-login ROLE [--password-file F]   let a daemon's database role log in (gridcase_intake,\n"
+    "                                        _routing, _escalation, _stats, gridcase_dashboard)\n"
     "  areas|departments|categories [--json] print the reference data\n"
     "\n"
     "Cases (through intake)\n"
@@ -71,6 +73,8 @@ int main(int argc, char **argv)
     char **rest = argv + 2;
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(&cfg, n, rest);
+    if (strcmp(cmd, "role-login") == 0)
+        return cmd_role_login(&cfg, n, rest);
     if (strcmp(cmd, "import") == 0)
         return cmd_import(&cfg, n, rest);
     if (strcmp(cmd, "areas") == 0 || strcmp(cmd, "departments") == 0
