@@ -47,7 +47,8 @@ int main(int argc, char **argv)
     long last_publish = 0;
     while (!gc_daemon_stop && db) {
         zmq_pollitem_t item = {events, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, cfg.stats_interval_ms) < 0 && errno != EINTR)
+        /* no wait before the first round: a restarted gc-stats publishes at once */
+        if (zmq_poll(&item, 1, last_publish ? cfg.stats_interval_ms : 0) < 0 && errno != EINTR)
             break;
         gc_frames_t f;
         while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
