@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check unit integration asan-check fuzz bench bench-smoke up down demo clean
+.PHONY: all deps check unit integration asan-check fuzz bench bench-smoke chaos up down demo clean
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -75,6 +75,19 @@ $(BUILD)/bin/gc-%: tests/tools/gc_%.c $(LIB)
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
 
+# The chaos run (tests/chaos): a load that retries like real clients while daemons are killed.
+CHAOS_TOOLS := $(BUILD)/bin/gc-chaos-report $(BUILD)/bin/gc-chaos-dept
+$(BUILD)/bin/gc-chaos-%: tests/chaos/chaos_%.c $(LIB)
+	@mkdir -p $(BUILD)/bin
+	@echo "  LINK   $@"
+	@$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
+
+# make chaos CASES=N SECONDS=S
+CASES ?= 2000
+SECONDS ?= 120
+chaos: all $(CHAOS_TOOLS)
+	@CHAOS_CASES=$(CASES) CHAOS_SECONDS=$(SECONDS) tests/chaos/run.sh $(BUILD)/bin
+
 # Benchmarks (tests/bench): programs that print figures, never pass/fail on speed. A benchmark
 # of a daemon's module links that module's objects.
 BENCH_BIN := $(BUILD)/bin/gc-bench-escalation
@@ -116,6 +129,7 @@ asan-check:
 
 check: deps
 	$(MAKE) all unit integration bench-smoke
+	$(MAKE) chaos CASES=400 SECONDS=25
 	$(MAKE) asan-check
 	$(MAKE) fuzz FUZZ_SECONDS=20
 	@echo "make check: all green"
