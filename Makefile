@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check unit integration asan-check fuzz bench bench-smoke chaos up down demo clean
+.PHONY: all deps check lint unit integration asan-check fuzz bench bench-smoke chaos up down demo clean
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -117,6 +117,10 @@ fuzz: $(FUZZ_BIN)
 deps:
 	@deploy/deps.sh
 
+# Source rules no compiler checks: every SQL statement is a constant, values are parameters.
+lint:
+	@python3 tests/lint/sql_literals.py
+
 unit: $(UNIT_BIN)
 	@failed=0; for t in $(UNIT_BIN); do echo "# $$t"; $$t || failed=1; done; exit $$failed
 
@@ -128,7 +132,7 @@ asan-check:
 	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit integration
 
 check: deps
-	$(MAKE) all unit integration bench-smoke
+	$(MAKE) all lint unit integration bench-smoke
 	$(MAKE) chaos CASES=400 SECONDS=25
 	$(MAKE) asan-check
 	$(MAKE) fuzz FUZZ_SECONDS=20

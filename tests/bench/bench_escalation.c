@@ -31,11 +31,10 @@ static long scalar(PGconn *db, const char *sql)
 /* Adds open cases in chunks, so one statement never holds a million rows in memory. */
 static bool fill(PGconn *db, long want, bool supervised)
 {
-    const char *count_sql = supervised
-                                ? "SELECT count(*) FROM cases WHERE supervised_at IS NOT NULL"
-                                : "SELECT count(*) FROM cases WHERE status = 'routed' "
-                                  "AND supervised_at IS NULL";
-    long have = scalar(db, count_sql);
+    long have = scalar(db, supervised
+                               ? "SELECT count(*) FROM cases WHERE supervised_at IS NOT NULL"
+                               : "SELECT count(*) FROM cases WHERE status = 'routed' "
+                                 "AND supervised_at IS NULL");
     while (have >= 0 && have < want) {
         long n = want - have < 100000 ? want - have : 100000;
         char count[32];
