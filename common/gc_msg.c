@@ -105,3 +105,23 @@ int gc_msg_send_proto(void *socket, const ProtobufCMessage *message, int flags)
     }
     return 0;
 }
+
+bool gc_msg_loopback(const char *endpoint)
+{
+    static const char *const local[] = {"tcp://127.", "tcp://localhost:", "tcp://[::1]:",
+                                        "ipc://", "inproc://"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+        if (strncmp(endpoint, local[i], strlen(local[i])) == 0)
+            return true;
+    return false;
+}
+
+void gc_msg_warn_if_exposed(const char *endpoint, const char *what)
+{
+    if (gc_msg_loopback(endpoint))
+        return;
+    gc_log_warn("WARNING: %s on %s is NOT ENCRYPTED AND NOT AUTHENTICATED: anyone who can reach "
+                "this address can use it. Keep it on a trusted network behind a firewall; only "
+                "the department socket uses CurveZMQ so far",
+                what, endpoint);
+}

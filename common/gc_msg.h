@@ -41,6 +41,13 @@ bool gc_msg_attach(void *socket, const char *endpoint, bool bind);
  * (bind = true) or connects. Returns NULL with a logged error. */
 void *gc_msg_socket(void *ctx, int type, const char *endpoint, bool bind, long max_bytes);
 
+/* True when endpoint can only be reached from this host (tcp on 127.0.0.1, localhost or ::1,
+ * ipc, inproc). */
+bool gc_msg_loopback(const char *endpoint);
+
+/* A socket bound without CurveZMQ: logs a loud warning when anyone else can reach it. */
+void gc_msg_warn_if_exposed(const char *endpoint, const char *what);
+
 /* Sends one frame; more = true when further frames follow. Returns 0 or -1 with errno. */
 int gc_msg_send_frame(void *socket, const void *data, size_t size, bool more, int flags);
 

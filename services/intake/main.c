@@ -83,6 +83,8 @@ int main(int argc, char **argv)
     void *ctx = zmq_ctx_new();
     void *router = gc_msg_socket(ctx, ZMQ_ROUTER, cfg.intake_bind, true, cfg.max_message_bytes);
     void *pub = gc_msg_socket(ctx, ZMQ_PUB, cfg.events_bind, true, 0);
+    gc_msg_warn_if_exposed(cfg.intake_bind, "the intake socket");
+    gc_msg_warn_if_exposed(cfg.events_bind, "the case event stream");
     if (!router || !pub)
         return 1;
     int mandatory = 1, hwm = 100000;

@@ -28,6 +28,7 @@ int main(int argc, char **argv)
     void *ctx = zmq_ctx_new();
     void *events = gc_msg_socket(ctx, ZMQ_SUB, cfg.events_url, false, 0);
     void *pub = gc_msg_socket(ctx, ZMQ_PUB, cfg.stats_bind, true, 0);
+    gc_msg_warn_if_exposed(cfg.stats_bind, "the statistics stream");
     if (!events || !pub)
         return 1;
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);

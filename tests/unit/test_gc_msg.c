@@ -344,6 +344,22 @@ static void test_router_max_bytes_drops_large_message(void **state)
     assert_int_equal(errno, EAGAIN);
 }
 
+/* Only endpoints no other host can reach count as loopback: the rest get a loud warning when
+ * served without CurveZMQ. */
+static void test_loopback(void **state)
+{
+    (void)state;
+    assert_true(gc_msg_loopback("tcp://127.0.0.1:7101"));
+    assert_true(gc_msg_loopback("tcp://localhost:7101"));
+    assert_true(gc_msg_loopback("tcp://[::1]:7101"));
+    assert_true(gc_msg_loopback("ipc:///tmp/gc"));
+    assert_true(gc_msg_loopback("inproc://x"));
+    assert_false(gc_msg_loopback("tcp://*:7101"));
+    assert_false(gc_msg_loopback("tcp://0.0.0.0:7101"));
+    assert_false(gc_msg_loopback("tcp://10.0.0.5:7101"));
+    assert_false(gc_msg_loopback("tcp://localhost.example.org:7101"));
+}
+
 int main(void)
 {
     gc_log_init("test_gc_msg", true);
@@ -359,6 +375,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_socket_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_router_max_bytes_drops_large_message, setup,
                                         teardown),
+        cmocka_unit_test(test_loopback),
     };
     return cmocka_run_group_tests_name("gc_msg", tests, NULL, NULL);
 }
