@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check lint unit integration asan-check fuzz bench bench-smoke chaos up down demo clean
+.PHONY: all deps check lint unit integration asan-check fuzz bench bench-smoke chaos soak up down demo clean
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -81,6 +81,16 @@ $(BUILD)/bin/gc-chaos-%: tests/chaos/chaos_%.c $(LIB)
 	@mkdir -p $(BUILD)/bin
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
+
+# make soak MINUTES=N: a steady load, memory, descriptors and latency per minute.
+SOAK_TOOLS := $(BUILD)/bin/gc-soak-load $(BUILD)/bin/gc-chaos-dept
+$(BUILD)/bin/gc-soak-load: tests/soak/soak_load.c $(LIB)
+	@mkdir -p $(BUILD)/bin
+	@echo "  LINK   $@"
+	@$(CC) $(CFLAGS) $< -o $@ $(LIB) $(LDLIBS)
+MINUTES ?= 30
+soak: all $(SOAK_TOOLS)
+	@tests/soak/run.sh $(BUILD)/bin $(MINUTES)
 
 # make chaos CASES=N SECONDS=S
 CASES ?= 2000
