@@ -64,14 +64,14 @@ g=4101010201
 to_street() {
     for level in community street; do
         gridctl escalate "$1" --reason "社区协调不了" >/dev/null
-        wait_for "$1 escalated to the $level" 10 field_is "$1" .level $level
+        wait_for "$1 escalated to the $level" 60 field_is "$1" .level $level
     done
 }
 on_agenda() { gridctl agenda 410101 --json | jq -r '.[].ref' | grep -c -x "$1"; }
 joint=$(gridctl submit --category illegal_construction --grid $g --desc "沿街商铺违规搭建彩钢棚")
 closing=$(gridctl submit --category green_space --grid $g --desc "小区绿地被占用种菜，多次协调无果")
 later=$(gridctl submit --category street_vending --grid $g --desc "夜市摊点占用消防通道")
-for r in $joint $closing $later; do wait_for "$r is routed" 10 field_is "$r" .status routed; done
+for r in $joint $closing $later; do wait_for "$r is routed" 90 field_is "$r" .status routed; done
 expect_eq "a case still at the grid is not on the agenda" "$(on_agenda "$joint")" "0"
 expect_fail "a meeting decides only on cases at the street" "at the street" \
     gridctl meeting "$joint" --deadline "2099-01-01 12:00"
@@ -88,7 +88,7 @@ expect_eq "and a refused decision changes nothing" \
     "$(sql "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.ref = '$joint' AND e.kind IN ('meeting_decided', 'joint_assigned')")" "0"
 expect_ok "the meeting assigns joint enforcement: planning leads, sanitation joins" \
     gridctl meeting "$joint" --assign planning,sanitation --actor "joint-meeting:410101"
-wait_for "both departments get the case as a joint-meeting delivery" 10 \
+wait_for "both departments get the case as a joint-meeting delivery" 60 \
     bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM deliveries d JOIN cases c ON c.id = d.case_id WHERE c.ref = '$joint' AND d.reason = 'joint_meeting'\") -eq 2 ]"
 expect_eq "planning leads, cityman stays on as co-handler" \
     "$(case_field "$joint" '[.departments[] | "\(.department):\(.lead)"] | sort | join(",")')" \
@@ -105,9 +105,9 @@ expect_fail "closing needs a reason" "reason" gridctl meeting "$closing" --close
 expect_ok "the meeting closes the dispute with a reason" \
     gridctl meeting "$closing" --close --reason "双方在联席会议上达成调解协议"
 expect_eq "the case is closed" "$(case_field "$closing" .status)" "closed"
-wait_for "its department is told to stop" 10 \
+wait_for "its department is told to stop" 60 \
     bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM deliveries d JOIN cases c ON c.id = d.case_id WHERE c.ref = '$closing' AND d.reason = 'withdrawn'\") -ge 1 ]"
-wait_for "the statistics count it closed at the street" 10 stat_is $g closed_at_street 1
+wait_for "the statistics count it closed at the street" 60 stat_is $g closed_at_street 1
 
 expect_fail "a new deadline must lie ahead" "not in the future" \
     gridctl meeting "$later" --deadline "2001-01-01 09:00"
@@ -124,7 +124,7 @@ gridctl events --leader $g --timeout 30 > "$grid_leader_out" 2>&1 &
 grid_follower=$!
 sleep 0.3
 ref=$(gridctl submit --category dirty_surroundings --grid $g --desc "小区垃圾站长期未清运")
-wait_for "routed to sanitation (lead) and cityman" 10 field_is "$ref" .status routed
+wait_for "routed to sanitation (lead) and cityman" 60 field_is "$ref" .status routed
 before=$(sql "SELECT deadline_at FROM cases WHERE ref = '$ref'")
 expect_fail "an extension needs a reason" "reason" gridctl dept extend "$ref" --dept sanitation --hours 24
 expect_fail "hours are bounded" "1 to 720" gridctl dept extend "$ref" --dept sanitation --hours 0 --note "x"
@@ -143,7 +143,7 @@ expect_eq "the deadline moved by exactly 24 h" \
 expect_eq "request and grant are on the timeline" \
     "$(case_field "$ref" '[.timeline[] | select(.kind | startswith("extension")) | .kind] | join(",")')" \
     "extension_requested,extension_granted"
-wait_for "the statistics count the extension" 10 stat_is $g extended 1
+wait_for "the statistics count the extension" 60 stat_is $g extended 1
 expect_ok "a second request" gridctl dept extend "$ref" --dept sanitation --hours 48 --note "再延两天"
 expect_ok "is refused" gridctl extension "$ref" --refuse --note "不予延期，按期办结"
 expect_eq "a refusal leaves the deadline alone" \
@@ -151,9 +151,9 @@ expect_eq "a refusal leaves the deadline alone" \
 expect_eq "and is not counted as an extension" "$(stat $g extended)" "1"
 expect_ok "a third request" gridctl dept extend "$ref" --dept sanitation --hours 8 --note "最后一次"
 gridctl escalate "$ref" --reason "网格无法协调" >/dev/null
-wait_for "the case escalates with the request undecided" 10 field_is "$ref" .level community
+wait_for "the case escalates with the request undecided" 60 field_is "$ref" .level community
 expect_fail "an escalation lapses it: the community's leader starts afresh" "no extension request" \
     gridctl extension "$ref" --grant
-wait_for "each request reached the grid's leader" 10 \
+wait_for "each request reached the grid's leader" 60 \
     bash -c "[ \$(grep '\"case_ref\":\"$ref\"' '$grid_leader_out' | grep -c '\"kind\":\"extension_requested\"') -eq 3 ]"
 kill $grid_follower 2>/dev/null
