@@ -142,6 +142,9 @@ asan-check:
 	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit integration
 
 check: deps
+	@if command -v docker-compose >/dev/null 2>&1; then \
+	    docker-compose config -q && echo "# docker-compose.yml: valid (docker-compose config)"; \
+	else echo "# SKIP docker-compose.yml validation: docker-compose is not installed (make deps installs it)"; fi
 	$(MAKE) all lint unit integration bench-smoke
 	$(MAKE) chaos CASES=400 SECONDS=25
 	$(MAKE) asan-check

@@ -2,6 +2,7 @@
 #include "gc_config.h"
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,15 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
         if (!load_file_variant(i, err, errlen))
             return false;
     cfg->pg_dsn = dsn();
+    char *why = NULL;
+    PQconninfoOption *parsed = PQconninfoParse(cfg->pg_dsn, &why);
+    if (!parsed) {
+        snprintf(err, errlen, "GC_PG_DSN is not a libpq connection string: %s",
+                 why ? why : "out of memory");
+        PQfreemem(why);
+        return false;
+    }
+    PQconninfoFree(parsed);
     cfg->intake_bind = setting(INTAKE_BIND);
     cfg->intake_url = setting(INTAKE_URL);
     cfg->events_bind = setting(EVENTS_BIND);

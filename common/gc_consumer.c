@@ -1,6 +1,7 @@
 /* gc_consumer: cursor + effects in one transaction. */
 #include "gc_consumer.h"
 
+#include "gc_daemon.h"
 #include "gc_pg.h"
 
 #include <inttypes.h>
@@ -92,6 +93,7 @@ long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, const gc_
             return -1;
         }
         total += n;
+        gc_daemon_alive(); /* a long catch-up is work, not a hang */
         if (n < batch)
             return total;
     }

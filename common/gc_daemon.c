@@ -23,6 +23,8 @@ void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
 {
     if (argc > 1) {
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+            char ignored[256]; /* --help shows the values, even a bad one */
+            gc_config_load(cfg, ignored, sizeof ignored);
             gc_config_print_help(name, what);
             exit(0);
         }

@@ -39,8 +39,9 @@ static bool escalate(PGconn *db, const gc_case_row_t *c, const char *actor, cons
               && gc_pg_run(db, "append escalated",
                            "SELECT gc_append_event($1, 'escalated', NULL, $2, $3)", 3, append)
               && gc_extension_lapse(db, c->id); /* the new level's leader decides afresh */
-    if (ok)
-        gc_log_info("case %s escalated: %s", c->ref, note);
+    if (ok) /* the reason is people's free text: it stays on the timeline, out of the logs */
+        gc_log_info("case %s escalated on request: %s -> %s", c->ref, gc_level_name(c->level),
+                    gc_level_name(next));
     return ok;
 }
 

@@ -38,7 +38,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!gc_curve_load(cfg.dept_secret_key_file, &keys, err, sizeof err)) {
-        gc_log_error("%s", err);
+        gc_log_error("GC_DEPT_SECRET_KEY_FILE: %s", err);
         return 2;
     }
     void *ctx = zmq_ctx_new();

@@ -93,7 +93,8 @@ int cmd_role_login(const gc_config_t *cfg, int argc, char **argv)
             return gridctl_fail("%s: cannot read", file);
         size_t n = fread(password, 1, sizeof password - 1, f);
         fclose(f);
-        while (n > 0 && (password[n - 1] == '\n' || password[n - 1] == '\r'))
+        /* trailing newline and spaces dropped, exactly as the daemons read NAME_FILE */
+        while (n > 0 && (password[n - 1] == '\n' || password[n - 1] == '\r' || password[n - 1] == ' '))
             n--;
         password[n] = '\0';
         if (!n)
