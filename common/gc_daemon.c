@@ -3,6 +3,7 @@
 
 #include "gc_clock.h"
 #include "gc_log.h"
+#include "gc_msg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,4 +66,16 @@ void gc_daemon_alive(void)
         fprintf(f, "%ld\n", (long)time(NULL));
         fclose(f);
     }
+}
+
+void *gc_daemon_socket(void *ctx, int type, const char *setting, const char *endpoint, bool bind,
+                       long max_bytes)
+{
+    void *s = gc_msg_socket(ctx, type, endpoint, bind, max_bytes);
+    if (!s) {
+        gc_log_error("%s=\"%s\": cannot %s it (see the line above)", setting, endpoint,
+                     bind ? "bind" : "connect to");
+        exit(2);
+    }
+    return s;
 }

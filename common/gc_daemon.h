@@ -4,6 +4,7 @@
 
 #include "gc_config.h"
 
+#include <stdbool.h>
 #include <signal.h>
 
 /* The release, printed by --version and exported as gridcase_build_info. */
@@ -16,6 +17,11 @@ extern volatile sig_atomic_t gc_daemon_stop;
  * (exits 2 on a bad value), installs the signal handlers and starts the log. */
 void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
                      gc_config_t *cfg);
+
+/* A socket bound or connected to a configured endpoint (gc_msg_socket). When that fails, the
+ * setting is wrong: logs which one and exits 2, as for any other bad setting. */
+void *gc_daemon_socket(void *ctx, int type, const char *setting, const char *endpoint, bool bind,
+                       long max_bytes);
 
 /* Tells GC_HEALTH_FILE's watcher the main loop is working: call once per loop while connected
  * to the database. Cheap; writes at most every 2 s. */

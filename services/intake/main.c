@@ -81,12 +81,11 @@ int main(int argc, char **argv)
                     "event stream (GC_EVENTS_BIND, PUB). See proto/README.md.",
                     &cfg);
     void *ctx = zmq_ctx_new();
-    void *router = gc_msg_socket(ctx, ZMQ_ROUTER, cfg.intake_bind, true, cfg.max_message_bytes);
-    void *pub = gc_msg_socket(ctx, ZMQ_PUB, cfg.events_bind, true, 0);
+    void *router = gc_daemon_socket(ctx, ZMQ_ROUTER, "GC_INTAKE_BIND", cfg.intake_bind, true,
+                                    cfg.max_message_bytes);
+    void *pub = gc_daemon_socket(ctx, ZMQ_PUB, "GC_EVENTS_BIND", cfg.events_bind, true, 0);
     gc_msg_warn_if_exposed(cfg.intake_bind, "the intake socket");
     gc_msg_warn_if_exposed(cfg.events_bind, "the case event stream");
-    if (!router || !pub)
-        return 1;
     int mandatory = 1, hwm = 100000;
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);

@@ -45,11 +45,13 @@ int main(int argc, char **argv)
     /* the ZAP handler first: a CURVE socket bound without one would let every client in */
     zap_handler_t *zap = zap_handler_new(ctx);
     void *router = zap ? gc_msg_socket_new(ctx, ZMQ_ROUTER, cfg.max_message_bytes) : NULL;
-    if (!router || !gc_curve_server(router, &keys) || !gc_msg_attach(router, cfg.dept_bind, true))
+    if (!router || !gc_curve_server(router, &keys))
         return 1;
-    void *events = gc_msg_socket(ctx, ZMQ_SUB, cfg.events_url, false, 0);
-    if (!events)
-        return 1;
+    if (!gc_msg_attach(router, cfg.dept_bind, true)) {
+        gc_log_error("GC_DEPT_BIND=\"%s\": cannot bind it (see the line above)", cfg.dept_bind);
+        return 2;
+    }
+    void *events = gc_daemon_socket(ctx, ZMQ_SUB, "GC_EVENTS_URL", cfg.events_url, false, 0);
     int mandatory = 1;
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);

@@ -26,18 +26,16 @@ int main(int argc, char **argv)
                     "serves GET /metrics and /healthz (GC_METRICS_BIND). Follows GC_EVENTS_URL.",
                     &cfg);
     void *ctx = zmq_ctx_new();
-    void *events = gc_msg_socket(ctx, ZMQ_SUB, cfg.events_url, false, 0);
-    void *pub = gc_msg_socket(ctx, ZMQ_PUB, cfg.stats_bind, true, 0);
+    void *events = gc_daemon_socket(ctx, ZMQ_SUB, "GC_EVENTS_URL", cfg.events_url, false, 0);
+    void *pub = gc_daemon_socket(ctx, ZMQ_PUB, "GC_STATS_BIND", cfg.stats_bind, true, 0);
     gc_msg_warn_if_exposed(cfg.stats_bind, "the statistics stream");
-    if (!events || !pub)
-        return 1;
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
     int hwm = 100000;
     zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     stats_metrics_t *metrics = stats_metrics_new(gc_level_value(cfg.metrics_area_level));
     stats_http_t *http = NULL;
     if (strcmp(cfg.metrics_bind, "off") != 0 && !(http = stats_http_new(cfg.metrics_bind, metrics)))
-        return 1;
+        return 2; /* stats_http_new named GC_METRICS_BIND */
     stats_publisher_t *publisher = stats_publisher_new(pub, metrics);
     stats_fold_t *fold = stats_fold_new();
     gc_consumer_t consumer = stats_fold_consumer(fold); /* registers its statements */

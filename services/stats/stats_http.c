@@ -79,7 +79,7 @@ stats_http_t *stats_http_new(const char *bind, stats_metrics_t *metrics)
                                     MHD_OPTION_CONNECTION_LIMIT, 32u,
                                     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
     if (!self->daemon) {
-        gc_log_error("cannot serve /metrics on %s", bind);
+        gc_log_error("GC_METRICS_BIND=\"%s\": cannot serve /metrics there", bind);
         free(self);
         return NULL;
     }
