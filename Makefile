@@ -100,12 +100,19 @@ chaos: all $(CHAOS_TOOLS)
 
 # Benchmarks (tests/bench): programs that print figures, never pass/fail on speed. A benchmark
 # of a daemon's module links that module's objects.
-BENCH_BIN := $(BUILD)/bin/gc-bench-escalation
+BENCH_BIN := $(BUILD)/bin/gc-bench-escalation $(BUILD)/bin/gc-bench-load
 $(BUILD)/bin/gc-bench-escalation: tests/bench/bench_escalation.c \
         $(BUILD)/obj/services/escalation/escalator.o $(LIB)
 	@mkdir -p $(BUILD)/bin
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) -Iservices/escalation $^ -o $@ $(LDLIBS)
+
+# The load generator: tests/bench/load_*.c (threads: reporters, departments, stats, closer).
+BENCH_LOAD_C := $(wildcard tests/bench/load_*.c)
+$(BUILD)/bin/gc-bench-load: $(BENCH_LOAD_C) tests/bench/load.h $(LIB)
+	@mkdir -p $(BUILD)/bin
+	@echo "  LINK   $@"
+	@$(CC) $(CFLAGS) -pthread $(BENCH_LOAD_C) -o $@ $(LIB) $(LDLIBS)
 
 # libFuzzer (clang) over the intake decoder and validator, with ASan and UBSan.
 FUZZ_SECONDS ?= 60

@@ -1,35 +1,182 @@
 #!/usr/bin/env bash
-# make bench: the benchmarks against a private PostgreSQL cluster under var/bench (default
-# durability: fsync and synchronous_commit on). Prints each benchmark's table and writes every
-# figure to var/bench/latest.json. Usage: tests/bench/run.sh BIN_DIR
-# Settings: GC_BENCH_OPEN_CASES (1000000), GC_BENCH_DUE (100000), GC_BENCH_PORT (7300);
-# GC_BENCH_SMOKE=1 runs everything tiny in a throwaway cluster (make check).
+# make bench: issue 9's figures, measured against the real stack (the four daemons and a private
+# PostgreSQL cluster with default durability: fsync and synchronous_commit on) under var/bench,
+# started afresh each run. Prints one table and writes the figures to var/bench/latest.json
+# (keys: docs/PERFORMANCE.md). Not a test: targets are shown, never enforced; it fails only
+# when it cannot measure. Usage: tests/bench/run.sh BIN_DIR
+#
+# Sections, in this order (each waits until the consumers have caught up with the last one):
+#   warm-up     load that is not reported, then ANALYZE: the tables have a history and the
+#               planner statistics autovacuum would keep, as in a system that has been running
+#   intake      64 reporters, unthrottled, no department or stats clients
+#   end_to_end  the same with a client per department and a stats subscriber
+#   latency     a fixed offered rate, department clients on
+#   stats_lag   at the measured end-to-end rate, some cases resolved and verified
+#   catch_up    N cases for one department while it is offline, then it reconnects
+#   stats_restart, memory (VmHWM), pgbench (a second database on the same cluster: warm-up and
+#   ANALYZE as above, then the two scripts), escalation (gc-bench-escalation, a third database)
+#
+# Settings (environment), full size by default:
+#   GC_BENCH_PORT             port base: PostgreSQL, then the four sockets on +1..+4 (7300)
+#   GC_BENCH_WARMUP_SECONDS   unreported load before the first section, and before pgbench
+#                             (10; 0: none, as in the smoke run)
+#   GC_BENCH_SECONDS          length of the intake, end-to-end and latency sections (60)
+#   GC_BENCH_REPORTERS        concurrent reporter connections (64)
+#   GC_BENCH_IN_FLIGHT        submissions each reporter keeps outstanding (8)
+#   GC_BENCH_LATENCY_RATE     offered cases/s of the latency section (1000)
+#   GC_BENCH_LAG_SECONDS      length of the stats lag section (30)
+#   GC_BENCH_CLOSE_RATE       cases resolved and verified per second in it (20)
+#   GC_BENCH_CATCHUP_CASES    cases routed to the offline department (1000000)
+#   GC_BENCH_PGBENCH_SECONDS  length of each pgbench run (30)
+#   GC_BENCH_OPEN_CASES       open cases for the escalation tick (1000000)
+#   GC_BENCH_DUE              cases falling due at once in the escalation section (100000)
+#   GC_BENCH_DRAIN_TIMEOUT    longest wait for a backlog to clear, in seconds (1800)
+#   GC_BENCH_SMOKE=1          every section tiny, in a throwaway directory (make check)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(cd "${1:?usage: run.sh BIN_DIR}" && pwd)
 export PATH="$bin:$PATH"
-if [ "${GC_BENCH_SMOKE:-0}" = 1 ]; then
-    var="var/bench-smoke-$$" port=$((21000 + $$ % 4000)) open=2000 supervised=200 due=500 ticks=5
+smoke=${GC_BENCH_SMOKE:-0}
+if [ "$smoke" = 1 ]; then
+    var="var/bench-smoke-$$" port=$((24000 + $$ % 400 * 10)) # clear of the integration tests' ports
+    warmup=0 seconds=1 reporters=64 in_flight=1 latency_rate=200 lag_seconds=1 close_rate=5
+    catchup=300 pgbench_seconds=1 open=2000 supervised=200 due=500 ticks=5 drain=120
 else
-    var=var/bench port=${GC_BENCH_PORT:-7300} open=${GC_BENCH_OPEN_CASES:-1000000}
-    supervised=10000 due=${GC_BENCH_DUE:-100000} ticks=50
+    var=var/bench port=${GC_BENCH_PORT:-7300}
+    warmup=${GC_BENCH_WARMUP_SECONDS:-10}
+    seconds=${GC_BENCH_SECONDS:-60} reporters=${GC_BENCH_REPORTERS:-64}
+    in_flight=${GC_BENCH_IN_FLIGHT:-8} latency_rate=${GC_BENCH_LATENCY_RATE:-1000}
+    lag_seconds=${GC_BENCH_LAG_SECONDS:-30} close_rate=${GC_BENCH_CLOSE_RATE:-20}
+    catchup=${GC_BENCH_CATCHUP_CASES:-1000000} pgbench_seconds=${GC_BENCH_PGBENCH_SECONDS:-30}
+    open=${GC_BENCH_OPEN_CASES:-1000000} supervised=10000 due=${GC_BENCH_DUE:-100000} ticks=50
+    drain=${GC_BENCH_DRAIN_TIMEOUT:-1800}
 fi
-mkdir -p "$var"
-deploy/pg.sh start "$var/pg" "$port" >/dev/null
-trap 'deploy/pg.sh stop "$var/pg"' EXIT
-export GC_PG_DSN="host=127.0.0.1 port=$port user=gridcase dbname=gridcase"
-export GC_MIGRATIONS_DIR="$PWD/deploy/migrations"
-gridctl migrate 2>/dev/null
-gridctl import deploy/demo-district.json >/dev/null
+export GC_VAR=$var GC_PORT_BASE=$port
+# shellcheck source=tests/bench/lib.sh
+. tests/bench/lib.sh
+started=$(date +%s)
+commit=$(git describe --always --dirty 2> /dev/null || echo unknown)
 
-echo "# gridcase benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
-gc-bench-escalation --open "$open" --supervised "$supervised" --due "$due" --ticks "$ticks" --json "$var/escalation.json"
-jq -n --slurpfile esc "$var/escalation.json" --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    --arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" --argjson cores "$(nproc)" \
-    '{measured_at: $at, commit: $commit, cores: $cores, escalation: $esc[0]}' > "$var/latest.json"
-echo "# figures: $var/latest.json"
-if [ "${GC_BENCH_SMOKE:-0}" = 1 ]; then
-    trap - EXIT
-    deploy/pg.sh stop "$var/pg"
-    rm -rf "$(readlink -f "$var/pg/pgdata")" "$var"
+# A fresh cluster: the figures depend on what the database holds.
+deploy/stack.sh down > /dev/null 2>&1 || true
+rm -rf "$(readlink -f "$var/pg/pgdata")" "$var/pg" "$var/keys" "$var/log" "$var/run" \
+    "$var/sections" "$var/env" "$var/escalation.json" # (the last: where earlier runners wrote)
+mkdir -p "$var/sections" "$var/log"
+# The run's own copy of the programs: a rebuild of BIN_DIR meanwhile (the stats restart starts a
+# daemon again) must not mix two versions in one set of figures.
+rm -rf "$var/bin"
+cp -r "$bin" "$var/bin"
+bin=$(cd "$var/bin" && pwd)
+export PATH="$bin:$PATH"
+cleanup() {
+    # each daemon takes about 2 s to stop: ask them all at once, then stack.sh waits for each
+    for d in "${daemons[@]}"; do kill -TERM "$(pid_of "$d" 2> /dev/null)" 2> /dev/null || true; done
+    deploy/stack.sh down > /dev/null 2>&1 || true
+    if [ "$smoke" = 1 ]; then rm -rf "$(readlink -f "$var/pg/pgdata")" "$var"; fi
+}
+trap cleanup EXIT
+note "stack under $var (ports $port-$((port + 4)))"
+deploy/stack.sh up "$bin" > "$var/log/stack-up.log" 2>&1 \
+    || { cat "$var/log/stack-up.log" >&2; exit 1; }
+# shellcheck disable=SC1091
+. "$var/env"
+load=(--reporters "$reporters" --in-flight "$in_flight" --drain-timeout "$drain")
+
+if [ "$warmup" -gt 0 ]; then
+    section warm_up run --duration "$warmup" "${load[@]}" --rate 0 --departments --stats
+fi
+psql_at -d gridcase -c "ANALYZE"
+section intake run --duration "$seconds" "${load[@]}" --rate 0
+section end_to_end run --duration "$seconds" "${load[@]}" --rate 0 --departments --stats
+section latency run --duration "$seconds" "${load[@]}" --rate "$latency_rate" --departments
+e2e_rate=$(jq '.end_to_end_cases_per_s | floor | if . < 1 then 1 else . end' \
+    "$var/sections/end_to_end.json")
+section stats_lag run --duration "$lag_seconds" "${load[@]}" --rate "$e2e_rate" --departments \
+    --stats --close-rate "$close_rate"
+section catch_up catchup --cases "$catchup" --category street_light "${load[@]}"
+
+# Stats restart: the daemon stopped (its peak RSS kept first) and started again by stack.sh, with
+# every case of the sections above in the database; timed from its process start to its first
+# snapshot.
+cases_in_db=$(psql_at -d gridcase -c "SELECT count(*) FROM cases")
+stats_hwm_before=$(hwm_mb stats)
+old_stats=$(pid_of stats)
+note "stats_restart: $cases_in_db cases in the database"
+kill -TERM "$old_stats"
+for _ in $(seq 100); do kill -0 "$old_stats" 2> /dev/null || break; sleep 0.1; done
+kill -KILL "$old_stats" 2> /dev/null || true
+gc-bench-load stats-restart --pidfile "$var/run/stats.pid" --old-pid "$old_stats" --timeout 60 \
+    --json "$var/sections/stats_restart.json" 2>> "$var/log/bench-load.log" &
+waiter=$!
+sleep 0.2 # subscribed before the daemon starts (the first snapshot must not be missed)
+deploy/stack.sh up "$bin" > "$var/log/stack-restart.log" 2>&1
+wait "$waiter" || { echo "bench: no snapshot after the stats restart" >&2; exit 1; }
+
+# Memory: each daemon's peak resident set over the whole run (stats: the larger of its two lives).
+jq -n --argjson i "$(hwm_mb intake)" --argjson r "$(hwm_mb routing)" \
+    --argjson e "$(hwm_mb escalation)" --argjson s "$(hwm_mb stats)" \
+    --argjson s0 "$stats_hwm_before" \
+    '{intake: $i, routing: $r, escalation: $e, stats: ([$s, $s0] | max)}' \
+    > "$var/sections/memory.json"
+for d in "${daemons[@]}"; do
+    kill -0 "$(pid_of "$d")" 2> /dev/null || { echo "bench: gc-$d died during the run" >&2; exit 1; }
+done
+
+# The database's own limit, on the same cluster: one case and event per transaction (64
+# clients), 100 per transaction (8 clients).
+note "pgbench: ${pgbench_seconds} s each, 1 case/transaction x 64 clients, 100 x 8"
+scratch_db gridcase_pgbench
+pgbench_script 1 > "$var/sections/pgbench_one.sql"
+pgbench_script 100 > "$var/sections/pgbench_hundred.sql"
+[ "$warmup" -gt 0 ] && pgbench_tps 64 "$warmup" "$var/sections/pgbench_one.sql" > /dev/null
+psql_at -d gridcase_pgbench -c "ANALYZE"
+tps_one=$(pgbench_tps 64 "$pgbench_seconds" "$var/sections/pgbench_one.sql")
+tps_hundred=$(pgbench_tps 8 "$pgbench_seconds" "$var/sections/pgbench_hundred.sql")
+jq -n --argjson one "$tps_one" --argjson hundred "$tps_hundred" --argjson s "$pgbench_seconds" \
+    '{seconds: $s, one_per_tx: {clients: 64, tps: $one, cases_per_s: $one},
+      hundred_per_tx: {clients: 8, tps: $hundred, cases_per_s: ($hundred * 100)}}' \
+    > "$var/sections/pgbench.json"
+
+note "escalation: $open open cases, $due due at once"
+scratch_db gridcase_escalation
+GC_PG_DSN="host=127.0.0.1 port=$port user=gridcase dbname=gridcase_escalation" \
+    gc-bench-escalation --open "$open" --supervised "$supervised" --due "$due" --ticks "$ticks" \
+    --json "$var/sections/escalation.json" > "$var/log/bench-escalation.log" 2>&1
+
+note "done; stopping the stack"
+pg_settings=$(psql_at -d gridcase -c "SELECT json_build_object('version', current_setting('server_version'),
+    'fsync', current_setting('fsync'), 'synchronous_commit', current_setting('synchronous_commit'))")
+s="$var/sections"
+jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    --arg commit "$commit" \
+    --argjson cores "$(nproc)" --argjson smoke "$([ "$smoke" = 1 ] && echo true || echo false)" \
+    --argjson run_s "$(($(date +%s) - started))" --argjson postgres "$pg_settings" \
+    --argjson cases_in_db "$cases_in_db" \
+    --argjson sizes "$(jq -n --argjson a "$seconds" --argjson b "$reporters" \
+        --argjson c "$in_flight" --argjson d "$latency_rate" --argjson e "$lag_seconds" \
+        --argjson f "$close_rate" --argjson g "$catchup" --argjson h "$pgbench_seconds" \
+        --argjson i "$open" --argjson j "$due" \
+        '{seconds: $a, reporters: $b, in_flight: $c, latency_rate: $d, lag_seconds: $e,
+          close_rate: $f, catchup_cases: $g, pgbench_seconds: $h, open_cases: $i, due: $j}')" \
+    --slurpfile intake "$s/intake.json" --slurpfile e2e "$s/end_to_end.json" \
+    --slurpfile latency "$s/latency.json" --slurpfile lag "$s/stats_lag.json" \
+    --slurpfile catchup "$s/catch_up.json" --slurpfile restart "$s/stats_restart.json" \
+    --slurpfile memory "$s/memory.json" --slurpfile pgbench "$s/pgbench.json" \
+    --slurpfile escalation "$s/escalation.json" \
+    '{measured_at: $at, commit: $commit, cores: $cores, smoke: $smoke, run_seconds: $run_s,
+      postgres: $postgres, sizes: $sizes,
+      intake: $intake[0], end_to_end: $e2e[0], latency: $latency[0], catch_up: $catchup[0],
+      escalation: $escalation[0],
+      stats: {lag: $lag[0], restart: ($restart[0] + {cases_in_db: $cases_in_db})},
+      memory_mb: $memory[0], pgbench: $pgbench[0],
+      ratios: {intake_to_pgbench_one: ($intake[0].intake_cases_per_s / $pgbench[0].one_per_tx.cases_per_s),
+               intake_to_pgbench_hundred: ($intake[0].intake_cases_per_s / $pgbench[0].hundred_per_tx.cases_per_s)}}' \
+    > "$var/latest.json"
+
+echo "# gridcase benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, PostgreSQL $(jq -r .postgres.version "$var/latest.json") (fsync $(jq -r .postgres.fsync "$var/latest.json"), synchronous_commit $(jq -r .postgres.synchronous_commit "$var/latest.json"))"
+jq -r -f tests/bench/table.jq "$var/latest.json" | column -t -s $'\t'
+if [ "$smoke" = 1 ]; then
+    echo "# smoke run: tiny sizes, the figures mean nothing"
+else
+    echo "# figures: $var/latest.json"
 fi

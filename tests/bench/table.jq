@@ -1,0 +1,58 @@
+# The table make bench prints, from var/bench/latest.json: figure, measured, target, met.
+# Targets are issue 9's; they are shown, never enforced. Rows are tab-separated (column -t).
+def r0: if . == null then "-" else (. | round | tostring) end;
+def r1: if . == null then "-" else ((. * 10 | round) / 10 | tostring) end;
+def r2: if . == null then "-" else ((. * 100 | round) / 100 | tostring) end;
+def met(ok): if ok then "yes" else "NO" end;
+def lat(l): "\(l.p50 | r2) / \(l.p99 | r2) / \(l.p999 | r2) ms";
+
+. as $b
+| ["figure", "measured", "target", "met"],
+  ["intake, \($b.intake.reporters) reporters unthrottled (\($b.intake.window_s | r0) s)",
+   "\($b.intake.intake_cases_per_s | r0) cases/s", ">= 20000 cases/s",
+   met($b.intake.intake_cases_per_s >= 20000)],
+  ["  intake / pgbench 100 cases per tx", ($b.ratios.intake_to_pgbench_hundred | r2), ">= 0.5",
+   met($b.ratios.intake_to_pgbench_hundred >= 0.5)],
+  ["  intake / pgbench 1 case per tx", ($b.ratios.intake_to_pgbench_one | r2), ">= 4",
+   met($b.ratios.intake_to_pgbench_one >= 4)],
+  ["end-to-end, unthrottled (\($b.end_to_end.window_s | r0) s offered, all through \($b.end_to_end.drain_s | r0) s later)",
+   "\($b.end_to_end.end_to_end_cases_per_s | r0) cases/s", ">= 10000 cases/s",
+   met($b.end_to_end.end_to_end_cases_per_s >= 10000)],
+  ["  within the window: intake / delivered+acked / counted",
+   "\($b.end_to_end.intake_cases_per_s | r0) / \($b.end_to_end.delivered_acked_cases_per_s | r0) / \($b.end_to_end.stats_counted_cases_per_s | r0) cases/s",
+   "", ""],
+  ["submit->ack at \($b.latency.offered_rate | r0)/s p50/p99/p99.9 (\($b.latency.window_s | r0) s)",
+   lat($b.latency.submit_to_ack_ms), "p99 < 10 ms", met($b.latency.submit_to_ack_ms.p99 < 10)],
+  ["  sent at the offered rate", "\($b.latency.sent_per_s | r0) cases/s", "", ""],
+  ["submit->department at \($b.latency.offered_rate | r0)/s p50/p99/p99.9",
+   lat($b.latency.submit_to_department_ms), "p99 < 50 ms",
+   met($b.latency.submit_to_department_ms.p99 < 50)],
+  ["department catch-up, \($b.catch_up.cases) cases (\($b.catch_up.catch_up_s | r1) s, \($b.catch_up.resubscribed) resubscriptions)",
+   "\($b.catch_up.cases_per_s | r0) cases/s", ">= 50000 cases/s",
+   met($b.catch_up.cases_per_s >= 50000)],
+  ["escalation empty tick, \($b.escalation.open_cases) open: median / p99",
+   "\($b.escalation.empty_tick_ms.median | r2) / \($b.escalation.empty_tick_ms.p99 | r2) ms",
+   "< 50 ms", met($b.escalation.empty_tick_ms.p99 < 50)],
+  ["  \($b.escalation.due_at_once) due at once", "\($b.escalation.escalations_per_second | r0) cases/s",
+   "", ""],
+  ["stats lag at \($b.stats.lag.offered_rate | r0)/s p50/p99/max (\($b.stats.lag.stats_lag_ms.n) closures)",
+   "\($b.stats.lag.stats_lag_ms.p50 | r0) / \($b.stats.lag.stats_lag_ms.p99 | r0) / \($b.stats.lag.stats_lag_ms.max | r0) ms",
+   "< 1000 ms", met($b.stats.lag.stats_lag_ms.p99 < 1000 and $b.stats.lag.stats_lag_ms.not_shown == 0)],
+  ["stats restart to first snapshot, \($b.stats.restart.cases_in_db) cases",
+   "\($b.stats.restart.first_snapshot_s | r2) s", "< 5 s",
+   met($b.stats.restart.first_snapshot_s < 5)],
+  ($b.memory_mb | to_entries[]
+   | ["peak RSS gc-\(.key)", "\(.value | r1) MB", "< 64 MB", met(.value < 64)]),
+  ["pgbench, 1 case per tx, 64 clients (\($b.pgbench.seconds) s)",
+   "\($b.pgbench.one_per_tx.cases_per_s | r0) cases/s", "", ""],
+  ["pgbench, 100 cases per tx, 8 clients (\($b.pgbench.seconds) s)",
+   "\($b.pgbench.hundred_per_tx.cases_per_s | r0) cases/s", "", ""],
+  [],
+  ["CPU in each window, % of one core", "intake routing escalation stats postgres bench-client machine", "", ""],
+  (["intake", "end_to_end", "latency", "stats_lag"][] as $s
+   | $b[if $s == "stats_lag" then "stats" else $s end] as $sec
+   | ($sec | if $s == "stats_lag" then .lag else . end) as $x
+   | ["  \($s)", ([$x.cpu_percent | .intake, .routing, .escalation, .stats, .postgres, .bench_client, .machine | r0] | join(" ")), "", ""]),
+  ["  catch_up (filling)", ([$b.catch_up.fill_cpu_percent | .intake, .routing, .escalation, .stats, .postgres, .bench_client, .machine | r0] | join(" ")), "", ""],
+  ["  catch_up (reconnected)", ([$b.catch_up.cpu_percent | .intake, .routing, .escalation, .stats, .postgres, .bench_client, .machine | r0] | join(" ")), "", ""]
+| @tsv
