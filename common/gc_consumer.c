@@ -82,7 +82,7 @@ long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, const gc_
     if (pending <= 0)
         return pending;
     long total = 0;
-    for (;;) {
+    for (int batches = 1;; batches++) {
         if (!gc_pg_begin(db))
             return -1;
         long n = apply_batch(db, consumer, batch, how);
@@ -94,7 +94,7 @@ long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, const gc_
         }
         total += n;
         gc_daemon_alive(); /* a long catch-up is work, not a hang */
-        if (n < batch)
+        if (n < batch || (how->max_batches && batches >= how->max_batches))
             return total;
     }
 }

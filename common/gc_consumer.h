@@ -33,10 +33,13 @@ typedef struct {
     gc_consumer_flush_fn flush;
     gc_consumer_discard_fn discard;
     void *ctx;
+    int max_batches; /* stop after this many batches (0: until caught up), so a daemon with
+                      * other work (routing's deliveries) gets its turn under a steady stream */
 } gc_consumer_t;
 
-/* Applies every event past the cursor, batch events per transaction. Returns the number of
- * events applied, or -1 when the database failed. */
+/* Applies the events past the cursor, batch events per transaction, until caught up or after
+ * how->max_batches batches. Returns the number of events applied, or -1 when the database
+ * failed. */
 long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, const gc_consumer_t *how);
 
 #endif

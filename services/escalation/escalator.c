@@ -143,7 +143,7 @@ long escalator_sweep(PGconn *db, long batch)
 
 bool escalator_tick(PGconn *db, long batch)
 {
-    static const gc_consumer_t requests = {escalator_wants, escalator_apply, NULL, NULL, NULL};
+    static const gc_consumer_t requests = {.wants = escalator_wants, .apply = escalator_apply};
     return gc_consumer_catch_up(db, "escalation", 200, &requests) >= 0
            && escalator_sweep(db, batch) >= 0;
 }

@@ -61,17 +61,22 @@ int main(int argc, char **argv)
     gc_log_info("ready: departments on %s (CURVE, server key %s), following %s", cfg.dept_bind,
                 keys.public_key, cfg.events_url);
 
-    const gc_consumer_t routing = {case_router_wants, case_router_apply, NULL, NULL, NULL};
+    /* a few batches per turn: under a steady stream of events the department socket (acks,
+     * actions, deliveries) still gets its turn every few hundred events */
+    const gc_consumer_t routing = {.wants = case_router_wants, .apply = case_router_apply,
+                                   .max_batches = 4};
+    bool behind = false; /* the last turn stopped at max_batches: more events are waiting */
     while (!gc_daemon_stop && db) {
         zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0},
                                   {events, 0, ZMQ_POLLIN, 0},
                                   {zap_handler_socket(zap), 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 3, 1000) < 0 && errno != EINTR)
+        if (zmq_poll(items, 3, behind ? 0 : 1000) < 0 && errno != EINTR)
             break;
         zap_handler_handle(zap, db);
         drain(events); /* doorbell: whatever rang, the log says what happened */
-        bool ok = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, &routing) >= 0
-                  && dept_server_handle(depts, db);
+        long routed = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, &routing);
+        behind = routed >= (long)routing.max_batches * CONSUMER_BATCH;
+        bool ok = routed >= 0 && dept_server_handle(depts, db);
         if (ok)
             gc_daemon_alive();
         if (!ok && !gc_pg_alive(db)) {

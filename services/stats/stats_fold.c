@@ -341,5 +341,6 @@ gc_consumer_t stats_fold_consumer(stats_fold_t *self)
                    "coalesce((SELECT department FROM case_events WHERE case_id = $1 AND seq < $2 "
                    "  AND kind = 'resolved' AND status = 'resolved' ORDER BY seq DESC LIMIT 1), '')",
                    2);
-    return (gc_consumer_t){NULL, fold_apply, fold_flush, fold_discard, self};
+    return (gc_consumer_t){.apply = fold_apply, .flush = fold_flush, .discard = fold_discard,
+                           .ctx = self};
 }
