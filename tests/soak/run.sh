@@ -32,7 +32,8 @@ done
 done) &
 sample > "$GC_VAR/start.txt"
 echo "soak: $minutes min at $rate requests/s; start: $(tr '\n' ' ' < "$GC_VAR/start.txt")"
-gc-soak-load "$GC_INTAKE_URL" "$rate" "$minutes" "$$" > "$GC_VAR/load.out" 2>&1 &
+: > "$GC_VAR/load.out"  # before tail -f follows it
+gc-soak-load "$GC_INTAKE_URL" "$rate" "$minutes" "$$" >> "$GC_VAR/load.out" 2>&1 &
 load=$!
 tail -f "$GC_VAR/load.out" --pid=$load | while read -r line; do
     echo "$line  |  $(sample | awk '{printf "%s %d MB %d fds  ", $1, $2 / 1024, $3}')"
