@@ -21,8 +21,22 @@ deploy/stack.sh up "$bin" > "$GC_VAR/up.log" 2>&1 || { echo "not ok - the stack 
 # shellcheck disable=SC1091
 . "$GC_VAR/env"
 
+# Between test files: wait (up to 180 s) until routing, escalation and stats have applied every
+# event, so that one file's backlog (a clock jump escalates thousands of open cases) does not
+# eat into the next file's timeouts.
+settle() {
+    local behind
+    for _ in $(seq 360); do
+        behind=$(psql "$GC_PG_DSN" -tAc "SELECT count(*) FROM consumer_cursors WHERE last_seq < (SELECT last_seq FROM event_streams)" 2>/dev/null)
+        [ "$behind" = 0 ] && return 0
+        sleep 0.5
+    done
+    echo "# the consumers did not catch up within 180 s"
+}
+
 total_failures=0
 for t in "${tests[@]}"; do
+    settle
     echo "# $t"
     (
         # shellcheck source=tests/integration/lib.sh
