@@ -114,22 +114,34 @@ $(BUILD)/bin/gc-bench-load: $(BENCH_LOAD_C) tests/bench/load.h $(LIB)
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) -pthread $(BENCH_LOAD_C) -o $@ $(LIB) $(LDLIBS)
 
-# libFuzzer (clang) over the intake decoder and validator, with ASan and UBSan.
+# libFuzzer (clang), with ASan and UBSan, over every decoder that reads from a socket: intake's
+# requests (fuzz_intake) and the department socket's messages (fuzz_dept). `make fuzz` runs each
+# in turn for FUZZ_SECONDS (`make fuzz SECONDS=N` says the same), seeded from
+# tests/fuzz/corpus/NAME; the inputs it finds stay in $(BUILD)/fuzz/corpus/NAME.
+ifeq ($(origin SECONDS),command line)
+FUZZ_SECONDS := $(SECONDS)
+endif
 FUZZ_SECONDS ?= 60
-FUZZ_BIN := $(BUILD)/fuzz/fuzz_intake
-FUZZ_SRC := tests/fuzz/fuzz_intake.c services/intake/intake_decode.c $(COMMON_C)
-$(FUZZ_BIN): $(FUZZ_SRC) $(GEN_C) $(wildcard common/*.h)
+FUZZ_TARGETS := intake dept
+FUZZ_SRC_intake := services/intake/intake_decode.c
+FUZZ_SRC_dept := services/routing/dept_decode.c
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(COMMON_C) $(GEN_C) \
+        $(wildcard common/*.h services/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ   $@"
 	@clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Werror \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I$(BUILD)/gen -Icommon -Iservices/intake \
-	    $(FUZZ_SRC) $(GEN_C) -o $@ $(LDLIBS)
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I$(BUILD)/gen -Icommon \
+	    -I$(dir $(FUZZ_SRC_$*)) $< $(FUZZ_SRC_$*) $(COMMON_C) $(GEN_C) -o $@ $(LDLIBS)
 
-fuzz: $(FUZZ_BIN)
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
-	    $(BUILD)/fuzz/corpus tests/fuzz/corpus/intake
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	    echo "# fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+	    $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	        $(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 deps:
 	@deploy/deps.sh
@@ -155,7 +167,7 @@ check: deps
 	$(MAKE) all lint unit integration bench-smoke
 	$(MAKE) chaos CASES=400 SECONDS=25
 	$(MAKE) asan-check
-	$(MAKE) fuzz FUZZ_SECONDS=20
+	$(MAKE) fuzz FUZZ_SECONDS=10
 	@echo "make check: all green"
 
 # make bench: the full-size run (figures in var/bench/latest.json). bench-smoke: the same

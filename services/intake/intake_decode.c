@@ -3,6 +3,7 @@
 
 #include "gc_case.h"
 #include "gc_text.h"
+#include "gc_wire.h"
 #include "joint_meeting.h"
 
 #include <string.h>
@@ -55,7 +56,12 @@ Gridcase__IntakeRequest *intake_decode(const void *data, size_t size, int *error
                                        const char **why)
 {
     Gridcase__IntakeRequest *r = gridcase__intake_request__unpack(NULL, size, data);
+    bool nul = false;
     *error = 0;
+    if (r && !gc_wire_check(&gridcase__intake_request__descriptor, data, size, &nul)) {
+        gridcase__intake_request__free_unpacked(r, NULL);
+        r = NULL;
+    }
     if (!r) {
         *error = GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED;
         *why = "the body is not an IntakeRequest";
@@ -80,6 +86,10 @@ Gridcase__IntakeRequest *intake_decode(const void *data, size_t size, int *error
     default:
         *error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
         *why = "the request has no submit, command or diary";
+    }
+    if (!*error && nul) {
+        *error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+        *why = "a text field holds a NUL byte";
     }
     return r;
 }

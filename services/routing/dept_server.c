@@ -1,7 +1,7 @@
 /* dept_server: per-peer, credited delivery of routed cases; department actions. */
 #include "dept_server.h"
 
-#include "dept.pb-c.h"
+#include "dept_decode.h"
 #include "gc_case.h"
 #include "gc_clock.h"
 #include "gc_event.h"
@@ -316,23 +316,17 @@ static const char *action_name(int kind)
     return kind > 0 && kind < 6 ? names[kind] : "?";
 }
 
+/* An action or an inspection report; error and why: dept_decode's verdict on its fields. */
 static bool on_action(dept_server_t *self, PGconn *db, gc_frames_t *f, const char *request_id,
                       const char *case_ref, const Gridcase__DeptAction *a,
-                      const Gridcase__InspectionReport *report)
+                      const Gridcase__InspectionReport *report, int error, const char *why)
 {
-    int error = 0;
-    const char *why = NULL;
     gc_submit_result_t submitted = {0};
     bool db_ok = true;
-    if (report && report->report) /* whatever it claims: a department's report */
-        report->report->source = GRIDCASE__SOURCE__SOURCE_DEPARTMENT;
-    if (!gc_text_valid(request_id, 64)
-        || !gc_text_present(a ? a->department : report->department, GC_CASE_MAX_CODE)
-        || (a && (!gc_text_present(case_ref, 32) || !gc_text_valid(a->note, GC_CASE_MAX_TEXT)))
-        || (report && !report->report)) {
+    if (!gc_text_present(a ? a->department : report->department, GC_CASE_MAX_CODE)) {
         error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
         why = "request_id, department and case_ref (or report) are required; note <= 4000 bytes";
-    } else if (report && (error = gc_case_check_submit(report->report, &why)) != 0) {
+    } else if (error) {
         /* refused before touching the database */
     } else if ((db_ok = gc_event_begin_writer(db))) {
         if (a) {
@@ -348,7 +342,13 @@ static bool on_action(dept_server_t *self, PGconn *db, gc_frames_t *f, const cha
         }
         if (db_ok && !error)
             db_ok = gc_pg_commit(db);
-        if (!db_ok) {
+        if (!db_ok && gc_pg_alive(db)) {
+            /* a statement failed but the connection lives (e.g. a from_diary_entry past
+             * PostgreSQL's bigint): refuse this request only, as intake does */
+            error = GRIDCASE__ERROR_CODE__ERROR_CODE_INTERNAL;
+            why = "the request could not be stored";
+            db_ok = true;
+        } else if (!db_ok) {
             error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE;
             why = "the database is unavailable; retry";
         }
@@ -357,8 +357,10 @@ static bool on_action(dept_server_t *self, PGconn *db, gc_frames_t *f, const cha
     Gridcase__DeptServerMsg m = GRIDCASE__DEPT_SERVER_MSG__INIT;
     Gridcase__DeptReply r = GRIDCASE__DEPT_REPLY__INIT;
     Gridcase__Error e = GRIDCASE__ERROR__INIT;
-    r.request_id = (char *)(request_id ? request_id : "");
-    r.case_ref = (char *)(case_ref ? case_ref : "");
+    /* echo only what is text: a proto3 string must be UTF-8, and a client's library (Python's)
+     * refuses a whole reply that holds one that is not */
+    r.request_id = (char *)(request_id && gc_text_valid(request_id, 64) ? request_id : "");
+    r.case_ref = (char *)(case_ref && gc_text_valid(case_ref, 32) ? case_ref : "");
     if (error) {
         e.code = (Gridcase__ErrorCode)error;
         e.message = (char *)why;
@@ -388,11 +390,12 @@ static bool handle_one(dept_server_t *self, PGconn *db, gc_frames_t *f)
                    GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "not authenticated");
         return true;
     }
+    int error;
+    const char *why = NULL;
     Gridcase__DeptClientMsg *m =
-        gridcase__dept_client_msg__unpack(NULL, gc_frames_size(f, 1), gc_frames_data(f, 1));
+        dept_decode(gc_frames_data(f, 1), gc_frames_size(f, 1), &error, &why);
     if (!m) {
-        send_error(self, gc_frames_data(f, 0), gc_frames_size(f, 0),
-                   GRIDCASE__ERROR_CODE__ERROR_CODE_MALFORMED, "the body is not a DeptClientMsg");
+        send_error(self, gc_frames_data(f, 0), gc_frames_size(f, 0), error, why);
         return true;
     }
     bool ok = true;
@@ -406,20 +409,19 @@ static bool handle_one(dept_server_t *self, PGconn *db, gc_frames_t *f)
     case GRIDCASE__DEPT_CLIENT_MSG__BODY_ACTION: {
         char *claimed = m->action->department; /* put back below, for free_unpacked */
         m->action->department = (char *)department;
-        ok = on_action(self, db, f, m->action->request_id, m->action->case_ref, m->action, NULL);
+        ok = on_action(self, db, f, m->action->request_id, m->action->case_ref, m->action, NULL,
+                       error, why);
         m->action->department = claimed;
         break;
     }
-    case GRIDCASE__DEPT_CLIENT_MSG__BODY_INSPECTION: {
+    default: { /* an inspection report: dept_decode returns no other kind */
         char *claimed = m->inspection->department;
         m->inspection->department = (char *)department;
-        ok = on_action(self, db, f, m->inspection->request_id, NULL, NULL, m->inspection);
+        ok = on_action(self, db, f, m->inspection->request_id, NULL, NULL, m->inspection, error,
+                       why);
         m->inspection->department = claimed;
         break;
     }
-    default:
-        send_error(self, gc_frames_data(f, 0), gc_frames_size(f, 0),
-                   GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "empty DeptClientMsg");
     }
     gridcase__dept_client_msg__free_unpacked(m, NULL);
     return ok;
