@@ -1,7 +1,6 @@
 /* stats_publisher: read a round, build snapshots per area and department, send them. */
 #include "stats_publisher.h"
 
-#include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_names.h"
 #include "gc_pg.h"
