@@ -99,6 +99,10 @@ int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why)
                            "hotline";
         return bad;
     }
+    if (s->from_diary_entry > (uint64_t)INT64_MAX) { /* past the database's numbers */
+        *why = "from_diary_entry is not a diary entry number";
+        return bad;
+    }
     if (!(s->grid && *s->grid) && !s->location && !(s->street && *s->street)
         && !s->from_diary_entry) {
         *why = "say where: a grid, a location, or the street (with an address)";
@@ -107,20 +111,31 @@ int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why)
     return 0;
 }
 
+/* YYYY-MM-DD with digits where digits go, a day that month has, years 2000 to 2200. */
+static bool valid_date(const char *s)
+{
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 2000 && y <= 2200 && m >= 1 && m <= 12 && d >= 1
+           && d <= days[m - 1] + (m == 2 && leap);
+}
+
 int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why)
 {
     const int bad = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
-    int y, m, day;
-    char tail;
     if (!gc_text_present(d->grid, GC_CASE_MAX_CODE))
         *why = "grid is required";
     else if (!gc_text_present(d->note, GC_CASE_MAX_TEXT))
         *why = "note is required (at most 4000 bytes UTF-8)";
     else if (!gc_text_valid(d->author, GC_CASE_MAX_NAME))
         *why = "author is at most 100 bytes UTF-8";
-    else if (!d->visited_on || strlen(d->visited_on) != 10
-             || sscanf(d->visited_on, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || y < 2000
-             || y > 2200 || m < 1 || m > 12 || day < 1 || day > 31)
+    else if (!valid_date(d->visited_on))
         *why = "visited_on must be a date, YYYY-MM-DD";
     else
         return 0;

@@ -291,13 +291,12 @@ for where in 'lon: nan lat: 34.7' 'lon: 113.7 lat: inf' 'lon: 1e308 lat: 34.7' '
     intake "location {$where}: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT location" \
         "$(enc IntakeRequest <<< "submit { $(submission grid= "location={ $where }") }")"
 done
-# refused, but today as INTERNAL: PostgreSQL rejects the value inside the request's savepoint,
-# as gc_case_check_submit and gc_case_check_diary do not bound it (INVALID_ARGUMENT would be
-# right). Whatever the code, nothing may be stored.
-intake "from_diary_entry 2^64-1: a typed error" "error ERROR_CODE_" \
+# values the database would refuse are refused before it: a number past bigint, a day the
+# month does not have, a date with a space where a digit goes
+intake "from_diary_entry 2^64-1: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT from_diary_entry" \
     "$(enc IntakeRequest <<< "submit { $(submission from_diary_entry=18446744073709551615) }")"
-for day in 2026-02-30 2026-13-01 '2026- 3-01'; do
-    intake "diary date $day: a typed error" "error ERROR_CODE_" \
+for day in 2026-02-30 2026-13-01 '2026- 3-01' 2100-02-29; do
+    intake "diary date $day: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT visited_on" \
         "$(enc IntakeRequest <<< "diary { $(diary_entry visited_on="\"$day\"") }")"
 done
 served
@@ -408,9 +407,9 @@ as municipal "a return without a reason: INVALID_ARGUMENT" "reply request_id=h1 
     "$(enc DeptClientMsg <<< "action { $(progress_on_probe kind=DEPT_ACTION_KIND_RETURN note=) }")"
 as sanitation "an inspection report at NaN: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT location" \
     "$(enc DeptClientMsg <<< "inspection { request_id: \"h1\" report { $(submission grid= 'location={ lon: nan lat: 34.7 }') } }")"
-# past PostgreSQL's bigint: the statement fails; the department is told so, not "retry"
-as sanitation "an inspection report from diary entry 2^64-1: INTERNAL, not UNAVAILABLE" \
-    "reply request_id=h1 ERROR_CODE_INTERNAL" \
+# past PostgreSQL's bigint: refused before the database (never "unavailable, retry")
+as sanitation "an inspection report from diary entry 2^64-1: INVALID_ARGUMENT" \
+    "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT from_diary_entry" \
     "$(enc DeptClientMsg <<< "inspection { request_id: \"h1\" report { $(submission from_diary_entry=18446744073709551615) } }")"
 for after in $((last + 1)) 18446744073709551615; do
     as municipal "a subscription after delivery $after (past the last): INVALID_ARGUMENT" \
