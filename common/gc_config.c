@@ -19,7 +19,8 @@ enum {
     PG_DSN, INTAKE_BIND, INTAKE_URL, EVENTS_BIND, EVENTS_URL, DEPT_BIND, DEPT_URL, STATS_BIND,
     STATS_URL, MIGRATIONS_DIR, ESCALATION_TICK_MS, STATS_INTERVAL_MS, MAX_MESSAGE_BYTES,
     DEPT_SECRET_KEY_FILE, DEPT_SERVER_KEY, DEPT_KEYS_DIR, ESCALATION_BATCH, METRICS_BIND,
-    METRICS_AREA_LEVEL, PG_PASSWORD, HEALTH_FILE, LOG_LEVEL, LOG_FORMAT, SETTINGS
+    METRICS_AREA_LEVEL, INTAKE_SECRET_KEY_FILE, INTAKE_SERVER_KEY, STATS_SECRET_KEY_FILE,
+    STATS_SERVER_KEY, CLIENT_KEY_FILE, PG_PASSWORD, HEALTH_FILE, LOG_LEVEL, LOG_FORMAT, SETTINGS
 };
 
 static const setting_t settings[SETTINGS] = {
@@ -42,6 +43,11 @@ static const setting_t settings[SETTINGS] = {
     {"GC_ESCALATION_BATCH", "1000", "escalation: overdue cases raised per transaction", false},
     {"GC_METRICS_BIND", "0.0.0.0:7105", "stats: HTTP GET /metrics and /healthz (HOST:PORT, or off)", false},
     {"GC_METRICS_AREA_LEVEL", "community", "stats: deepest area level labelled in /metrics", false},
+    {"GC_INTAKE_SECRET_KEY_FILE", "", "intake: CURVE secret key of the intake socket and the event stream (empty: plain, loopback only)", false},
+    {"GC_INTAKE_SERVER_KEY", "", "clients of intake and the event stream: intake's CURVE public key (Z85; empty: plain)", false},
+    {"GC_STATS_SECRET_KEY_FILE", "", "stats: CURVE secret key of the stats stream (empty: plain, loopback only)", false},
+    {"GC_STATS_SERVER_KEY", "", "stats subscribers: the stats stream's CURVE public key (Z85; empty: plain)", false},
+    {"GC_CLIENT_KEY_FILE", "", "this process's own CURVE secret key as a client of intake, events and stats (gridctl client add)", false},
     {"GC_PG_PASSWORD", "", "database password, added to GC_PG_DSN", true},
     {"GC_HEALTH_FILE", "", "touched every few seconds while the daemon works (container health checks)", false},
     {"LOG_LEVEL", "info", "lowest severity logged: info, warn or error", false},
@@ -180,6 +186,11 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
     cfg->dept_secret_key_file = setting(DEPT_SECRET_KEY_FILE);
     cfg->dept_server_key = setting(DEPT_SERVER_KEY);
     cfg->dept_keys_dir = setting(DEPT_KEYS_DIR);
+    cfg->intake_secret_key_file = setting(INTAKE_SECRET_KEY_FILE);
+    cfg->intake_server_key = setting(INTAKE_SERVER_KEY);
+    cfg->stats_secret_key_file = setting(STATS_SECRET_KEY_FILE);
+    cfg->stats_server_key = setting(STATS_SERVER_KEY);
+    cfg->client_key_file = setting(CLIENT_KEY_FILE);
     cfg->metrics_bind = setting(METRICS_BIND);
     cfg->health_file = setting(HEALTH_FILE);
     static const char *const levels[] = {"grid", "community", "street", "district", NULL};

@@ -23,6 +23,11 @@ typedef struct {
     const char *dept_secret_key_file; /* GC_DEPT_SECRET_KEY_FILE: routing's CURVE secret key */
     const char *dept_server_key;      /* GC_DEPT_SERVER_KEY: routing's public key, for clients */
     const char *dept_keys_dir;        /* GC_DEPT_KEYS_DIR: where gridctl finds DEPT.key */
+    const char *intake_secret_key_file; /* GC_INTAKE_SECRET_KEY_FILE: intake and events CURVE */
+    const char *intake_server_key;      /* GC_INTAKE_SERVER_KEY: intake's public key, for clients */
+    const char *stats_secret_key_file;  /* GC_STATS_SECRET_KEY_FILE: the stats stream's CURVE */
+    const char *stats_server_key;       /* GC_STATS_SERVER_KEY: its public key, for subscribers */
+    const char *client_key_file;        /* GC_CLIENT_KEY_FILE: this process's client key */
     long escalation_batch;            /* GC_ESCALATION_BATCH: overdue cases per transaction */
     const char *metrics_bind;         /* GC_METRICS_BIND: stats' HTTP endpoint, or "off" */
     const char *metrics_area_level;   /* GC_METRICS_AREA_LEVEL: grid|community|street|district */

@@ -1,6 +1,8 @@
 /* gc_curve: key files and socket options. */
 #include "gc_curve.h"
 
+#include "gc_msg.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,13 +52,14 @@ bool gc_curve_load(const char *path, gc_curve_keys_t *keys, char *err, int errle
     return ok;
 }
 
-bool gc_curve_server(void *socket, const gc_curve_keys_t *keys)
+bool gc_curve_server(void *socket, const gc_curve_keys_t *keys, const char *zap_domain)
 {
     int on = 1;
     return zmq_setsockopt(socket, ZMQ_CURVE_SERVER, &on, sizeof on) == 0
            && zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, keys->secret_key, 40) == 0
-           /* a ZAP domain: every connection is checked by the ZAP handler */
-           && zmq_setsockopt(socket, ZMQ_ZAP_DOMAIN, "gridcase", 8) == 0;
+           /* the ZAP domain tells the handler which socket asks: a key may be let into one
+            * socket and not another */
+           && zmq_setsockopt(socket, ZMQ_ZAP_DOMAIN, zap_domain, strlen(zap_domain)) == 0;
 }
 
 bool gc_curve_client(void *socket, const gc_curve_keys_t *keys, const char *server_key)
@@ -65,4 +68,35 @@ bool gc_curve_client(void *socket, const gc_curve_keys_t *keys, const char *serv
            && zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, server_key, 40) == 0
            && zmq_setsockopt(socket, ZMQ_CURVE_PUBLICKEY, keys->public_key, 40) == 0
            && zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, keys->secret_key, 40) == 0;
+}
+
+void *gc_curve_connect(void *ctx, int type, const char *endpoint, const char *server_key,
+                       const char *client_key_file, long max_bytes, char *err, int errlen)
+{
+    gc_curve_keys_t keys;
+    bool curve = server_key && *server_key;
+    if (curve && (!client_key_file || !*client_key_file)) {
+        snprintf(err, errlen, "the server runs CurveZMQ, so GC_CLIENT_KEY_FILE must name this "
+                              "client's key (gridctl client add NAME --sockets ... --key FILE)");
+        return NULL;
+    }
+    if (curve && !gc_curve_load(client_key_file, &keys, err, errlen))
+        return NULL;
+    void *s = gc_msg_socket_new(ctx, type, max_bytes);
+    if (!s) {
+        snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(errno));
+        return NULL;
+    }
+    if (curve && !gc_curve_client(s, &keys, server_key)) {
+        snprintf(err, errlen, "\"%s\" is not a CURVE public key (40 characters of Z85)",
+                 server_key);
+        zmq_close(s);
+        return NULL;
+    }
+    if (zmq_connect(s, endpoint) != 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
 }

@@ -1,6 +1,7 @@
-/* gc_curve: CurveZMQ keys for the department socket. A key file holds one line: a secret key in
- * Z85 (40 characters); the public key is derived from it. Departments are told apart by their
- * public keys (departments.public_key), checked by routing's ZAP handler. */
+/* gc_curve: CurveZMQ keys. A key file holds one line: a secret key in Z85 (40 characters); the
+ * public key is derived from it. Servers (intake, the event stream, routing's department socket,
+ * the stats stream) check each client's public key with a ZAP handler (gc_zap): departments by
+ * departments.public_key, other clients by socket_clients. */
 #ifndef GC_CURVE_H
 #define GC_CURVE_H
 
@@ -17,10 +18,17 @@ bool gc_curve_generate(const char *path, gc_curve_keys_t *keys, char *err, int e
 /* Reads a key file. */
 bool gc_curve_load(const char *path, gc_curve_keys_t *keys, char *err, int errlen);
 
-/* Makes socket a CURVE server with these keys. Call before binding. */
-bool gc_curve_server(void *socket, const gc_curve_keys_t *keys);
+/* Makes socket a CURVE server with these keys whose clients the ZAP handler checks under
+ * zap_domain (GC_ZAP_DOMAIN_*). Call before binding, after the handler is bound. */
+bool gc_curve_server(void *socket, const gc_curve_keys_t *keys, const char *zap_domain);
 
 /* Makes socket a CURVE client of the server with public key server_key. Call before connecting. */
 bool gc_curve_client(void *socket, const gc_curve_keys_t *keys, const char *server_key);
+
+/* A socket of this type connected to endpoint: plain when server_key is "" (or NULL), else a
+ * CURVE client of server_key with the key pair in client_key_file. max_bytes > 0 sets
+ * ZMQ_MAXMSGSIZE. NULL with a message in err naming what was wrong. */
+void *gc_curve_connect(void *ctx, int type, const char *endpoint, const char *server_key,
+                       const char *client_key_file, long max_bytes, char *err, int errlen);
 
 #endif

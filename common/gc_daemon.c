@@ -2,6 +2,7 @@
 #include "gc_daemon.h"
 
 #include "gc_clock.h"
+#include "gc_curve.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 
@@ -75,6 +76,49 @@ void *gc_daemon_socket(void *ctx, int type, const char *setting, const char *end
     if (!s) {
         gc_log_error("%s=\"%s\": cannot %s it (see the line above)", setting, endpoint,
                      bind ? "bind" : "connect to");
+        exit(2);
+    }
+    return s;
+}
+
+void *gc_daemon_server(void *ctx, int type, const char *bind_setting, const char *endpoint,
+                       const char *key_setting, const char *key_file, const char *zap_domain,
+                       const char *what, long max_bytes)
+{
+    if (!*key_file) {
+        void *s = gc_daemon_socket(ctx, type, bind_setting, endpoint, true, max_bytes);
+        gc_msg_warn_if_exposed(endpoint, what, key_setting);
+        return s;
+    }
+    gc_curve_keys_t keys;
+    char err[300];
+    if (!gc_curve_load(key_file, &keys, err, sizeof err)) {
+        gc_log_error("%s: %s", key_setting, err);
+        exit(2);
+    }
+    void *s = gc_msg_socket_new(ctx, type, max_bytes);
+    if (!s || !gc_curve_server(s, &keys, zap_domain)) {
+        gc_log_error("%s: cannot make %s a CURVE server: %s", key_setting, what,
+                     zmq_strerror(zmq_errno()));
+        exit(2);
+    }
+    if (!gc_msg_attach(s, endpoint, true)) {
+        gc_log_error("%s=\"%s\": cannot bind it (see the line above)", bind_setting, endpoint);
+        exit(2);
+    }
+    gc_log_info("%s on %s: CURVE, server key %s", what, endpoint, keys.public_key);
+    return s;
+}
+
+void *gc_daemon_client(void *ctx, int type, const char *url_setting, const char *url,
+                       const char *key_setting, const char *server_key, const gc_config_t *cfg)
+{
+    char err[600];
+    void *s = gc_curve_connect(ctx, type, url, server_key, cfg->client_key_file, 0, err,
+                               sizeof err);
+    if (!s) {
+        gc_log_error("%s=\"%s\"%s%s: %s", url_setting, url, *server_key ? " with " : "",
+                     *server_key ? key_setting : "", err);
         exit(2);
     }
     return s;

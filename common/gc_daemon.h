@@ -23,6 +23,20 @@ void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
 void *gc_daemon_socket(void *ctx, int type, const char *setting, const char *endpoint, bool bind,
                        long max_bytes);
 
+/* A server socket bound to a configured endpoint. With a secret key file (key_setting's value)
+ * it is a CURVE server whose clients the process's ZAP handler (gc_zap, bound first) checks
+ * under zap_domain; without one it is plain, and a loud warning says so when others can reach
+ * it. what names the socket in logs. A bad key file or address: logs which setting and exits 2. */
+void *gc_daemon_server(void *ctx, int type, const char *bind_setting, const char *endpoint,
+                       const char *key_setting, const char *key_file, const char *zap_domain,
+                       const char *what, long max_bytes);
+
+/* A client socket connected to a configured endpoint: when server_key (key_setting's value) is
+ * set, a CURVE client of that server with GC_CLIENT_KEY_FILE's key pair, else plain. A bad or
+ * missing key: logs which setting and exits 2. */
+void *gc_daemon_client(void *ctx, int type, const char *url_setting, const char *url,
+                       const char *key_setting, const char *server_key, const gc_config_t *cfg);
+
 /* Tells GC_HEALTH_FILE's watcher the main loop is working: call once per loop while connected
  * to the database. Cheap; writes at most every 2 s. */
 void gc_daemon_alive(void);

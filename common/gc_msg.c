@@ -116,12 +116,11 @@ bool gc_msg_loopback(const char *endpoint)
     return false;
 }
 
-void gc_msg_warn_if_exposed(const char *endpoint, const char *what)
+void gc_msg_warn_if_exposed(const char *endpoint, const char *what, const char *key_setting)
 {
     if (gc_msg_loopback(endpoint))
         return;
     gc_log_warn("WARNING: %s on %s is NOT ENCRYPTED AND NOT AUTHENTICATED: anyone who can reach "
-                "this address can use it. Keep it on a trusted network behind a firewall; only "
-                "the department socket uses CurveZMQ so far",
-                what, endpoint);
+                "this address can use it. Set %s to run it with CurveZMQ (see deploy/README.md)",
+                what, endpoint, key_setting);
 }

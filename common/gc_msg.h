@@ -45,8 +45,9 @@ void *gc_msg_socket(void *ctx, int type, const char *endpoint, bool bind, long m
  * ipc, inproc). */
 bool gc_msg_loopback(const char *endpoint);
 
-/* A socket bound without CurveZMQ: logs a loud warning when anyone else can reach it. */
-void gc_msg_warn_if_exposed(const char *endpoint, const char *what);
+/* A socket bound without CurveZMQ: logs a loud warning, naming the setting that would turn
+ * CurveZMQ on, when anyone else can reach it. */
+void gc_msg_warn_if_exposed(const char *endpoint, const char *what, const char *key_setting);
 
 /* Sends one frame; more = true when further frames follow. Returns 0 or -1 with errno. */
 int gc_msg_send_frame(void *socket, const void *data, size_t size, bool more, int flags);

@@ -8,10 +8,15 @@
 #   GC_PORT_BASE  PostgreSQL on BASE, intake BASE+1, events BASE+2, departments BASE+3,
 #                 stats BASE+4, stats' HTTP /metrics BASE+5 (default 7100)
 #   GC_DISTRICT   reference data to import (default deploy/demo-district.json)
+#   GC_CURVE      1: intake, the event stream and the stats stream run CurveZMQ too (as in
+#                 docker-compose), each daemon with its own client key; the env file gives
+#                 gridctl a key for all three. Default 0: plain on loopback, for development
+#                 (the department socket always runs CurveZMQ).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 var=${GC_VAR:-var}
 base=${GC_PORT_BASE:-7100}
+curve=${GC_CURVE:-0}
 daemons=(intake routing escalation stats)
 
 write_env() {
@@ -28,6 +33,12 @@ export GC_DEPT_SECRET_KEY_FILE="$PWD/$var/keys/dept-server.key" GC_DEPT_KEYS_DIR
 ENV
     # single quotes: Z85 keys may hold '$' but never a quote
     [ -f "$var/keys/dept-server.pub" ] && echo "export GC_DEPT_SERVER_KEY='$(cat "$var/keys/dept-server.pub")'" >> "$var/env"
+    if [ "$curve" = 1 ] && [ -f "$var/keys/stats-server.pub" ]; then
+        cat >> "$var/env" <<ENV
+export GC_INTAKE_SERVER_KEY='$(cat "$var/keys/intake-server.pub")' GC_STATS_SERVER_KEY='$(cat "$var/keys/stats-server.pub")'
+export GC_CLIENT_KEY_FILE="$PWD/$var/keys/client-gridctl.key"
+ENV
+    fi
     return 0
 }
 
@@ -47,6 +58,30 @@ make_keys() {
         [ -f "$var/keys/$dept.key" ] || "$bin/gridctl" dept keygen "$dept" > /dev/null
         "$bin/gridctl" dept register "$dept" > /dev/null
     done
+    [ "$curve" = 1 ] || return 0
+    # the servers' pairs, a client key per daemon that follows the event stream, and gridctl's
+    for server in intake stats; do
+        [ -f "$var/keys/$server-server.key" ] \
+            || "$bin/gridctl" keygen "$var/keys/$server-server.key" > "$var/keys/$server-server.pub"
+    done
+    for d in routing escalation stats; do
+        "$bin/gridctl" client add "$d" --sockets events --key "$var/keys/client-$d.key" > /dev/null
+    done
+    "$bin/gridctl" client add gridctl --sockets intake,events,stats \
+        --key "$var/keys/client-gridctl.key" > /dev/null
+    write_env
+    # shellcheck disable=SC1091
+    . "$var/env"
+}
+
+# What only one daemon may hold, when GC_CURVE is 1: its server key, or its own client key.
+daemon_keys() {
+    [ "$curve" = 1 ] || return 0
+    case $1 in
+        intake) echo "GC_INTAKE_SECRET_KEY_FILE=$PWD/$var/keys/intake-server.key" ;;
+        stats) echo "GC_STATS_SECRET_KEY_FILE=$PWD/$var/keys/stats-server.key GC_CLIENT_KEY_FILE=$PWD/$var/keys/client-stats.key" ;;
+        *) echo "GC_CLIENT_KEY_FILE=$PWD/$var/keys/client-$1.key" ;;
+    esac
 }
 
 # alive and not a zombie (a killed daemon whose parent is gone may stay one, and kill -0 works on it)
@@ -74,8 +109,9 @@ up() {
     for d in "${daemons[@]}"; do
         running "$d" && continue
         : > "$var/log/$d.log"
-        GC_PG_DSN="host=127.0.0.1 port=$base user=gridcase_$d dbname=gridcase" \
-            GC_HEALTH_FILE="$PWD/$var/run/$d.alive" \
+        # shellcheck disable=SC2046 # daemon_keys prints NAME=VALUE words without spaces
+        env GC_PG_DSN="host=127.0.0.1 port=$base user=gridcase_$d dbname=gridcase" \
+            GC_HEALTH_FILE="$PWD/$var/run/$d.alive" $(daemon_keys "$d") \
             setsid "$bin/gc-$d" >> "$var/log/$d.log" 2>&1 < /dev/null &
         echo $! > "$var/run/$d.pid"
     done
@@ -86,11 +122,11 @@ up() {
     cat <<MSG
 gridcase is up (state in $var, logs in $var/log):
   PostgreSQL  $GC_PG_DSN
-  intake      $GC_INTAKE_URL   (ROUTER: SubmitCase, CaseCommand)
-  events      $GC_EVENTS_URL   (PUB: CaseEvent, topic = grid code)
+  intake      $GC_INTAKE_URL   (ROUTER: SubmitCase, CaseCommand$([ "$curve" = 1 ] && echo "; CURVE"))
+  events      $GC_EVENTS_URL   (PUB: CaseEvent, topic = grid code$([ "$curve" = 1 ] && echo "; CURVE"))
   departments $GC_DEPT_URL   (ROUTER, CURVE: deliveries and department actions;
               server key $GC_DEPT_SERVER_KEY, department keys in $var/keys)
-  stats       $GC_STATS_URL   (PUB: StatsSnapshot, topic = area code)
+  stats       $GC_STATS_URL   (PUB: StatsSnapshot, topic = area code$([ "$curve" = 1 ] && echo "; CURVE"))
   metrics     http://$GC_METRICS_BIND/metrics   (Prometheus; /healthz)
 Try:
   . $var/env; PATH=$bin:\$PATH

@@ -19,7 +19,8 @@ int main(int argc, char **argv)
                     "Time is the gridcase clock: gc_now() in the database (see gridctl clock).",
                     &cfg);
     void *ctx = zmq_ctx_new();
-    void *events = gc_daemon_socket(ctx, ZMQ_SUB, "GC_EVENTS_URL", cfg.events_url, false, 0);
+    void *events = gc_daemon_client(ctx, ZMQ_SUB, "GC_EVENTS_URL", cfg.events_url,
+                                    "GC_INTAKE_SERVER_KEY", cfg.intake_server_key, &cfg);
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
     gc_case_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);

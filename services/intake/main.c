@@ -12,6 +12,7 @@
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_pg.h"
+#include "gc_zap.h"
 
 #include <errno.h>
 #include <string.h>
@@ -81,11 +82,19 @@ int main(int argc, char **argv)
                     "event stream (GC_EVENTS_BIND, PUB). See proto/README.md.",
                     &cfg);
     void *ctx = zmq_ctx_new();
-    void *router = gc_daemon_socket(ctx, ZMQ_ROUTER, "GC_INTAKE_BIND", cfg.intake_bind, true,
+    /* the ZAP handler first: a CURVE socket bound without one would let every client in */
+    gc_zap_t *zap = gc_zap_new(ctx);
+    if (!zap)
+        return 1;
+    void *router = gc_daemon_server(ctx, ZMQ_ROUTER, "GC_INTAKE_BIND", cfg.intake_bind,
+                                    "GC_INTAKE_SECRET_KEY_FILE", cfg.intake_secret_key_file,
+                                    GC_ZAP_DOMAIN_INTAKE, "the intake socket",
                                     cfg.max_message_bytes);
-    void *pub = gc_daemon_socket(ctx, ZMQ_PUB, "GC_EVENTS_BIND", cfg.events_bind, true, 0);
-    gc_msg_warn_if_exposed(cfg.intake_bind, "the intake socket");
-    gc_msg_warn_if_exposed(cfg.events_bind, "the case event stream");
+    /* subscribers send only subscriptions; the limit keeps a hostile one from sending more */
+    void *pub = gc_daemon_server(ctx, ZMQ_PUB, "GC_EVENTS_BIND", cfg.events_bind,
+                                 "GC_INTAKE_SECRET_KEY_FILE", cfg.intake_secret_key_file,
+                                 GC_ZAP_DOMAIN_EVENTS, "the case event stream",
+                                 cfg.max_message_bytes);
     int mandatory = 1, hwm = 100000;
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
@@ -96,11 +105,13 @@ int main(int argc, char **argv)
 
     while (!gc_daemon_stop) {
         zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0},
+                                  {gc_zap_socket(zap), 0, ZMQ_POLLIN, 0},
                                   {NULL, in.db ? PQsocket(in.db) : -1, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, in.db ? 2 : 1, in.db ? 1000 : RECONNECT_MS) < 0 && errno != EINTR)
+        if (zmq_poll(items, in.db ? 3 : 2, in.db ? 1000 : RECONNECT_MS) < 0 && errno != EINTR)
             break;
         if (!in.db && gc_clock_monotonic_ms() >= in.next_attempt)
             try_connect(&in);
+        gc_zap_handle(zap, in.db);
         bool db_failed = false;
         for (int turn = 0; turn < BATCHES_PER_TURN && !db_failed && !gc_daemon_stop; turn++)
             if (intake_batch_run(router, in.db, in.areas, &db_failed) == 0)
@@ -116,6 +127,7 @@ int main(int argc, char **argv)
     }
     gc_log_info("stopping");
     disconnect(&in);
+    gc_zap_destroy(&zap);
     zmq_close(router);
     zmq_close(pub);
     zmq_ctx_term(ctx);

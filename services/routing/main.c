@@ -2,15 +2,14 @@
  * department socket. State lives in PostgreSQL; the event stream from intake is a doorbell. */
 #include "case_router.h"
 #include "dept_server.h"
-#include "zap_handler.h"
 
 #include "gc_case.h"
 #include "gc_consumer.h"
-#include "gc_curve.h"
 #include "gc_daemon.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_pg.h"
+#include "gc_zap.h"
 
 #include <errno.h>
 
@@ -30,36 +29,30 @@ int main(int argc, char **argv)
                     "Routes cases to departments by the routing rules and delivers them on the\n"
                     "department socket (GC_DEPT_BIND, ROUTER). Follows GC_EVENTS_URL.",
                     &cfg);
-    gc_curve_keys_t keys;
-    char err[300];
     if (!*cfg.dept_secret_key_file) {
+        /* departments are told apart by their keys alone: this socket never runs plain */
         gc_log_error("GC_DEPT_SECRET_KEY_FILE is not set: the department socket needs a CURVE "
-                     "key (make one with gridctl dept server-keygen FILE)");
-        return 2;
-    }
-    if (!gc_curve_load(cfg.dept_secret_key_file, &keys, err, sizeof err)) {
-        gc_log_error("GC_DEPT_SECRET_KEY_FILE: %s", err);
+                     "key (make one with gridctl keygen FILE)");
         return 2;
     }
     void *ctx = zmq_ctx_new();
     /* the ZAP handler first: a CURVE socket bound without one would let every client in */
-    zap_handler_t *zap = zap_handler_new(ctx);
-    void *router = zap ? gc_msg_socket_new(ctx, ZMQ_ROUTER, cfg.max_message_bytes) : NULL;
-    if (!router || !gc_curve_server(router, &keys))
+    gc_zap_t *zap = gc_zap_new(ctx);
+    if (!zap)
         return 1;
-    if (!gc_msg_attach(router, cfg.dept_bind, true)) {
-        gc_log_error("GC_DEPT_BIND=\"%s\": cannot bind it (see the line above)", cfg.dept_bind);
-        return 2;
-    }
-    void *events = gc_daemon_socket(ctx, ZMQ_SUB, "GC_EVENTS_URL", cfg.events_url, false, 0);
+    void *router = gc_daemon_server(ctx, ZMQ_ROUTER, "GC_DEPT_BIND", cfg.dept_bind,
+                                    "GC_DEPT_SECRET_KEY_FILE", cfg.dept_secret_key_file,
+                                    GC_ZAP_DOMAIN_DEPARTMENTS, "the department socket",
+                                    cfg.max_message_bytes);
+    void *events = gc_daemon_client(ctx, ZMQ_SUB, "GC_EVENTS_URL", cfg.events_url,
+                                    "GC_INTAKE_SERVER_KEY", cfg.intake_server_key, &cfg);
     int mandatory = 1;
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
     dept_server_t *depts = dept_server_new(router);
     gc_case_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
-    gc_log_info("ready: departments on %s (CURVE, server key %s), following %s", cfg.dept_bind,
-                keys.public_key, cfg.events_url);
+    gc_log_info("ready: departments on %s, following %s", cfg.dept_bind, cfg.events_url);
 
     /* a few batches per turn: under a steady stream of events the department socket (acks,
      * actions, deliveries) still gets its turn every few hundred events */
@@ -69,10 +62,10 @@ int main(int argc, char **argv)
     while (!gc_daemon_stop && db) {
         zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0},
                                   {events, 0, ZMQ_POLLIN, 0},
-                                  {zap_handler_socket(zap), 0, ZMQ_POLLIN, 0}};
+                                  {gc_zap_socket(zap), 0, ZMQ_POLLIN, 0}};
         if (zmq_poll(items, 3, behind ? 0 : 1000) < 0 && errno != EINTR)
             break;
-        zap_handler_handle(zap, db);
+        gc_zap_handle(zap, db);
         drain(events); /* doorbell: whatever rang, the log says what happened */
         long routed = gc_consumer_catch_up(db, "routing", CONSUMER_BATCH, &routing);
         behind = routed >= (long)routing.max_batches * CONSUMER_BATCH;
@@ -87,7 +80,7 @@ int main(int argc, char **argv)
     }
     gc_log_info("stopping");
     dept_server_destroy(&depts);
-    zap_handler_destroy(&zap);
+    gc_zap_destroy(&zap);
     if (db)
         PQfinish(db);
     zmq_close(router);

@@ -13,6 +13,7 @@
 #include "gc_msg.h"
 #include "gc_names.h"
 #include "gc_pg.h"
+#include "gc_zap.h"
 
 #include <errno.h>
 #include <string.h>
@@ -26,9 +27,16 @@ int main(int argc, char **argv)
                     "serves GET /metrics and /healthz (GC_METRICS_BIND). Follows GC_EVENTS_URL.",
                     &cfg);
     void *ctx = zmq_ctx_new();
-    void *events = gc_daemon_socket(ctx, ZMQ_SUB, "GC_EVENTS_URL", cfg.events_url, false, 0);
-    void *pub = gc_daemon_socket(ctx, ZMQ_PUB, "GC_STATS_BIND", cfg.stats_bind, true, 0);
-    gc_msg_warn_if_exposed(cfg.stats_bind, "the statistics stream");
+    void *events = gc_daemon_client(ctx, ZMQ_SUB, "GC_EVENTS_URL", cfg.events_url,
+                                    "GC_INTAKE_SERVER_KEY", cfg.intake_server_key, &cfg);
+    /* the ZAP handler before the CURVE socket binds: without one libzmq lets every client in */
+    gc_zap_t *zap = gc_zap_new(ctx);
+    if (!zap)
+        return 1;
+    void *pub = gc_daemon_server(ctx, ZMQ_PUB, "GC_STATS_BIND", cfg.stats_bind,
+                                 "GC_STATS_SECRET_KEY_FILE", cfg.stats_secret_key_file,
+                                 GC_ZAP_DOMAIN_STATS, "the statistics stream",
+                                 cfg.max_message_bytes);
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
     int hwm = 100000;
     zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
@@ -45,10 +53,11 @@ int main(int argc, char **argv)
 
     long last_publish = 0;
     while (!gc_daemon_stop && db) {
-        zmq_pollitem_t item = {events, 0, ZMQ_POLLIN, 0};
+        zmq_pollitem_t items[] = {{events, 0, ZMQ_POLLIN, 0}, {gc_zap_socket(zap), 0, ZMQ_POLLIN, 0}};
         /* no wait before the first round: a restarted gc-stats publishes at once */
-        if (zmq_poll(&item, 1, last_publish ? cfg.stats_interval_ms : 0) < 0 && errno != EINTR)
+        if (zmq_poll(items, 2, last_publish ? cfg.stats_interval_ms : 0) < 0 && errno != EINTR)
             break;
+        gc_zap_handle(zap, db);
         gc_frames_t f;
         while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
             gc_frames_close(&f); /* a doorbell: the log is read below */
@@ -73,6 +82,7 @@ int main(int argc, char **argv)
     stats_publisher_destroy(&publisher);
     stats_fold_destroy(&fold);
     stats_metrics_destroy(&metrics);
+    gc_zap_destroy(&zap);
     if (db)
         PQfinish(db);
     zmq_close(events);

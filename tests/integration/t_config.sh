@@ -111,7 +111,25 @@ if [ -n "$compose" ]; then
         "intake:7101 routing:7103 stats:7104,7105"
     expect_eq "routing's CURVE secret key is a compose secret" \
         "$(svc routing '"\(.environment.GC_DEPT_SECRET_KEY_FILE) \([.secrets[].source] | join(","))"')" \
-        "/run/secrets/dept_server_key db_routing_password,dept_server_key"
+        "/run/secrets/dept_server_key db_routing_password,dept_server_key,intake_server_public_key,client_routing_key"
+    # CurveZMQ on by default: every bound ZeroMQ socket has its server key, every client its own
+    # key and the server's public key, each from a secret the service is given
+    curve_settings() {
+        svc "$1" '[.environment | to_entries[] | select(.key | test("SECRET_KEY_FILE|SERVER_KEY_FILE|CLIENT_KEY_FILE")) | .key + "=" + (.value | ltrimstr("/run/secrets/"))] | sort | join(" ")'
+    }
+    expect_eq "intake: CURVE on the intake socket and the event stream" "$(curve_settings intake)" \
+        "GC_INTAKE_SECRET_KEY_FILE=intake_server_key"
+    expect_eq "routing: CURVE on the department socket; follows events with its own key" "$(curve_settings routing)" \
+        "GC_CLIENT_KEY_FILE=client_routing_key GC_DEPT_SECRET_KEY_FILE=dept_server_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key"
+    expect_eq "escalation: follows events with its own key" "$(curve_settings escalation)" \
+        "GC_CLIENT_KEY_FILE=client_escalation_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key"
+    expect_eq "stats: CURVE on the stats stream; follows events with its own key" "$(curve_settings stats)" \
+        "GC_CLIENT_KEY_FILE=client_stats_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key GC_STATS_SECRET_KEY_FILE=stats_server_key"
+    expect_eq "gridctl: a client of intake, events and stats with its own key" "$(curve_settings gridctl)" \
+        "GC_CLIENT_KEY_FILE=client_gridctl_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key GC_STATS_SERVER_KEY_FILE=stats_server_public_key"
+    expect_eq "each service is given every key file its settings name" \
+        "$(jq -r '.services | to_entries[] | .key as $s | (.value.environment // {}) | to_entries[] | select(.value | tostring | startswith("/run/secrets/")) | select(.key != "POSTGRES_PASSWORD_FILE") | "\($s) \(.value | ltrimstr("/run/secrets/"))"' "$compose" |
+           while read -r s f; do jq -e --arg s "$s" --arg f "$f" '[.services[$s].secrets[].source] | index($f) != null' "$compose" > /dev/null || echo -n "$s:$f "; done)" ""
     expect_eq "every secret is a file (docker-compose secrets, no values in the compose file)" \
         "$(jq -r '[.secrets | to_entries[] | select(.value.file == null) | .key] | join(" ")' "$compose")" ""
     expect_eq "PostgreSQL: the official image, a named volume, pg_isready, its password from a secret" \
@@ -200,11 +218,17 @@ compose_env() {
     echo "GC_PG_PASSWORD_FILE=/run/secrets/db_${d}_password"
     echo "GC_HEALTH_FILE=/tmp/gridcase.alive"
     case $d in
-        intake) echo "GC_INTAKE_BIND=tcp://*:7101"; echo "GC_EVENTS_BIND=tcp://*:7102" ;;
+        intake) echo "GC_INTAKE_BIND=tcp://*:7101"; echo "GC_EVENTS_BIND=tcp://*:7102"
+                echo "GC_INTAKE_SECRET_KEY_FILE=/run/secrets/intake_server_key" ;;
         routing) echo "GC_DEPT_BIND=tcp://*:7103"; echo "GC_DEPT_SECRET_KEY_FILE=/run/secrets/dept_server_key" ;;
-        stats) echo "GC_STATS_BIND=tcp://*:7104"; echo "GC_METRICS_BIND=0.0.0.0:7105" ;;
+        stats) echo "GC_STATS_BIND=tcp://*:7104"; echo "GC_METRICS_BIND=0.0.0.0:7105"
+               echo "GC_STATS_SECRET_KEY_FILE=/run/secrets/stats_server_key" ;;
     esac
-    [ "$d" = intake ] || echo "GC_EVENTS_URL=tcp://intake:7102"
+    if [ "$d" != intake ]; then
+        echo "GC_EVENTS_URL=tcp://intake:7102"
+        echo "GC_INTAKE_SERVER_KEY_FILE=/run/secrets/intake_server_public_key"
+        echo "GC_CLIENT_KEY_FILE=/run/secrets/client_${d}_key"
+    fi
 }
 # to_host VALUE DAEMON: a container's address or path, as on this machine
 to_host() {
@@ -270,7 +294,14 @@ for r in owner intake routing escalation stats dashboard; do
 done
 printf '%s\n' "it's a \\ pass" > "$cfg/secrets/db_intake_password"
 cp "$GC_VAR/keys/dept-server.key" "$cfg/secrets/dept_server_key"
+for server in intake stats; do
+    gridctl keygen "$cfg/secrets/${server}_server_key" > "$cfg/secrets/${server}_server_public_key"
+done
+for c in routing escalation stats gridctl; do gridctl keygen "$cfg/secrets/client_${c}_key" > /dev/null; done
 chmod 444 "$cfg/secrets"/*
+# gridctl and gc-load below reach the compose-configured intake as the compose gridctl would
+curve_client=(GC_INTAKE_SERVER_KEY="$(cat "$cfg/secrets/intake_server_public_key")"
+              GC_CLIENT_KEY_FILE="$cfg/secrets/client_gridctl_key")
 
 # the migrate job: its script, with its environment (the test cluster trusts every local login,
 # so the passwords it sets are not checked here; what is checked is that the job runs and sets
@@ -278,7 +309,10 @@ chmod 444 "$cfg/secrets"/*
 restore_roles=$(psql "$GC_PG_DSN" -tAc "SELECT string_agg(format('ALTER ROLE %I %s PASSWORD %L', rolname,
     CASE WHEN rolcanlogin THEN 'LOGIN' ELSE 'NOLOGIN' END, rolpassword), '; ')
     FROM pg_authid WHERE rolname LIKE 'gridcase\_%'")
-if [ -n "$compose" ]; then
+if [ -z "$compose" ]; then # what the migrate job would have done for the CURVE clients
+    for c in routing escalation stats; do gridctl client add "$c" --sockets events --key "$cfg/secrets/client_${c}_key" > /dev/null; done
+    gridctl client add gridctl --sockets intake,events,stats --key "$cfg/secrets/client_gridctl_key" > /dev/null
+else
     script=$(jq -r '.services.migrate.command[2]' "$compose")
     mapfile -t menv < <(compose_env migrate | while IFS= read -r kv; do to_host "$kv" migrate; done)
     if out=$(env -i PATH="$PATH" "${menv[@]}" sh -ec "$(to_host "$script" migrate)" 2>&1); then
@@ -288,6 +322,9 @@ if [ -n "$compose" ]; then
     fi
     expect_eq "it enabled the four daemon roles and the dashboard's, each with a password" \
         "$(psql "$GC_PG_DSN" -tAc "SELECT count(*) FROM pg_authid WHERE rolname IN ('gridcase_intake', 'gridcase_routing', 'gridcase_escalation', 'gridcase_stats', 'gridcase_dashboard') AND rolcanlogin AND rolpassword LIKE 'SCRAM-SHA-256\$%'")" "5"
+    expect_eq "it registered the CURVE client keys of the daemons that follow events, and gridctl's" \
+        "$(gridctl client list --json | jq -r '[.[] | .name + ":" + .sockets] | join(" ")')" \
+        "escalation:events gridctl:intake,events,stats routing:events stats:events"
 fi
 
 for d in "${daemons[@]}"; do
@@ -305,13 +342,13 @@ wait_for "gc-stats serves /healthz on its compose port" 15 healthz_ok
 expect_eq "and /metrics" "$(http_get "http://127.0.0.1:${port[4]}/metrics" | grep -c '^gridcase_build_info{')" "1"
 
 # a case through this intake, with a reporter's name and phone: no log may hold them
-ref=$(GC_INTAKE_URL="tcp://127.0.0.1:${port[0]}" gridctl submit --category neighbour_dispute --grid $g \
+ref=$(env "${curve_client[@]}" GC_INTAKE_URL="tcp://127.0.0.1:${port[0]}" gridctl submit --category neighbour_dispute --grid $g \
     --desc "配置测试：邻居装修噪音扰民" --reporter "配置测试居民赵六" --phone "13711112222" --source resident 2>/dev/null)
 expect_eq "the compose-configured intake takes a case" "$(grep -cE '^GC-[0-9]+$' <<<"$ref")" "1"
 wait_for "and it is triaged" 10 field_is "$ref" .status triage
 
 # SIGTERM in the middle of a load: every case intake acknowledged is stored, and it exits 0
-gc-load submit "tcp://127.0.0.1:${port[0]}" 20000 $g neighbour_dispute > "$cfg/load.out" 2>&1 &
+env "${curve_client[@]}" gc-load submit "tcp://127.0.0.1:${port[0]}" 20000 $g neighbour_dispute > "$cfg/load.out" 2>&1 &
 load=$!
 stored() { sql "SELECT count(*) FROM cases WHERE idempotency_key LIKE 'gc-load-$load-%'"; }
 some_stored() { [ "$(stored)" -ge 20 ]; }

@@ -107,21 +107,19 @@ int main(int argc, char **argv)
     char **refs = argv + (notes ? 4 : 5);
     int nrefs = argc - (notes ? 4 : 5);
     void *ctx = zmq_ctx_new();
-    void *s = gc_msg_socket_new(ctx, ZMQ_DEALER, 0);
-    if (progress) { /* the department socket: authenticate with DEPT's key (GC_DEPT_KEYS_DIR) */
-        gc_config_t cfg;
-        gc_curve_keys_t keys;
-        char err[1200], path[1024];
-        gc_config_load(&cfg, err, sizeof err);
-        snprintf(path, sizeof path, "%s/%s.key", cfg.dept_keys_dir, dept);
-        if (!gc_curve_load(path, &keys, err, sizeof err)
-            || !gc_curve_client(s, &keys, cfg.dept_server_key)) {
-            fprintf(stderr, "gc-load: %s / GC_DEPT_SERVER_KEY\n", err);
-            return 2;
-        }
-    }
-    if (!s || !gc_msg_attach(s, argv[2], false))
+    gc_config_t cfg;
+    char err[1200], path[1024];
+    gc_config_load(&cfg, err, sizeof err);
+    /* the department socket: DEPT's key (GC_DEPT_KEYS_DIR); intake: GC_CLIENT_KEY_FILE's when
+     * GC_INTAKE_SERVER_KEY says intake runs CurveZMQ */
+    snprintf(path, sizeof path, "%s/%s.key", cfg.dept_keys_dir, dept ? dept : "");
+    void *s = gc_curve_connect(ctx, ZMQ_DEALER, argv[2],
+                               progress ? cfg.dept_server_key : cfg.intake_server_key,
+                               progress ? path : cfg.client_key_file, 0, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "gc-load: %s\n", err);
         return 2;
+    }
     int sent = 0, replies = 0, ok = 0;
     long start = gc_clock_monotonic_ms();
     while (replies < n) {

@@ -1,6 +1,7 @@
 /* client: intake requests from gridctl. */
 #include "client.h"
 
+#include "gc_curve.h"
 #include "gc_msg.h"
 #include "gridctl.h"
 
@@ -22,16 +23,30 @@ void client_token(char out[33])
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-Gridcase__IntakeReply *client_intake(const char *url, Gridcase__IntakeRequest *req, int timeout_ms,
-                                     int attempts)
+void *client_socket(void *ctx, int type, const char *url, const char *server_key,
+                    const gc_config_t *cfg)
 {
+    char err[600];
+    void *s = gc_curve_connect(ctx, type, url, server_key, cfg->client_key_file,
+                               16 * 1024 * 1024, err, sizeof err);
+    if (!s)
+        gridctl_fail("%s", err);
+    return s;
+}
+
+Gridcase__IntakeReply *client_intake(const gc_config_t *cfg, Gridcase__IntakeRequest *req,
+                                     int timeout_ms, int attempts)
+{
+    const char *url = cfg->intake_url;
     void *ctx = zmq_ctx_new();
     Gridcase__IntakeReply *reply = NULL;
     for (int attempt = 0; attempt < attempts && !reply; attempt++) {
         /* a fresh socket per attempt: a late reply to an earlier attempt cannot be mistaken */
-        void *s = gc_msg_socket(ctx, ZMQ_DEALER, url, false, 16 * 1024 * 1024);
-        if (!s)
-            break;
+        void *s = client_socket(ctx, ZMQ_DEALER, url, cfg->intake_server_key, cfg);
+        if (!s) {
+            zmq_ctx_term(ctx);
+            return NULL;
+        }
         if (gc_msg_send_frame(s, "", 0, true, 0) == 0 && gc_msg_send_proto(s, &req->base, 0) == 0) {
             zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
             while (!reply && zmq_poll(&item, 1, timeout_ms) > 0) {

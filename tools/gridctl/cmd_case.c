@@ -99,7 +99,7 @@ int cmd_submit(const gc_config_t *cfg, int argc, char **argv)
     req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT;
     req.submit = &s;
     /* the idempotency key makes a resend safe: intake returns the same case */
-    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 3), true,
+    return finish(client_intake(cfg, &req, REPLY_TIMEOUT_MS, 3), true,
                   s.location && !*s.grid);
 }
 
@@ -127,7 +127,7 @@ int cmd_diary(const gc_config_t *cfg, int argc, char **argv)
     req.request_id = request_id;
     req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_DIARY;
     req.diary = &d;
-    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1), false, false);
+    return finish(client_intake(cfg, &req, REPLY_TIMEOUT_MS, 1), false, false);
 }
 
 /* A local time of the district ('2026-12-01 17:00') or an ISO time with offset, as Unix ms. */
@@ -232,5 +232,5 @@ int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **
     req.body_case = GRIDCASE__INTAKE_REQUEST__BODY_COMMAND;
     req.command = &c;
     /* commands are not idempotent (a second verify is refused): send once */
-    return finish(client_intake(cfg->intake_url, &req, REPLY_TIMEOUT_MS, 1), false, false);
+    return finish(client_intake(cfg, &req, REPLY_TIMEOUT_MS, 1), false, false);
 }

@@ -1,4 +1,5 @@
 /* gridctl stats, gridctl events: subscribers to the two PUB streams, printing JSON or text. */
+#include "client.h"
 #include "gridctl.h"
 
 #include "events.pb-c.h"
@@ -154,11 +155,11 @@ static void print_snapshot(const Gridcase__StatsSnapshot *s, bool json)
 typedef bool message_fn(const char *topic, size_t topic_size, const void *data, size_t size,
                         void *ctx);
 
-static bool follow(const char *url, const char *topic, long timeout_ms, message_fn *on_message,
-                   void *ctx)
+static bool follow(const gc_config_t *cfg, const char *url, const char *server_key,
+                   const char *topic, long timeout_ms, message_fn *on_message, void *ctx)
 {
     void *zctx = zmq_ctx_new();
-    void *s = gc_msg_socket(zctx, ZMQ_SUB, url, false, 16 * 1024 * 1024);
+    void *s = client_socket(zctx, ZMQ_SUB, url, server_key, cfg);
     bool stopped = false;
     if (s) {
         zmq_setsockopt(s, ZMQ_SUBSCRIBE, topic, strlen(topic));
@@ -261,7 +262,7 @@ int cmd_stats(const gc_config_t *cfg, int argc, char **argv)
                      json_object(), args_get(&a, "--dept"), args_has(&a, "--heartbeat")};
     if (!timeout && !c.watch)
         timeout = 10;
-    bool stopped = follow(cfg->stats_url, c.area ? c.area : "", timeout * 1000, on_snapshot, &c);
+    bool stopped = follow(cfg, cfg->stats_url, cfg->stats_server_key, c.area ? c.area : "", timeout * 1000, on_snapshot, &c);
     size_t printed = json_object_size(c.seen);
     json_decref(c.seen);
     bool round_printed = printed && !c.area && !c.dept && !c.heartbeat; /* every area, once */
@@ -321,7 +322,7 @@ int cmd_events(const gc_config_t *cfg, int argc, char **argv)
     if (!leader)
         snprintf(topic, sizeof topic, "%s", area ? area : "");
     c.cases_only = !*topic;
-    bool stopped = follow(cfg->events_url, topic, timeout * 1000, on_event, &c);
+    bool stopped = follow(cfg, cfg->events_url, cfg->intake_server_key, topic, timeout * 1000, on_event, &c);
     if (c.count && !stopped)
         return gridctl_fail("timed out after %ld of %ld events", c.received, c.count);
     return 0;

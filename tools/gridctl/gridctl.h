@@ -58,5 +58,7 @@ int cmd_dept(const gc_config_t *cfg, int argc, char **argv);
 int cmd_stats(const gc_config_t *cfg, int argc, char **argv);
 int cmd_events(const gc_config_t *cfg, int argc, char **argv);
 int cmd_agenda(const gc_config_t *cfg, int argc, char **argv);
+int cmd_keygen(const gc_config_t *cfg, int argc, char **argv);
+int cmd_client(const gc_config_t *cfg, int argc, char **argv);
 
 #endif

@@ -16,6 +16,14 @@ static const char usage[] =
     "                                        _routing, _escalation, _stats, gridcase_dashboard)\n"
     "  areas|departments|categories [--json] print the reference data\n"
     "\n"
+    "CurveZMQ keys (deploy/README.md)\n"
+    "  keygen FILE                           a server's key pair: secret key to FILE, public\n"
+    "                                        key printed (for GC_*_SERVER_KEY)\n"
+    "  client add NAME --sockets intake,events,stats --key FILE\n"
+    "                                        let the key in FILE (made when missing) use those\n"
+    "                                        sockets; prints its public key\n"
+    "  client remove NAME | client list [--json]\n"
+    "\n"
     "Cases (through intake)\n"
     "  submit --category C (--grid G | --lon X --lat Y | --street S --address A)\n"
     "         --desc TEXT [--key KEY] [--source resident|grid_worker|volunteer|department|hotline]\n"
@@ -102,6 +110,10 @@ int main(int argc, char **argv)
         return cmd_stats(&cfg, n, rest);
     if (strcmp(cmd, "events") == 0)
         return cmd_events(&cfg, n, rest);
+    if (strcmp(cmd, "keygen") == 0)
+        return cmd_keygen(&cfg, n, rest);
+    if (strcmp(cmd, "client") == 0)
+        return cmd_client(&cfg, n, rest);
     if (strcmp(cmd, "clock") == 0)
         return cmd_clock(&cfg, n, rest);
     fprintf(stderr, "gridctl: unknown command '%s'\n\n%s", cmd, usage);

@@ -1,0 +1,135 @@
+/* gc_zap: request [version, request id, domain, address, identity, mechanism, key] ->
+ * reply [version, request id, status code, status text, user id, metadata]. */
+#include "gc_zap.h"
+
+#include "gc_log.h"
+#include "gc_msg.h"
+#include "gc_pg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ZAP_FRAMES 7
+#define MAX_DOMAIN 32
+
+struct gc_zap {
+    void *socket;
+};
+
+gc_zap_t *gc_zap_new(void *ctx)
+{
+    void *s = gc_msg_socket(ctx, ZMQ_REP, "inproc://zeromq.zap.01", true, 0);
+    if (!s)
+        return NULL;
+    gc_zap_t *self = calloc(1, sizeof *self);
+    self->socket = s;
+    return self;
+}
+
+void gc_zap_destroy(gc_zap_t **self)
+{
+    if (*self) {
+        zmq_close((*self)->socket);
+        free(*self);
+        *self = NULL;
+    }
+}
+
+void *gc_zap_socket(gc_zap_t *self)
+{
+    return self->socket;
+}
+
+/* Who holds this public key, into name: 1 when they may use the domain's socket, 0 when nobody
+ * holds it (*known false) or its holder may not (*known true), -1 when the database failed. */
+static int client_of(PGconn *db, const char *domain, const unsigned char key[32], char name[65],
+                     bool *known)
+{
+    char z85[41];
+    zmq_z85_encode(z85, key, 32);
+    const char *params[] = {z85, domain};
+    PGresult *res =
+        strcmp(domain, GC_ZAP_DOMAIN_DEPARTMENTS) == 0
+            ? gc_pg_query(db, "department by key",
+                          "SELECT code, true FROM departments WHERE public_key = $1", 1, params)
+            : gc_pg_query(db, "client by key",
+                          "SELECT name, $2 = ANY (sockets) FROM socket_clients "
+                          "WHERE public_key = $1",
+                          2, params);
+    int found = -1;
+    if (gc_pg_ok(res)) {
+        *known = PQntuples(res) == 1;
+        if (*known)
+            snprintf(name, 65, "%s", PQgetvalue(res, 0, 0));
+        found = *known && strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    }
+    PQclear(res);
+    return found;
+}
+
+static void answer(gc_zap_t *self, const void *request_id, size_t id_size, const char *status,
+                   const char *text, const char *user)
+{
+    gc_msg_send_frame(self->socket, "1.0", 3, true, 0);
+    gc_msg_send_frame(self->socket, request_id, id_size, true, 0);
+    gc_msg_send_frame(self->socket, status, 3, true, 0);
+    gc_msg_send_frame(self->socket, text, strlen(text), true, 0);
+    gc_msg_send_frame(self->socket, user, strlen(user), true, 0);
+    gc_msg_send_frame(self->socket, "", 0, false, 0);
+}
+
+/* Reads one request's frames (ZAP has 7, more than gc_frames_t keeps). Returns how many there
+ * were (the first ZAP_FRAMES are in part), or 0 when none was waiting. */
+static int receive(gc_zap_t *self, zmq_msg_t part[ZAP_FRAMES])
+{
+    int n = 0;
+    for (bool more = true; more; n++) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, self->socket, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&m);
+            for (int i = 0; i < n && i < ZAP_FRAMES; i++)
+                zmq_msg_close(&part[i]);
+            return 0;
+        }
+        more = zmq_msg_more(&m);
+        if (n < ZAP_FRAMES)
+            part[n] = m;
+        else
+            zmq_msg_close(&m);
+    }
+    return n;
+}
+
+void gc_zap_handle(gc_zap_t *self, PGconn *db)
+{
+    zmq_msg_t part[ZAP_FRAMES];
+    for (int n; (n = receive(self, part)) > 0;) {
+        char domain[MAX_DOMAIN + 1] = "";
+        if (n >= 3 && zmq_msg_size(&part[2]) <= MAX_DOMAIN)
+            memcpy(domain, zmq_msg_data(&part[2]), zmq_msg_size(&part[2]));
+        bool curve = n == ZAP_FRAMES && zmq_msg_size(&part[5]) == 5
+                     && memcmp(zmq_msg_data(&part[5]), "CURVE", 5) == 0
+                     && zmq_msg_size(&part[6]) == 32;
+        char name[65] = "";
+        bool known = false;
+        int found = curve && db ? client_of(db, domain, zmq_msg_data(&part[6]), name, &known) : 0;
+        const void *rid = n >= 2 ? zmq_msg_data(&part[1]) : "";
+        size_t rid_size = n >= 2 ? zmq_msg_size(&part[1]) : 0;
+        if (found == 1) {
+            answer(self, rid, rid_size, "200", "OK", name);
+            gc_log_info("%s: %s authenticated", domain, name);
+        } else if (curve && (!db || found < 0)) {
+            answer(self, rid, rid_size, "300", "database unavailable, retry", "");
+        } else if (known) {
+            answer(self, rid, rid_size, "400", "key not allowed on this socket", "");
+            gc_log_info("%s: connection refused: %s's key is not allowed on this socket", domain,
+                        name);
+        } else {
+            answer(self, rid, rid_size, "400", "unknown key", "");
+            gc_log_info("%s: connection refused: unknown key", domain);
+        }
+        for (int i = 0; i < n && i < ZAP_FRAMES; i++)
+            zmq_msg_close(&part[i]);
+    }
+}

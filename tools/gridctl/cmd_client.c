@@ -1,0 +1,155 @@
+/* gridctl keygen and gridctl client: the CurveZMQ keys of the servers and of the clients that
+ * may use intake, the event stream and the stats stream (socket_clients, migration 0009).
+ * Departments' keys are managed by gridctl dept (departments.public_key). */
+#include "gridctl.h"
+
+#include "gc_curve.h"
+#include "gc_pg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* keygen FILE: a new key pair; the secret key goes to FILE (0600, never overwritten) and the
+ * public key to stdout, for the clients' GC_*_SERVER_KEY. */
+int cmd_keygen(const gc_config_t *cfg, int argc, char **argv)
+{
+    (void)cfg;
+    if (argc != 1 || argv[0][0] == '-')
+        return gridctl_fail("usage: gridctl keygen FILE");
+    gc_curve_keys_t keys;
+    char err[1200];
+    if (!gc_curve_generate(argv[0], &keys, err, sizeof err))
+        return gridctl_fail("%s", err);
+    puts(keys.public_key);
+    return 0;
+}
+
+/* The sockets list "intake,events" as a PostgreSQL array literal "{intake,events}", checked
+ * word by word so a typo is named instead of failing a constraint. */
+static bool sockets_array(const char *list, char *out, size_t size)
+{
+    static const char *const known[] = {"intake", "events", "stats"};
+    char copy[64];
+    if (strlen(list) >= sizeof copy || !*list) {
+        gridctl_fail("--sockets takes a comma-separated list of intake, events, stats");
+        return false;
+    }
+    snprintf(copy, sizeof copy, "%s", list);
+    size_t used = (size_t)snprintf(out, size, "{");
+    char *save = NULL;
+    for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            ok |= strcmp(w, known[i]) == 0;
+        if (!ok) {
+            gridctl_fail("--sockets: unknown socket '%s' (intake, events, stats)", w);
+            return false;
+        }
+        used += (size_t)snprintf(out + used, size - used, "%s%s", used > 1 ? "," : "", w);
+    }
+    snprintf(out + used, size - used, "}");
+    return true;
+}
+
+/* client add NAME --sockets LIST [--key FILE]: registers the key in FILE (made first when FILE
+ * does not exist) for those sockets; adding a name again replaces its key and sockets. */
+static int client_add(const gc_config_t *cfg, const char *name, const args_t *a)
+{
+    const char *path = args_get(a, "--key"), *list = args_get(a, "--sockets");
+    char sockets[128], err[1200];
+    if (!path || !list)
+        return gridctl_fail("usage: gridctl client add NAME --sockets intake,events,stats "
+                            "--key FILE");
+    if (!sockets_array(list, sockets, sizeof sockets))
+        return 1;
+    gc_curve_keys_t keys;
+    FILE *exists = fopen(path, "r");
+    if (exists)
+        fclose(exists);
+    if (!(exists ? gc_curve_load(path, &keys, err, sizeof err)
+                 : gc_curve_generate(path, &keys, err, sizeof err)))
+        return gridctl_fail("%s", err);
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    const char *params[] = {name, keys.public_key, sockets};
+    PGresult *res = gc_pg_query(db, "add client",
+                                "INSERT INTO socket_clients (name, public_key, sockets) "
+                                "VALUES ($1, $2, $3::text[]) ON CONFLICT (name) DO UPDATE SET "
+                                "public_key = EXCLUDED.public_key, sockets = EXCLUDED.sockets",
+                                3, params);
+    int rc = gc_pg_ok(res) ? 0 : 1;
+    if (rc == 0)
+        puts(keys.public_key);
+    else
+        gridctl_fail("client %s not added: %s", name, PQerrorMessage(db));
+    PQclear(res);
+    PQfinish(db);
+    return rc;
+}
+
+static int client_remove(const gc_config_t *cfg, const char *name)
+{
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    const char *params[] = {name};
+    PGresult *res = gc_pg_query(db, "remove client",
+                                "DELETE FROM socket_clients WHERE name = $1", 1, params);
+    int rc = 1;
+    if (gc_pg_ok(res) && strcmp(PQcmdTuples(res), "1") != 0)
+        gridctl_fail("no client %s", name);
+    else if (gc_pg_ok(res))
+        rc = 0;
+    PQclear(res);
+    PQfinish(db);
+    return rc;
+}
+
+static int client_list(const gc_config_t *cfg, bool json)
+{
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
+        return 1;
+    PGresult *res = gc_pg_query(db, "list clients",
+                                "SELECT name, public_key, array_to_string(sockets, ','), "
+                                "to_char(created_at AT TIME ZONE 'UTC', "
+                                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM socket_clients ORDER BY name",
+                                0, NULL);
+    int rc = gc_pg_ok(res) ? 0 : 1;
+    json_t *all = json ? json_array() : NULL;
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+        if (json)
+            json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s}", "name",
+                                                 PQgetvalue(res, r, 0), "public_key",
+                                                 PQgetvalue(res, r, 1), "sockets",
+                                                 PQgetvalue(res, r, 2), "created_at",
+                                                 PQgetvalue(res, r, 3)));
+        else
+            printf("%-24s %s %s\n", PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
+                   PQgetvalue(res, r, 2));
+    }
+    if (all)
+        gridctl_print_json(all);
+    PQclear(res);
+    PQfinish(db);
+    return rc;
+}
+
+int cmd_client(const gc_config_t *cfg, int argc, char **argv)
+{
+    static const char *const valued[] = {"--sockets", "--key", NULL};
+    static const char *const flags[] = {"--json", NULL};
+    args_t a;
+    if (!args_parse(argc, argv, valued, flags, &a))
+        return 1;
+    const char *verb = a.npositional ? a.positional[0] : "";
+    if (strcmp(verb, "add") == 0 && a.npositional == 2)
+        return client_add(cfg, a.positional[1], &a);
+    if (strcmp(verb, "remove") == 0 && a.npositional == 2)
+        return client_remove(cfg, a.positional[1]);
+    if (strcmp(verb, "list") == 0 && a.npositional == 1)
+        return client_list(cfg, args_has(&a, "--json"));
+    return gridctl_fail("usage: gridctl client add NAME --sockets intake,events,stats --key FILE"
+                        " | remove NAME | list [--json]");
+}
