@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <string.h>
 
+#define CHANGE_ROUND_MS 200 /* soonest round after a change (if GC_STATS_INTERVAL_MS is longer) */
+
 int main(int argc, char **argv)
 {
     gc_config_t cfg;
@@ -51,22 +53,33 @@ int main(int argc, char **argv)
     gc_log_info("ready: snapshots on %s, metrics on %s, following %s", cfg.stats_bind,
                 cfg.metrics_bind, cfg.events_url);
 
+    /* A round every interval, so a late joiner has every figure within one; and sooner, at most
+     * every CHANGE_ROUND_MS, when events changed figures, so a dashboard sees a change well
+     * within a second whatever the interval. */
+    const long change_round_ms = cfg.stats_interval_ms < CHANGE_ROUND_MS ? cfg.stats_interval_ms
+                                                                         : CHANGE_ROUND_MS;
     long last_publish = 0;
+    bool changed = false; /* events folded since the last round */
     while (!gc_daemon_stop && db) {
         zmq_pollitem_t items[] = {{events, 0, ZMQ_POLLIN, 0}, {gc_zap_socket(zap), 0, ZMQ_POLLIN, 0}};
-        /* no wait before the first round: a restarted gc-stats publishes at once */
-        if (zmq_poll(items, 2, last_publish ? cfg.stats_interval_ms : 0) < 0 && errno != EINTR)
+        long since = gc_clock_monotonic_ms() - last_publish;
+        long wait = !last_publish ? 0 /* a restarted gc-stats publishes at once */
+                    : changed     ? change_round_ms - since
+                                  : cfg.stats_interval_ms - since;
+        if (zmq_poll(items, 2, wait > 0 ? wait : 0) < 0 && errno != EINTR)
             break;
         gc_zap_handle(zap, db);
         gc_frames_t f;
         while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
             gc_frames_close(&f); /* a doorbell: the log is read below */
-        bool ok = gc_consumer_catch_up(db, "stats", 500, &consumer) >= 0;
-        /* one round per interval: changed figures appear within it, and a late joiner has
-         * every area's snapshot within one interval */
-        if (ok && gc_clock_monotonic_ms() - last_publish >= cfg.stats_interval_ms) {
+        long folded = gc_consumer_catch_up(db, "stats", 500, &consumer);
+        bool ok = folded >= 0;
+        changed |= folded > 0;
+        since = gc_clock_monotonic_ms() - last_publish;
+        if (ok && (since >= cfg.stats_interval_ms || (changed && since >= change_round_ms))) {
             ok = stats_publisher_publish(publisher, db);
             last_publish = gc_clock_monotonic_ms();
+            changed = !ok && changed;
         }
         if (ok)
             gc_daemon_alive();
