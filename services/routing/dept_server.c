@@ -28,8 +28,10 @@ typedef struct {
     size_t id_size;
     char department[GC_CASE_MAX_CODE + 1];
     uint64_t sent;  /* highest delivery seq sent on this connection */
-    uint64_t acked; /* highest delivery seq the client confirmed */
+    uint64_t acked; /* highest delivery seq the client confirmed, recorded in the database */
+    uint64_t ack_received; /* highest seq the client acknowledged; above acked until recorded */
     uint32_t credit;
+    bool blocked;   /* the last send found its queue full (EAGAIN); logged once per episode */
     long last_heard; /* gc_clock_monotonic_ms() of the last message from this connection */
 } peer_t;
 
@@ -98,84 +100,154 @@ static void send_error(dept_server_t *self, const void *id, size_t size, int cod
     send_to(self, id, size, &m);
 }
 
-/* ---- delivery --------------------------------------------------------------------------- */
+/* ---- delivery ---------------------------------------------------------------------------
 
-static bool pump_peer(dept_server_t *self, PGconn *db, peer_t *p, bool *dropped)
+ * One statement reads what every subscribed connection may be sent now (its credit minus what it
+ * has in flight), not one query per connection: each statement is a round trip, and with a
+ * department catching up on a backlog the round trips were the limit. Rows come in connection
+ * order, then seq order. */
+#define DELIVERY_COLUMNS                                                                        \
+    "SELECT w.i, d.seq, c.ref, d.reason, c.category, c.area_code, c.level, c.description, "     \
+    "c.lon, c.lat, c.address, d.is_lead, "                                                      \
+    "coalesce((extract(epoch FROM c.deadline_at) * 1000)::bigint, 0), d.note "
+
+/* Appends one text array element to a PostgreSQL array literal: quoted, with \ and " escaped.
+ * buf holds at least 2 * strlen(s) + 4 more bytes. */
+static size_t array_text(char *buf, size_t at, const char *s)
 {
-    *dropped = false;
-    uint64_t in_flight = p->sent > p->acked ? p->sent - p->acked : 0;
-    if (in_flight >= p->credit)
-        return true;
-    char after[32], limit[16];
-    snprintf(after, sizeof after, "%" PRIu64, p->sent);
-    snprintf(limit, sizeof limit, "%" PRIu64, p->credit - in_flight);
-    const char *params[] = {p->department, after, limit};
-    PGresult *res = gc_pg_query(
-        db, "deliveries",
-        "SELECT d.seq, c.ref, d.reason, c.category, c.area_code, c.level, c.description, c.lon, c.lat, "
-        "c.address, d.is_lead, coalesce((extract(epoch FROM c.deadline_at) * 1000)::bigint, 0), "
-        "d.note FROM deliveries d JOIN cases c ON c.id = d.case_id "
-        "WHERE d.department = $1 AND d.seq > $2 ORDER BY d.seq LIMIT $3",
-        3, params);
-    if (!gc_pg_ok(res)) {
-        PQclear(res);
-        return false;
+    char sep = at ? ',' : '{';
+    buf[at++] = sep;
+    buf[at++] = '"';
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf[at++] = '\\';
+        buf[at++] = *s;
     }
-    for (int i = 0; i < PQntuples(res); i++) {
+    buf[at++] = '"';
+    return at;
+}
+
+/* Sends the rows of one connection; stops at the first row it cannot send. Returns false when
+ * the connection is gone (EHOSTUNREACH under ROUTER_MANDATORY: drop it). A full send queue
+ * (EAGAIN at the high-water mark: the client is there but slow) keeps the connection: what was
+ * not sent stays unsent (p->sent does not move, so it stays out of the credit window's in-flight
+ * count) and the next pump sends it again from p->sent. */
+static bool send_rows(dept_server_t *self, peer_t *p, PGresult *res, int from, int to)
+{
+    uint64_t first = 0;
+    int n = 0;
+    bool alive = true;
+    for (int i = from; i < to; i++) {
         Gridcase__DeptServerMsg m = GRIDCASE__DEPT_SERVER_MSG__INIT;
         Gridcase__DeptDelivery d = GRIDCASE__DEPT_DELIVERY__INIT;
         Gridcase__GeoPoint point = GRIDCASE__GEO_POINT__INIT;
-        d.seq = strtoull(PQgetvalue(res, i, 0), NULL, 10);
-        d.case_ref = PQgetvalue(res, i, 1);
-        d.reason = (Gridcase__DeliveryReason)gc_delivery_reason_value(PQgetvalue(res, i, 2));
-        d.category = PQgetvalue(res, i, 3);
-        d.area = PQgetvalue(res, i, 4);
-        d.level = (Gridcase__Level)gc_level_value(PQgetvalue(res, i, 5));
-        d.description = PQgetvalue(res, i, 6);
-        if (!PQgetisnull(res, i, 7)) {
-            point.lon = strtod(PQgetvalue(res, i, 7), NULL);
-            point.lat = strtod(PQgetvalue(res, i, 8), NULL);
+        d.seq = strtoull(PQgetvalue(res, i, 1), NULL, 10);
+        if (d.seq != p->sent + 1)
+            break; /* only the next one in sequence (never a gap, whatever the rows hold) */
+        d.case_ref = PQgetvalue(res, i, 2);
+        d.reason = (Gridcase__DeliveryReason)gc_delivery_reason_value(PQgetvalue(res, i, 3));
+        d.category = PQgetvalue(res, i, 4);
+        d.area = PQgetvalue(res, i, 5);
+        d.level = (Gridcase__Level)gc_level_value(PQgetvalue(res, i, 6));
+        d.description = PQgetvalue(res, i, 7);
+        if (!PQgetisnull(res, i, 8)) {
+            point.lon = strtod(PQgetvalue(res, i, 8), NULL);
+            point.lat = strtod(PQgetvalue(res, i, 9), NULL);
             d.location = &point;
         }
-        d.address = PQgetvalue(res, i, 9);
-        d.lead = strcmp(PQgetvalue(res, i, 10), "t") == 0;
-        d.deadline_ms = strtoll(PQgetvalue(res, i, 11), NULL, 10);
-        d.note = PQgetvalue(res, i, 12);
+        d.address = PQgetvalue(res, i, 10);
+        d.lead = strcmp(PQgetvalue(res, i, 11), "t") == 0;
+        d.deadline_ms = strtoll(PQgetvalue(res, i, 12), NULL, 10);
+        d.note = PQgetvalue(res, i, 13);
         m.body_case = GRIDCASE__DEPT_SERVER_MSG__BODY_DELIVERY;
         m.delivery = &d;
         if (send_to(self, p->id, p->id_size, &m) != 0) {
-            /* EHOSTUNREACH (ROUTER_MANDATORY): the client is gone; it resubscribes later */
-            *dropped = true;
+            alive = errno == EAGAIN || errno == EINTR;
+            if (alive && !p->blocked)
+                gc_log_info("department %s: send queue full at delivery #%" PRIu64
+                            "; resending when it drains",
+                            p->department, (uint64_t)d.seq);
+            p->blocked = alive;
             break;
         }
+        p->blocked = false;
         p->sent = d.seq;
-        gc_log_info("delivered %s to %s (delivery #%" PRIu64 ")", d.case_ref, p->department,
-                    (uint64_t)d.seq);
+        if (!n++)
+            first = d.seq;
     }
-    PQclear(res);
-    return true;
+    if (n)
+        gc_log_info("delivered #%" PRIu64 "-#%" PRIu64 " to %s (%d, last %s)", first, p->sent,
+                    p->department, n, PQgetvalue(res, from + n - 1, 2));
+    return alive;
 }
 
 bool dept_server_pump(dept_server_t *self, PGconn *db)
 {
     long now = gc_clock_monotonic_ms();
     for (int i = 0; i < self->npeers;) {
-        peer_t *p = &self->peers[i];
-        bool dropped = false;
-        if (now - p->last_heard > PEER_TIMEOUT_MS) {
-            drop_peer(self, p, "silent connection");
-            continue;
-        }
-        if (!pump_peer(self, db, p, &dropped)) {
-            if (!gc_pg_alive(db))
-                return false;
-            dropped = true; /* this peer's query failed: it must not stall the others */
-        }
-        if (dropped)
-            drop_peer(self, p, "delivery failed; it may subscribe again");
+        if (now - self->peers[i].last_heard > PEER_TIMEOUT_MS)
+            drop_peer(self, &self->peers[i], "silent connection");
         else
             i++;
     }
+    /* the connections with room in their credit window: (index, department, after, how many) */
+    size_t cap = (size_t)self->npeers * (2 * GC_CASE_MAX_CODE + 24) + 4;
+    char *depts = malloc(cap), *afters = malloc(cap), *limits = malloc(cap), *index = malloc(cap);
+    size_t nd = 0, na = 0, nl = 0, ni = 0;
+    bool memory = depts && afters && limits && index, ok = memory;
+    for (int i = 0; ok && i < self->npeers; i++) {
+        peer_t *p = &self->peers[i];
+        uint64_t in_flight = p->sent > p->acked ? p->sent - p->acked : 0;
+        if (in_flight >= p->credit)
+            continue;
+        nd = array_text(depts, nd, p->department);
+        na += (size_t)snprintf(afters + na, cap - na, "%c%" PRIu64, na ? ',' : '{', p->sent);
+        nl += (size_t)snprintf(limits + nl, cap - nl, "%c%" PRIu64, nl ? ',' : '{',
+                               p->credit - in_flight);
+        ni += (size_t)snprintf(index + ni, cap - ni, "%c%d", ni ? ',' : '{', i);
+    }
+    PGresult *res = NULL;
+    if (ok && ni > 0) {
+        memcpy(depts + nd, "}", 2);
+        memcpy(afters + na, "}", 2);
+        memcpy(limits + nl, "}", 2);
+        memcpy(index + ni, "}", 2);
+        const char *params[] = {index, depts, afters, limits};
+        res = gc_pg_query(db, "deliveries",
+                          DELIVERY_COLUMNS
+                          "FROM unnest($1::int[], $2::text[], $3::bigint[], $4::int[]) "
+                          "  AS w (i, department, after, n) "
+                          "CROSS JOIN LATERAL (SELECT * FROM deliveries x "
+                          "  WHERE x.department = w.department AND x.seq > w.after "
+                          "  ORDER BY x.seq LIMIT w.n) d "
+                          "JOIN cases c ON c.id = d.case_id ORDER BY w.i, d.seq",
+                          4, params);
+        ok = gc_pg_ok(res);
+    }
+    free(depts);
+    free(afters);
+    free(limits);
+    free(index);
+    if (!ok) { /* out of memory, or the statement failed: try again on the next turn */
+        PQclear(res);
+        return !memory || gc_pg_alive(db);
+    }
+    /* send each connection its rows; drop the connections found gone (from the back, so the
+     * indexes in the rows stay right) */
+    bool gone[MAX_PEERS] = {false};
+    int rows = res ? PQntuples(res) : 0;
+    for (int r = 0; r < rows;) {
+        int i = atoi(PQgetvalue(res, r, 0)), end = r + 1;
+        while (end < rows && atoi(PQgetvalue(res, end, 0)) == i)
+            end++;
+        if (i >= 0 && i < self->npeers)
+            gone[i] = !send_rows(self, &self->peers[i], res, r, end);
+        r = end;
+    }
+    PQclear(res);
+    for (int i = self->npeers - 1; i >= 0; i--)
+        if (gone[i])
+            drop_peer(self, &self->peers[i], "its connection is gone; it may subscribe again");
     return true;
 }
 
@@ -233,12 +305,18 @@ static bool on_subscribe(dept_server_t *self, PGconn *db, gc_frames_t *f, const 
     }
     if (after > p->acked)
         p->acked = after;
+    if (p->acked > p->ack_received)
+        p->ack_received = p->acked;
     p->credit = s->credit == 0 ? 1 : s->credit > MAX_CREDIT ? MAX_CREDIT : s->credit;
     p->last_heard = gc_clock_monotonic_ms();
     return true;
 }
 
-static bool on_ack(dept_server_t *self, PGconn *db, gc_frames_t *f, const Gridcase__DeptAck *a)
+/* An acknowledgement is noted here and recorded by record_acks with every other one that arrived
+ * in the same turn: one UPDATE and one commit for all of them instead of one each. The credit it
+ * frees counts only once it is recorded, so no delivery goes out on the strength of an
+ * acknowledgement that a crash could still lose. */
+static bool on_ack(dept_server_t *self, gc_frames_t *f, const Gridcase__DeptAck *a)
 {
     peer_t *p = find_peer(self, gc_frames_data(f, 0), gc_frames_size(f, 0));
     if (!p || a->up_to_seq > p->sent) {
@@ -248,16 +326,49 @@ static bool on_ack(dept_server_t *self, PGconn *db, gc_frames_t *f, const Gridca
         return true;
     }
     p->last_heard = gc_clock_monotonic_ms();
-    if (a->up_to_seq <= p->acked)
+    if (a->up_to_seq > p->ack_received)
+        p->ack_received = a->up_to_seq;
+    return true;
+}
+
+/* Records the acknowledgements received since the last call, per department the highest, in one
+ * statement (its own transaction: committed when it returns). Only then do they free credit. */
+static bool record_acks(dept_server_t *self, PGconn *db)
+{
+    size_t cap = (size_t)self->npeers * (2 * GC_CASE_MAX_CODE + 24) + 4;
+    char *depts = NULL, *seqs = NULL;
+    size_t nd = 0, ns = 0;
+    for (int i = 0; i < self->npeers; i++) {
+        peer_t *p = &self->peers[i];
+        if (p->ack_received <= p->acked)
+            continue;
+        if (!depts && (!(depts = malloc(cap)) || !(seqs = malloc(cap)))) {
+            free(depts);
+            return true; /* out of memory: they stay noted, recorded on a later turn */
+        }
+        nd = array_text(depts, nd, p->department);
+        ns += (size_t)snprintf(seqs + ns, cap - ns, "%c%" PRIu64, ns ? ',' : '{',
+                               p->ack_received);
+    }
+    if (!depts)
         return true;
-    p->acked = a->up_to_seq;
-    char seq[32];
-    snprintf(seq, sizeof seq, "%" PRIu64, p->acked);
-    const char *params[] = {p->department, seq};
-    return gc_pg_run(db, "record ack",
-                     "UPDATE department_delivery_state SET acked_seq = greatest(acked_seq, $2) "
-                     "WHERE department = $1",
-                     2, params);
+    memcpy(depts + nd, "}", 2);
+    memcpy(seqs + ns, "}", 2);
+    const char *params[] = {depts, seqs};
+    bool ok = gc_pg_run(db, "record acks",
+                        "UPDATE department_delivery_state s "
+                        "SET acked_seq = greatest(s.acked_seq, a.seq) "
+                        "FROM (SELECT department, max(seq) AS seq "
+                        "  FROM unnest($1::text[], $2::bigint[]) AS u (department, seq) "
+                        "  GROUP BY department) a "
+                        "WHERE s.department = a.department",
+                        2, params);
+    free(depts);
+    free(seqs);
+    for (int i = 0; ok && i < self->npeers; i++)
+        if (self->peers[i].ack_received > self->peers[i].acked)
+            self->peers[i].acked = self->peers[i].ack_received;
+    return ok;
 }
 
 /* Runs an action in its own transaction. Returns false when the database failed; the outcome
@@ -401,10 +512,11 @@ static bool handle_one(dept_server_t *self, PGconn *db, gc_frames_t *f)
     bool ok = true;
     switch (m->body_case) {
     case GRIDCASE__DEPT_CLIENT_MSG__BODY_SUBSCRIBE:
-        ok = on_subscribe(self, db, f, department, m->subscribe);
+        /* the acknowledgements before it first: from_acked means "after what I acknowledged" */
+        ok = record_acks(self, db) && on_subscribe(self, db, f, department, m->subscribe);
         break;
     case GRIDCASE__DEPT_CLIENT_MSG__BODY_ACK:
-        ok = on_ack(self, db, f, m->ack);
+        ok = on_ack(self, f, m->ack);
         break;
     case GRIDCASE__DEPT_CLIENT_MSG__BODY_ACTION: {
         char *claimed = m->action->department; /* put back below, for free_unpacked */
@@ -435,5 +547,5 @@ bool dept_server_handle(dept_server_t *self, PGconn *db)
         ok = handle_one(self, db, &f);
         gc_frames_close(&f);
     }
-    return ok && dept_server_pump(self, db);
+    return ok && record_acks(self, db) && dept_server_pump(self, db);
 }
