@@ -70,26 +70,36 @@ bool gc_curve_client(void *socket, const gc_curve_keys_t *keys, const char *serv
            && zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, keys->secret_key, 40) == 0;
 }
 
+bool gc_curve_client_setup(void *socket, const char *server_key, const char *client_key_file,
+                           char *err, int errlen)
+{
+    if (!server_key || !*server_key)
+        return true;
+    gc_curve_keys_t keys;
+    if (!client_key_file || !*client_key_file) {
+        snprintf(err, errlen, "the server runs CurveZMQ, so GC_CLIENT_KEY_FILE must name this "
+                              "client's key (gridctl client add NAME --sockets ... --key FILE)");
+        return false;
+    }
+    if (!gc_curve_load(client_key_file, &keys, err, errlen))
+        return false;
+    if (!gc_curve_client(socket, &keys, server_key)) {
+        snprintf(err, errlen, "\"%s\" is not a CURVE public key (40 characters of Z85)",
+                 server_key);
+        return false;
+    }
+    return true;
+}
+
 void *gc_curve_connect(void *ctx, int type, const char *endpoint, const char *server_key,
                        const char *client_key_file, long max_bytes, char *err, int errlen)
 {
-    gc_curve_keys_t keys;
-    bool curve = server_key && *server_key;
-    if (curve && (!client_key_file || !*client_key_file)) {
-        snprintf(err, errlen, "the server runs CurveZMQ, so GC_CLIENT_KEY_FILE must name this "
-                              "client's key (gridctl client add NAME --sockets ... --key FILE)");
-        return NULL;
-    }
-    if (curve && !gc_curve_load(client_key_file, &keys, err, errlen))
-        return NULL;
     void *s = gc_msg_socket_new(ctx, type, max_bytes);
     if (!s) {
         snprintf(err, errlen, "zmq_socket: %s", zmq_strerror(errno));
         return NULL;
     }
-    if (curve && !gc_curve_client(s, &keys, server_key)) {
-        snprintf(err, errlen, "\"%s\" is not a CURVE public key (40 characters of Z85)",
-                 server_key);
+    if (!gc_curve_client_setup(s, server_key, client_key_file, err, errlen)) {
         zmq_close(s);
         return NULL;
     }

@@ -25,6 +25,12 @@ bool gc_curve_server(void *socket, const gc_curve_keys_t *keys, const char *zap_
 /* Makes socket a CURVE client of the server with public key server_key. Call before connecting. */
 bool gc_curve_client(void *socket, const gc_curve_keys_t *keys, const char *server_key);
 
+/* Makes socket (not yet connected) a CURVE client of server_key with the key pair in
+ * client_key_file; does nothing when server_key is "" or NULL (a plain server). False with a
+ * message in err naming what was wrong. */
+bool gc_curve_client_setup(void *socket, const char *server_key, const char *client_key_file,
+                           char *err, int errlen);
+
 /* A socket of this type connected to endpoint: plain when server_key is "" (or NULL), else a
  * CURVE client of server_key with the key pair in client_key_file. max_bytes > 0 sets
  * ZMQ_MAXMSGSIZE. NULL with a message in err naming what was wrong. */

@@ -146,6 +146,9 @@ json_t *bench_cpu_json(const bench_t *b, const bench_cpu_t *from, const bench_cp
 int64_t bench_db_scalar(PGconn *db, const char *sql, const char *param);
 bool bench_wait_consumers(PGconn *db, double timeout_s); /* routing, escalation, stats caught up */
 int bench_intake_send(void *socket, uint64_t index, const bench_t *b); /* one SubmitCase */
+/* A DEALER to intake: CurveZMQ when GC_INTAKE_SERVER_KEY is set (GC_CLIENT_KEY_FILE's key, as
+ * gridctl), plain otherwise. NULL after a message. */
+void *bench_intake_socket(void *ctx, const bench_t *b);
 void bench_sleep_us(int64_t us);
 /* {n, p50, p99, p999, max} in ms of n durations in us (sorts them). */
 json_t *bench_latency_json(int64_t *us, size_t n);

@@ -183,7 +183,7 @@ static void *closer_main(void *arg)
     bench_t *b = arg;
     gc_dept_client_t *dept = connect_dept(b, b->depts[0].code);
     void *ctx = zmq_ctx_new();
-    void *intake = gc_msg_socket(ctx, ZMQ_DEALER, b->intake_url, false, 0);
+    void *intake = bench_intake_socket(ctx, b);
     int64_t period = (int64_t)(1e6 / b->close_rate), next = gc_clock_monotonic_us();
     char err[300];
     while (dept && intake && !atomic_load(&b->load_over)) {

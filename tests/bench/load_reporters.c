@@ -115,7 +115,7 @@ bool bench_reporters_run(bench_t *b)
     zmq_pollitem_t *items = calloc((size_t)b->reporters, sizeof *items);
     bool ok = true;
     for (int i = 0; ok && i < b->reporters; i++) {
-        r[i].socket = gc_msg_socket(ctx, ZMQ_DEALER, b->intake_url, false, 0);
+        r[i].socket = bench_intake_socket(ctx, b);
         items[i] = (zmq_pollitem_t){r[i].socket, 0, ZMQ_POLLIN, 0};
         ok = r[i].socket != NULL;
     }

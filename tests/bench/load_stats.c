@@ -5,6 +5,7 @@
 #include "load.h"
 
 #include "gc_clock.h"
+#include "gc_curve.h"
 #include "gc_msg.h"
 #include "stats.pb-c.h"
 
@@ -20,8 +21,15 @@ static void *subscriber(void *ctx, const char *url, const char *topic)
 {
     void *s = gc_msg_socket_new(ctx, ZMQ_SUB, 0);
     int hwm = 1000000, ivl = 10;
+    char err[600];
     if (!s)
         return NULL;
+    if (!gc_curve_client_setup(s, getenv("GC_STATS_SERVER_KEY"), getenv("GC_CLIENT_KEY_FILE"),
+                               err, sizeof err)) {
+        fprintf(stderr, "gc-bench-load: the stats stream: %s\n", err);
+        zmq_close(s);
+        return NULL;
+    }
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(s, ZMQ_SUBSCRIBE, topic, strlen(topic));

@@ -3,6 +3,7 @@
 #include "load.h"
 
 #include "gc_clock.h"
+#include "gc_curve.h"
 #include "gc_msg.h"
 #include "gc_pg.h"
 #include "intake.pb-c.h"
@@ -64,6 +65,16 @@ bool bench_wait_consumers(PGconn *db, double timeout_s)
             return false;
         bench_sleep_us(50000);
     }
+}
+
+void *bench_intake_socket(void *ctx, const bench_t *b)
+{
+    char err[600];
+    void *s = gc_curve_connect(ctx, ZMQ_DEALER, b->intake_url, getenv("GC_INTAKE_SERVER_KEY"),
+                               getenv("GC_CLIENT_KEY_FILE"), 0, err, sizeof err);
+    if (!s)
+        fprintf(stderr, "gc-bench-load: intake: %s\n", err);
+    return s;
 }
 
 int bench_intake_send(void *socket, uint64_t index, const bench_t *b)
