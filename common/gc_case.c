@@ -2,6 +2,7 @@
  * gc_append_event() in the same transaction (see deploy/migrations/0001_foundation.up.sql). */
 #include "gc_case.h"
 
+#include "gc_log.h"
 #include "gc_names.h"
 #include "gc_pg.h"
 #include "gc_text.h"
@@ -20,7 +21,13 @@ static bool valid_phone(const char *s)
     return true;
 }
 
-/* The statements on intake's hot path, prepared once per connection (gc_pg_register). */
+/* The statements on intake's hot path, prepared once per connection (gc_pg_register).
+ * SQL_INSERT_CASE stores one submission; its possible duplicate is the oldest open case of the
+ * category reported in the last 7 days in the same area (no point given) or within 50 m. The
+ * two look-ups are two sub-selects, each with a plan of its own that fits its index (migration
+ * 0011), also once the statement runs on a generic plan; one sub-select with the choice inside
+ * its WHERE could only use an index on the category. gc_submit_cases (the batch) does the same
+ * look-ups: keep them in step, and tests/bench/pgbench_case.sql too. */
 #define SQL_INSERT_CASE                                                                        \
     "INSERT INTO cases AS c (idempotency_key, category, area_code, level, status, description, lon, " \
     "lat, address, source, reporter_name, reporter_phone, created_at, updated_at, deadline_at, " \
@@ -28,11 +35,16 @@ static bool valid_phone(const char *s)
     "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::float8, $8::float8, " \
     "$9::text, $10::text, $11::text, $12::text, gc_now(), gc_now(), "                          \
     "CASE WHEN $5 = 'grid_task' THEN gc_deadline($2, $4) END, "                               \
-    "(SELECT d.id FROM cases d WHERE d.category = $2 AND d.status <> 'closed' "                 \
-    "  AND d.created_at > gc_now() - interval '7 days' AND CASE WHEN $7::float8 IS NULL "       \
-    "  THEN d.area_code = $3 ELSE d.lat BETWEEN $8::float8 - 0.0005 AND $8::float8 + 0.0005 "   \
-    "  AND gc_distance_m(d.lon, d.lat, $7::float8, $8::float8) <= 50 END "                      \
-    "  ORDER BY d.created_at LIMIT 1) "                                                        \
+    "CASE WHEN $7::float8 IS NULL THEN "                                                       \
+    "  (SELECT d.id FROM cases d WHERE d.category = $2 AND d.status <> 'closed' "               \
+    "   AND d.created_at > gc_now() - interval '7 days' AND d.area_code = $3 "                  \
+    "   ORDER BY d.created_at, d.id LIMIT 1) "                                                  \
+    "ELSE "                                                                                    \
+    "  (SELECT d.id FROM cases d WHERE d.category = $2 AND d.status <> 'closed' "               \
+    "   AND d.created_at > gc_now() - interval '7 days' "                                       \
+    "   AND d.lat BETWEEN $8::float8 - 0.0005 AND $8::float8 + 0.0005 "                         \
+    "   AND gc_distance_m(d.lon, d.lat, $7::float8, $8::float8) <= 50 "                         \
+    "   ORDER BY d.created_at, d.id LIMIT 1) END "                                              \
     "WHERE EXISTS (SELECT 1 FROM categories WHERE code = $2) "                                 \
     "ON CONFLICT (idempotency_key) DO NOTHING "                                                \
     "RETURNING c.id, c.ref, c.area_code, (SELECT d.ref FROM cases d WHERE d.id = c.duplicate_of)"
@@ -47,6 +59,12 @@ static bool valid_phone(const char *s)
     "deadline_at = CASE WHEN $3 THEN coalesce(deadline_at, gc_deadline(category, level)) END " \
     "WHERE id = $1"
 #define SQL_APPEND_EVENT "SELECT gc_append_event($1, $2, $3, $4, $5)"
+/* A batch of submissions in one round trip (deploy/migrations/0011_fast_intake.up.sql): the
+ * parameters of SQL_INSERT_CASE, each an array with one element per submission. */
+#define SQL_SUBMIT_CASES                                                                       \
+    "SELECT ord, case_id, case_ref, case_area, duplicate_ref, already_known, unknown_category " \
+    "FROM gc_submit_cases($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ORDER BY ord"
+#define SUBMIT_PARAMS 12
 
 void gc_case_register(void)
 {
@@ -55,6 +73,7 @@ void gc_case_register(void)
     gc_pg_register("gc_lock_case", SQL_LOCK_CASE, 1);
     gc_pg_register("gc_update_case", SQL_UPDATE_CASE, 3);
     gc_pg_register("gc_append_event", SQL_APPEND_EVENT, 5);
+    gc_pg_register("gc_submit_cases", SQL_SUBMIT_CASES, SUBMIT_PARAMS);
 }
 
 int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why)
@@ -215,6 +234,51 @@ static bool from_diary(PGconn *db, Gridcase__SubmitCase *s, char *grid, char *no
     return true;
 }
 
+/* The text of a submission's coordinates, for SQL_INSERT_CASE and gc_submit_cases. */
+typedef struct {
+    char lon[40], lat[40];
+} coords_t;
+
+/* The parameters of SQL_INSERT_CASE for a placed submission (out->area, level), in its order. */
+static void submit_params(const Gridcase__SubmitCase *s, const gc_submit_result_t *out, int level,
+                          coords_t *xy, const char *params[SUBMIT_PARAMS])
+{
+    if (s->location) {
+        snprintf(xy->lon, sizeof xy->lon, "%.9g", s->location->lon);
+        snprintf(xy->lat, sizeof xy->lat, "%.9g", s->location->lat);
+    }
+    const char *source = gc_source_name(s->source) ? gc_source_name(s->source) : "resident";
+    /* two-way reporting: what a department found on inspection is a task for the grid leader */
+    bool grid_task = s->source == GRIDCASE__SOURCE__SOURCE_DEPARTMENT
+                     && level == GRIDCASE__LEVEL__LEVEL_GRID;
+    const char *p[SUBMIT_PARAMS] = {
+        s->idempotency_key, s->category, out->area, gc_level_name(level),
+        grid_task ? "grid_task" : "submitted", s->description,
+        s->location ? xy->lon : NULL, s->location ? xy->lat : NULL,
+        s->address ? s->address : "", source, s->reporter_name ? s->reporter_name : "",
+        s->reporter_phone ? s->reporter_phone : ""};
+    memcpy(params, p, sizeof p);
+}
+
+/* The stored (or already known) case from a result row: columns col (ref), col + 1 (area) and
+ * col + 2 (its possible duplicate's ref, or NULL). */
+static void take_case(const gc_area_index_t *areas, const PGresult *res, int row, int col,
+                      gc_submit_result_t *out)
+{
+    copy(out->ref, sizeof out->ref, PQgetvalue(res, row, col));
+    copy(out->area, sizeof out->area, PQgetvalue(res, row, col + 1));
+    copy(out->duplicate_of, sizeof out->duplicate_of, PQgetvalue(res, row, col + 2));
+    out->grid[0] = '\0';
+    if (gc_area_index_level(areas, out->area) == GRIDCASE__LEVEL__LEVEL_GRID)
+        copy(out->grid, sizeof out->grid, out->area);
+}
+
+static void unknown_category(gc_submit_result_t *out)
+{
+    out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_CATEGORY;
+    out->why = "no category has this code (see gridctl categories)";
+}
+
 bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__SubmitCase *in,
                     gc_submit_result_t *out)
 {
@@ -229,22 +293,10 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
     if (out->error)
         return true;
 
-    char lon[40] = "", lat[40] = "";
-    if (s.location) {
-        snprintf(lon, sizeof lon, "%.9g", s.location->lon);
-        snprintf(lat, sizeof lat, "%.9g", s.location->lat);
-    }
-    const char *source = gc_source_name(s.source) ? gc_source_name(s.source) : "resident";
-    /* two-way reporting: what a department found on inspection is a task for the grid leader */
-    bool grid_task = s.source == GRIDCASE__SOURCE__SOURCE_DEPARTMENT
-                     && level == GRIDCASE__LEVEL__LEVEL_GRID;
-    const char *params[] = {s.idempotency_key, s.category, out->area, gc_level_name(level),
-                            grid_task ? "grid_task" : "submitted", s.description,
-                            s.location ? lon : NULL, s.location ? lat : NULL,
-                            s.address ? s.address : "", source,
-                            s.reporter_name ? s.reporter_name : "",
-                            s.reporter_phone ? s.reporter_phone : ""};
-    PGresult *res = gc_pg_query_prepared(db, "gc_insert_case", 12, params);
+    coords_t xy;
+    const char *params[SUBMIT_PARAMS];
+    submit_params(&s, out, level, &xy, params);
+    PGresult *res = gc_pg_query_prepared(db, "gc_insert_case", SUBMIT_PARAMS, params);
     if (!gc_pg_ok(res)) {
         PQclear(res);
         return false;
@@ -258,21 +310,15 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
         }
         if (PQntuples(res) == 0) {
             PQclear(res);
-            out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_CATEGORY;
-            out->why = "no category has this code (see gridctl categories)";
+            unknown_category(out);
             return true;
         }
         out->already_known = true; /* the same case, nothing new */
     }
-    copy(out->ref, sizeof out->ref, PQgetvalue(res, 0, 1));
-    copy(out->area, sizeof out->area, PQgetvalue(res, 0, 2));
-    copy(out->duplicate_of, sizeof out->duplicate_of, PQgetvalue(res, 0, 3));
-    out->grid[0] = '\0';
-    if (gc_area_index_level(areas, out->area) == GRIDCASE__LEVEL__LEVEL_GRID)
-        copy(out->grid, sizeof out->grid, out->area);
+    take_case(areas, res, 0, 1, out);
     bool ok = true;
     if (!out->already_known) {
-        const char *ev[] = {PQgetvalue(res, 0, 0), "submitted", NULL, source,
+        const char *ev[] = {PQgetvalue(res, 0, 0), "submitted", NULL, params[9],
                             out->duplicate_of[0] ? "possible duplicate" : NULL};
         ok = gc_pg_run_prepared(db, "gc_append_event", 5, ev);
         if (ok && s.from_diary_entry) {
@@ -284,6 +330,106 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
         }
     }
     PQclear(res);
+    return ok;
+}
+
+/* A growing PostgreSQL array literal, {"a","b",NULL}: elements double-quoted with " and \
+ * escaped, so any text goes through as it is. It travels as a parameter, never as SQL. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+    bool failed; /* out of memory */
+} array_t;
+
+static void array_put(array_t *a, const char *bytes, size_t n)
+{
+    if (a->failed)
+        return;
+    if (a->len + n + 1 > a->cap) {
+        size_t cap = a->cap ? a->cap : 256;
+        while (cap < a->len + n + 1)
+            cap *= 2;
+        char *text = realloc(a->text, cap);
+        if (!text) {
+            a->failed = true;
+            return;
+        }
+        a->text = text;
+        a->cap = cap;
+    }
+    memcpy(a->text + a->len, bytes, n);
+    a->len += n;
+    a->text[a->len] = '\0';
+}
+
+static void array_add(array_t *a, const char *value)
+{
+    array_put(a, a->len ? "," : "{", 1);
+    if (!value) {
+        array_put(a, "NULL", 4);
+        return;
+    }
+    array_put(a, "\"", 1);
+    for (const char *run = value; *run;) {
+        size_t n = strcspn(run, "\"\\");
+        array_put(a, run, n);
+        run += n;
+        if (*run) {
+            char escaped[2] = {'\\', *run++};
+            array_put(a, escaped, 2);
+        }
+    }
+    array_put(a, "\"", 1);
+}
+
+bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
+                          const Gridcase__SubmitCase *const *s, gc_submit_result_t *const *out)
+{
+    array_t arrays[SUBMIT_PARAMS] = {0};
+    int *which = malloc(sizeof *which * (size_t)(n > 0 ? n : 1)); /* array element -> s[i] */
+    int m = 0;
+    for (int i = 0; which && i < n; i++) {
+        memset(out[i], 0, sizeof *out[i]);
+        int level = 0;
+        place(areas, s[i], out[i], &level); /* refused here: not sent */
+        if (out[i]->error)
+            continue;
+        coords_t xy;
+        const char *params[SUBMIT_PARAMS];
+        submit_params(s[i], out[i], level, &xy, params);
+        for (int k = 0; k < SUBMIT_PARAMS; k++)
+            array_add(&arrays[k], params[k]);
+        which[m++] = i;
+    }
+    bool ok = which != NULL;
+    const char *params[SUBMIT_PARAMS];
+    for (int k = 0; k < SUBMIT_PARAMS; k++) {
+        array_put(&arrays[k], "}", 1);
+        ok = ok && !arrays[k].failed;
+        params[k] = arrays[k].text;
+    }
+    if (!ok)
+        gc_log_error("gc_submit_cases: out of memory for %d submissions", n);
+    if (ok && m > 0) {
+        PGresult *res = gc_pg_query_prepared(db, "gc_submit_cases", SUBMIT_PARAMS, params);
+        ok = gc_pg_ok(res);
+        for (int r = 0; ok && r < m; r++) {
+            /* one row per submission, in the arrays' order (ord) */
+            if (PQntuples(res) != m || atoi(PQgetvalue(res, r, 0)) != r + 1) {
+                gc_log_error("gc_submit_cases: %d rows for %d submissions", PQntuples(res), m);
+                ok = false;
+            } else if (strcmp(PQgetvalue(res, r, 6), "t") == 0) {
+                unknown_category(out[which[r]]);
+            } else {
+                take_case(areas, res, r, 2, out[which[r]]);
+                out[which[r]]->already_known = strcmp(PQgetvalue(res, r, 5), "t") == 0;
+            }
+        }
+        PQclear(res);
+    }
+    for (int k = 0; k < SUBMIT_PARAMS; k++)
+        free(arrays[k].text);
+    free(which);
     return ok;
 }
 

@@ -56,6 +56,17 @@ int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why);
 bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__SubmitCase *s,
                     gc_submit_result_t *out);
 
+/* Stores n checked submissions, none made from a diary entry, with one call of the database
+ * function gc_submit_cases (deploy/migrations/0011_fast_intake.up.sql): one round trip and one
+ * advance of the event counter for them all. out[i] receives exactly what gc_case_submit would
+ * give for s[i] with the submissions stored one after the other in this order: a refusal
+ * (placing the case, checked here before the database as gc_case_submit does, or an unknown
+ * category), or the case: already_known for a key seen before (also earlier in the same batch),
+ * its possible duplicate (also one stored earlier in the batch). Returns false when the database
+ * call failed (out is then meaningless): the caller rolls back to a savepoint taken before it. */
+bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
+                          const Gridcase__SubmitCase *const *s, gc_submit_result_t *const *out);
+
 /* Stores a checked diary entry; *id is its number. Refusals in *error and *why. False when the
  * database failed. */
 bool gc_case_add_diary(PGconn *db, const gc_area_index_t *areas, const Gridcase__DiaryEntry *d,
