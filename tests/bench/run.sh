@@ -31,12 +31,16 @@
 #   GC_BENCH_OPEN_CASES       open cases for the escalation tick (1000000)
 #   GC_BENCH_DUE              cases falling due at once in the escalation section (100000)
 #   GC_BENCH_DRAIN_TIMEOUT    longest wait for a backlog to clear, in seconds (1800)
+#   GC_BENCH_CURVE=1          the stack with CurveZMQ on every socket, as docker-compose runs it
+#                             (deploy/stack.sh GC_CURVE=1); the load generator uses gridctl's key
 #   GC_BENCH_SMOKE=1          every section tiny, in a throwaway directory (make check)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(cd "${1:?usage: run.sh BIN_DIR}" && pwd)
 export PATH="$bin:$PATH"
 smoke=${GC_BENCH_SMOKE:-0}
+curve=${GC_BENCH_CURVE:-0}
+export GC_CURVE=$curve
 if [ "$smoke" = 1 ]; then
     var="var/bench-smoke-$$" port=$((24000 + $$ % 400 * 10)) # clear of the integration tests' ports
     warmup=0 seconds=1 reporters=64 in_flight=1 latency_rate=200 lag_seconds=1 close_rate=5
@@ -150,6 +154,7 @@ s="$var/sections"
 jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --arg commit "$commit" \
     --argjson cores "$(nproc)" --argjson smoke "$([ "$smoke" = 1 ] && echo true || echo false)" \
+    --argjson curve "$([ "$curve" = 1 ] && echo true || echo false)" \
     --argjson run_s "$(($(date +%s) - started))" --argjson postgres "$pg_settings" \
     --argjson cases_in_db "$cases_in_db" \
     --argjson sizes "$(jq -n --argjson a "$seconds" --argjson b "$reporters" \
@@ -163,7 +168,7 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --slurpfile catchup "$s/catch_up.json" --slurpfile restart "$s/stats_restart.json" \
     --slurpfile memory "$s/memory.json" --slurpfile pgbench "$s/pgbench.json" \
     --slurpfile escalation "$s/escalation.json" \
-    '{measured_at: $at, commit: $commit, cores: $cores, smoke: $smoke, run_seconds: $run_s,
+    '{measured_at: $at, commit: $commit, cores: $cores, smoke: $smoke, curve: $curve, run_seconds: $run_s,
       postgres: $postgres, sizes: $sizes,
       intake: $intake[0], end_to_end: $e2e[0], latency: $latency[0], catch_up: $catchup[0],
       escalation: $escalation[0],
