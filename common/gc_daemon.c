@@ -85,28 +85,33 @@ void *gc_daemon_server(void *ctx, int type, const char *bind_setting, const char
                        const char *key_setting, const char *key_file, const char *zap_domain,
                        const char *what, long max_bytes)
 {
-    if (!*key_file) {
-        void *s = gc_daemon_socket(ctx, type, bind_setting, endpoint, true, max_bytes);
-        gc_msg_warn_if_exposed(endpoint, what, key_setting);
-        return s;
-    }
+    bool curve = *key_file;
     gc_curve_keys_t keys;
     char err[300];
-    if (!gc_curve_load(key_file, &keys, err, sizeof err)) {
+    if (curve && !gc_curve_load(key_file, &keys, err, sizeof err)) {
         gc_log_error("%s: %s", key_setting, err);
         exit(2);
     }
     void *s = gc_msg_socket_new(ctx, type, max_bytes);
-    if (!s || !gc_curve_server(s, &keys, zap_domain)) {
+    if (!s || (curve && !gc_curve_server(s, &keys, zap_domain))) {
         gc_log_error("%s: cannot make %s a CURVE server: %s", key_setting, what,
                      zmq_strerror(zmq_errno()));
         exit(2);
     }
+    /* A stream's subscribers get room for bursts (a backlog's events, a round of snapshots):
+     * PUB drops at the mark. Set before binding: libzmq gives each connection the options the
+     * socket had when it was bound. */
+    int hwm = GC_DAEMON_PUB_SNDHWM;
+    if (type == ZMQ_PUB)
+        zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     if (!gc_msg_attach(s, endpoint, true)) {
         gc_log_error("%s=\"%s\": cannot bind it (see the line above)", bind_setting, endpoint);
         exit(2);
     }
-    gc_log_info("%s on %s: CURVE, server key %s", what, endpoint, keys.public_key);
+    if (curve)
+        gc_log_info("%s on %s: CURVE, server key %s", what, endpoint, keys.public_key);
+    else
+        gc_msg_warn_if_exposed(endpoint, what, key_setting);
     return s;
 }
 

@@ -10,6 +10,9 @@
 /* The release, printed by --version and exported as gridcase_build_info. */
 #define GC_VERSION "0.3.0"
 
+/* The send high-water mark of the daemons' PUB sockets (the event and stats streams). */
+#define GC_DAEMON_PUB_SNDHWM 100000
+
 /* Set by SIGTERM/SIGINT; the main loop checks it and exits cleanly. */
 extern volatile sig_atomic_t gc_daemon_stop;
 

@@ -95,9 +95,8 @@ int main(int argc, char **argv)
                                  "GC_INTAKE_SECRET_KEY_FILE", cfg.intake_secret_key_file,
                                  GC_ZAP_DOMAIN_EVENTS, "the case event stream",
                                  cfg.max_message_bytes);
-    int mandatory = 1, hwm = 100000;
+    int mandatory = 1;
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
-    zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     gc_case_register();
     intake_t in = {.cfg = &cfg, .pub = pub};
     try_connect(&in);

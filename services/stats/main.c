@@ -40,8 +40,6 @@ int main(int argc, char **argv)
                                  GC_ZAP_DOMAIN_STATS, "the statistics stream",
                                  cfg.max_message_bytes);
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
-    int hwm = 100000;
-    zmq_setsockopt(pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     stats_metrics_t *metrics = stats_metrics_new(gc_level_value(cfg.metrics_area_level));
     stats_http_t *http = NULL;
     if (strcmp(cfg.metrics_bind, "off") != 0 && !(http = stats_http_new(cfg.metrics_bind, metrics)))
