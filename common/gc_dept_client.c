@@ -13,10 +13,17 @@
 
 #define KEEPALIVE_MS 2000 /* resubscribe when idle: a restarted routing learns of us again */
 #define QUEUE_MAX 1000    /* the largest credit */
+/* acknowledgements refused since the last delivery before giving up: one per delivery in flight
+ * (up to the credit) is normal after routing restarts, far more is not */
+#define REFUSALS_MAX (2 * QUEUE_MAX)
+#define RESUBSCRIBE_MS 200 /* one resubscription for a burst of refused acknowledgements */
 
 struct gc_dept_client {
     void *ctx, *socket;
     uint64_t have;       /* highest delivery seq handed out */
+    uint64_t acked;      /* highest seq the caller acknowledged */
+    int refusals;        /* acknowledgements refused since the last delivery */
+    long resubscribed;   /* gc_clock_monotonic_ms() of the last resubscription after a refusal */
     bool from_acked;     /* subscribed with from_acked and nothing received yet */
     uint32_t credit;
     long last_heard;
@@ -135,6 +142,20 @@ int gc_dept_client_next(gc_dept_client_t *self, int timeout_ms, Gridcase__DeptSe
         Gridcase__DeptServerMsg *m = receive(self, left > 200 ? 200 : (int)left);
         if (m && m->body_case == GRIDCASE__DEPT_SERVER_MSG__BODY_DELIVERY) {
             keep(self, m);
+        } else if (m && m->body_case == GRIDCASE__DEPT_SERVER_MSG__BODY_ERROR
+                   && m->error->code == GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE
+                   && self->credit && ++self->refusals <= REFUSALS_MAX) {
+            /* an acknowledgement refused: routing restarted, or dropped this connection, and no
+             * longer knows it. Subscribe again after the last delivery handed out (what it
+             * sends again is dropped by keep) and repeat the acknowledgement, as proto/README.md
+             * asks of a client. */
+            gridcase__dept_server_msg__free_unpacked(m, NULL);
+            if (gc_clock_monotonic_ms() - self->resubscribed >= RESUBSCRIBE_MS) {
+                self->resubscribed = gc_clock_monotonic_ms();
+                send_subscribe(self);
+                if (self->acked)
+                    gc_dept_client_ack(self, self->acked);
+            }
         } else if (m && m->body_case == GRIDCASE__DEPT_SERVER_MSG__BODY_ERROR) {
             snprintf(err, errlen, "%s", m->error->message);
             gridcase__dept_server_msg__free_unpacked(m, NULL);
@@ -147,6 +168,7 @@ int gc_dept_client_next(gc_dept_client_t *self, int timeout_ms, Gridcase__DeptSe
     memmove(self->queue, self->queue + 1, (size_t)--self->queued * sizeof self->queue[0]);
     self->have = (*out)->delivery->seq;
     self->from_acked = false;
+    self->refusals = 0;
     return 1;
 }
 
@@ -155,6 +177,8 @@ void gc_dept_client_ack(gc_dept_client_t *self, uint64_t seq)
     Gridcase__DeptClientMsg m = GRIDCASE__DEPT_CLIENT_MSG__INIT;
     Gridcase__DeptAck ack = GRIDCASE__DEPT_ACK__INIT;
     ack.up_to_seq = seq;
+    if (seq > self->acked)
+        self->acked = seq;
     m.body_case = GRIDCASE__DEPT_CLIENT_MSG__BODY_ACK;
     m.ack = &ack;
     send_msg(self, &m);
