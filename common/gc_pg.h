@@ -5,6 +5,8 @@
 #include <libpq-fe.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Connects, retrying with backoff (0.1 s doubling to 5 s) until it succeeds or *stop is set.
  * Returns NULL only when stopped. Logs each failure once per attempt. */
@@ -35,6 +37,24 @@ PGconn *gc_pg_try_connect(const char *dsn);
 /* Runs one statement whose result is not needed; true on success. */
 bool gc_pg_run(PGconn *db, const char *what, const char *sql, int nparams,
                const char *const *params);
+
+/* An array literal built up in memory, to pass a whole batch as one parameter (a value, never
+ * SQL text). Each element is added with one of the two calls below, one kind per array:
+ * gc_pg_array_text adds a text element, double-quoted with " and \ escaped, so any text goes
+ * through as it is (NULL adds a NULL); gc_pg_array_int64s adds a row of numbers, making the
+ * array two-dimensional ({{1,0},{0,2}}: every row must have the same length). Start from
+ * {0}; gc_pg_array_end closes it once, gc_pg_array_free frees it. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+    bool failed; /* out of memory */
+} gc_pg_array_t;
+void gc_pg_array_text(gc_pg_array_t *a, const char *value);
+void gc_pg_array_int64s(gc_pg_array_t *a, const int64_t *v, int n);
+
+/* The finished literal ("{}" when empty), or NULL when memory ran out while building it. */
+const char *gc_pg_array_end(gc_pg_array_t *a);
+void gc_pg_array_free(gc_pg_array_t *a);
 
 /* The SQLSTATE of a failed result ("" when none), e.g. "23505" for a unique violation. */
 const char *gc_pg_sqlstate(const PGresult *res);

@@ -1,6 +1,7 @@
 /* stats_fold: event -> delta (pure), deltas summed per cohort over a batch, then written. */
 #include "stats_fold.h"
 
+#include "gc_log.h"
 #include "gc_names.h"
 #include "gc_pg.h"
 
@@ -292,34 +293,42 @@ static bool fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     return true;
 }
 
-/* '{1,0,...}': a bigint[] literal (numbers only, so no quoting). */
-static void array_literal(const int64_t *v, int n, char *out, size_t len)
-{
-    size_t used = (size_t)snprintf(out, len, "{");
-    for (int k = 0; k < n && used < len; k++)
-        used += (size_t)snprintf(out + used, len - used, "%s%" PRId64, k ? "," : "", v[k]);
-    if (used < len)
-        snprintf(out + used, len - used, "}");
-}
-
+/* Writes every entry of the batch with one call of `statement` (migration 0014): the scopes,
+ * categories and days as three text arrays, element i for entry i, and the deltas as a 2-D
+ * array, row i for entry i. The function sums the deltas that land on the same row (an area's
+ * entries and its sub-areas' entries, a month's days) before writing, so each row takes one
+ * new version per batch instead of one per entry below it. */
 static bool write_entries(PGconn *db, entries_t *e, const char *statement, int n)
 {
+    if (e->count == 0)
+        return true;
+    gc_pg_array_t scopes = {0}, categories = {0}, days = {0}, deltas = {0};
     for (size_t i = 0; i < e->count; i++) {
-        char deltas[STATS_AREA_FIGURES * 22 + 4];
-        array_literal(e->items[i].v, n, deltas, sizeof deltas);
-        const char *params[] = {e->items[i].scope, e->items[i].category, e->items[i].day, deltas};
-        if (!gc_pg_run_prepared(db, statement, 4, params))
-            return false;
+        gc_pg_array_text(&scopes, e->items[i].scope);
+        gc_pg_array_text(&categories, e->items[i].category);
+        gc_pg_array_text(&days, e->items[i].day);
+        gc_pg_array_int64s(&deltas, e->items[i].v, n);
     }
-    e->count = 0;
-    return true;
+    const char *params[] = {gc_pg_array_end(&scopes), gc_pg_array_end(&categories),
+                            gc_pg_array_end(&days), gc_pg_array_end(&deltas)};
+    bool ok = params[0] && params[1] && params[2] && params[3];
+    if (!ok)
+        gc_log_error("%s: out of memory for %zu entries", statement, e->count);
+    ok = ok && gc_pg_run_prepared(db, statement, 4, params);
+    gc_pg_array_free(&scopes);
+    gc_pg_array_free(&categories);
+    gc_pg_array_free(&days);
+    gc_pg_array_free(&deltas);
+    if (ok)
+        e->count = 0;
+    return ok;
 }
 
 static bool fold_flush(PGconn *db, void *ctx)
 {
     stats_fold_t *self = ctx;
-    return write_entries(db, &self->areas, "stats_add_area", STATS_AREA_FIGURES)
-           && write_entries(db, &self->departments, "stats_add_department", STATS_DEPT_FIGURES);
+    return write_entries(db, &self->areas, "stats_add_areas", STATS_AREA_FIGURES)
+           && write_entries(db, &self->departments, "stats_add_departments", STATS_DEPT_FIGURES);
 }
 
 static void fold_discard(void *ctx)
@@ -331,9 +340,14 @@ static void fold_discard(void *ctx)
 
 gc_consumer_t stats_fold_consumer(stats_fold_t *self)
 {
-    gc_pg_register("stats_add_area", "SELECT gc_stats_add($1, $2, $3, $4::bigint[])", 4);
-    gc_pg_register("stats_add_department",
-                   "SELECT gc_stats_add_department($1, $2, $3, $4::bigint[])", 4);
+    /* one call per batch for each table: every entry at once (write_entries) */
+    gc_pg_register("stats_add_areas",
+                   "SELECT gc_stats_add_batch($1::text[], $2::text[], $3::date[], $4::bigint[])",
+                   4);
+    gc_pg_register("stats_add_departments",
+                   "SELECT gc_stats_add_department_batch($1::text[], $2::text[], $3::date[], "
+                   "$4::bigint[])",
+                   4);
     /* did the case miss a deadline before this event; whose resolution was the last one */
     gc_pg_register("stats_case_history",
                    "SELECT EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND seq < $2 "

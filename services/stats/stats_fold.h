@@ -3,8 +3,9 @@
  * Each event adds a small delta to the figures of the case's cohort: its area (and every area
  * above it) and category, in the windows of the local date it was reported on. A delta may also
  * go to a department's figures. Deltas are summed in memory over a batch of events and written
- * at the end of the batch (gc_stats_add), in the same transaction as the consumer's cursor, so
- * a restart after a kill at any moment gives the same figures. */
+ * at the end of the batch, one call per table for the whole batch (gc_stats_add_batch,
+ * gc_stats_add_department_batch), in the same transaction as the consumer's cursor, so a
+ * restart after a kill at any moment gives the same figures. */
 #ifndef STATS_FOLD_H
 #define STATS_FOLD_H
 
@@ -20,7 +21,7 @@
 extern const int64_t stats_ttc_bounds[STATS_TTC_BUCKETS - 1];
 
 /* What one event adds to an area's figures. Field order = the columns of stats_area_windows
- * and the deltas of gc_stats_add(). */
+ * and a row of the deltas of gc_stats_add_batch(). */
 typedef struct {
     int64_t reported;
     int64_t closed;

@@ -3,7 +3,7 @@
  * event kind (with and without an earlier missed deadline), the time-to-close buckets, and
  * stats_fold_rates, including the brief's community figure (65 disputes, nearly all settled
  * inside the grid), the median estimate and zero divisors. The batch writer needs PostgreSQL
- * and is covered by tests/integration/t_stats.sh. */
+ * and is covered by tests/integration/t_stats.sh and t_stats_batch.sh. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,7 +83,8 @@ static void assert_area(const stats_area_delta_t *got, const stats_area_delta_t 
             fail_msg("figure %d = %lld, want %lld", k, (long long)g[k], (long long)w[k]);
 }
 
-/* gc_stats_add() takes the deltas as one array in the column order of stats_area_windows. */
+/* gc_stats_add_batch() takes each entry's deltas as one row in the column order of
+ * stats_area_windows. */
 static void test_layout_matches_the_columns(void **state)
 {
     (void)state;
