@@ -51,8 +51,13 @@ static bool valid_phone(const char *s)
 #define SQL_FIND_BY_KEY                                                                        \
     "SELECT c.id, c.ref, c.area_code, d.ref FROM cases c LEFT JOIN cases d ON d.id = "          \
     "c.duplicate_of WHERE c.idempotency_key = $1"
+/* FOR NO KEY UPDATE: writers still exclude each other, but a case being inserted that names
+ * this one as its possible duplicate (the foreign key's KEY SHARE lock) does not wait for it,
+ * nor it for that insert: intake inserts a batch's cases before it takes the event stream lock
+ * (migration 0015), and FOR UPDATE here could deadlock with it. Nothing changes a case's id. */
 #define SQL_LOCK_CASE                                                                          \
-    "SELECT id, ref, area_code, category, status, level FROM cases WHERE ref = $1 FOR UPDATE"
+    "SELECT id, ref, area_code, category, status, level FROM cases WHERE ref = $1 "            \
+    "FOR NO KEY UPDATE"
 #define SQL_UPDATE_CASE                                                                        \
     "UPDATE cases SET status = $2, updated_at = gc_now(), "                                    \
     "closed_at = CASE WHEN $2 = 'closed' THEN gc_now() END, "                                  \
@@ -333,59 +338,10 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
     return ok;
 }
 
-/* A growing PostgreSQL array literal, {"a","b",NULL}: elements double-quoted with " and \
- * escaped, so any text goes through as it is. It travels as a parameter, never as SQL. */
-typedef struct {
-    char *text;
-    size_t len, cap;
-    bool failed; /* out of memory */
-} array_t;
-
-static void array_put(array_t *a, const char *bytes, size_t n)
-{
-    if (a->failed)
-        return;
-    if (a->len + n + 1 > a->cap) {
-        size_t cap = a->cap ? a->cap : 256;
-        while (cap < a->len + n + 1)
-            cap *= 2;
-        char *text = realloc(a->text, cap);
-        if (!text) {
-            a->failed = true;
-            return;
-        }
-        a->text = text;
-        a->cap = cap;
-    }
-    memcpy(a->text + a->len, bytes, n);
-    a->len += n;
-    a->text[a->len] = '\0';
-}
-
-static void array_add(array_t *a, const char *value)
-{
-    array_put(a, a->len ? "," : "{", 1);
-    if (!value) {
-        array_put(a, "NULL", 4);
-        return;
-    }
-    array_put(a, "\"", 1);
-    for (const char *run = value; *run;) {
-        size_t n = strcspn(run, "\"\\");
-        array_put(a, run, n);
-        run += n;
-        if (*run) {
-            char escaped[2] = {'\\', *run++};
-            array_put(a, escaped, 2);
-        }
-    }
-    array_put(a, "\"", 1);
-}
-
 bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
                           const Gridcase__SubmitCase *const *s, gc_submit_result_t *const *out)
 {
-    array_t arrays[SUBMIT_PARAMS] = {0};
+    gc_pg_array_t arrays[SUBMIT_PARAMS] = {0}; /* text arrays: NULL elements, quoting */
     int *which = malloc(sizeof *which * (size_t)(n > 0 ? n : 1)); /* array element -> s[i] */
     int m = 0;
     for (int i = 0; which && i < n; i++) {
@@ -398,15 +354,14 @@ bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
         const char *params[SUBMIT_PARAMS];
         submit_params(s[i], out[i], level, &xy, params);
         for (int k = 0; k < SUBMIT_PARAMS; k++)
-            array_add(&arrays[k], params[k]);
+            gc_pg_array_text(&arrays[k], params[k]);
         which[m++] = i;
     }
     bool ok = which != NULL;
     const char *params[SUBMIT_PARAMS];
     for (int k = 0; k < SUBMIT_PARAMS; k++) {
-        array_put(&arrays[k], "}", 1);
-        ok = ok && !arrays[k].failed;
-        params[k] = arrays[k].text;
+        params[k] = gc_pg_array_end(&arrays[k]);
+        ok = ok && params[k];
     }
     if (!ok)
         gc_log_error("gc_submit_cases: out of memory for %d submissions", n);
@@ -428,7 +383,7 @@ bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
         PQclear(res);
     }
     for (int k = 0; k < SUBMIT_PARAMS; k++)
-        free(arrays[k].text);
+        gc_pg_array_free(&arrays[k]);
     free(which);
     return ok;
 }

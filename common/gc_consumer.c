@@ -42,12 +42,13 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, const gc_co
         return -1;
     long n = PQntuples(events);
     /* only a batch that will append events takes the event stream lock (after the cursor lock,
-     * which no other writer takes, and before any case row: the writers' lock order) */
+     * which no other writer takes, and before any case row: the writers' lock order), unless
+     * every such event takes it itself at the end (locks_late) */
     bool writes = false;
     for (long i = 0; how->wants && !writes && i < n; i++) {
         gc_event_t ev;
         gc_event_from_row(events, (int)i, &ev);
-        writes = how->wants(&ev);
+        writes = how->wants(&ev) && !(how->locks_late && how->locks_late(&ev));
     }
     if (writes && !gc_event_lock_stream(db)) {
         PQclear(events);

@@ -19,6 +19,12 @@ typedef bool (*gc_consumer_apply_fn)(PGconn *db, const gc_event_t *ev, void *ctx
  * move the cursor. NULL: the consumer never writes events. */
 typedef bool (*gc_consumer_wants_fn)(const gc_event_t *ev);
 
+/* True when applying this event takes the event stream lock itself, after its case rows, and
+ * copes with the other order's writers on its own (routing's gc_route_new_cases: see migration
+ * 0013). Such an event alone does not make its batch take the lock first, so the lock is held
+ * only for the end of the transaction. NULL: every event wants() names takes it first. */
+typedef bool (*gc_consumer_locks_late_fn)(const gc_event_t *ev);
+
 /* A consumer that gathers the effects of a batch in memory writes them here, at the end of the
  * batch and before the cursor moves (same transaction). False when the database failed. */
 typedef bool (*gc_consumer_flush_fn)(PGconn *db, void *ctx);
@@ -26,9 +32,10 @@ typedef bool (*gc_consumer_flush_fn)(PGconn *db, void *ctx);
 /* A batch failed and was rolled back: forget what apply gathered for it. */
 typedef void (*gc_consumer_discard_fn)(void *ctx);
 
-/* What a consumer does with events. wants, flush and discard may be NULL. */
+/* What a consumer does with events. wants, locks_late, flush and discard may be NULL. */
 typedef struct {
     gc_consumer_wants_fn wants;
+    gc_consumer_locks_late_fn locks_late;
     gc_consumer_apply_fn apply;
     gc_consumer_flush_fn flush;
     gc_consumer_discard_fn discard;

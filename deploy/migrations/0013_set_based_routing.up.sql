@@ -4,8 +4,8 @@
 -- most of these statements do: routing's backend was the largest user of PostgreSQL's CPU,
 -- about 0.5 ms per case, while it held the event counter that intake waits for. This version
 -- does the same work with a fixed number of statements per run, whatever its length:
---   (1) plan: the run's SUBMITTED events, their cases locked in log order, each case's outcome
---       and, for a routed one, its departments (one row per department);
+--   (1) plan: the run's SUBMITTED events, those of their cases still 'submitted' locked (in id
+--       order), each case's outcome and, for a routed one, its departments (one per row);
 --   (2) the cases' status and deadline, (3) the assignments, (4) the delivery counters and the
 --       deliveries, (5) the events and the event counter; one row per case is returned.
 -- It returns what 0010 returned, in the same order, and writes the same rows with the same seqs.
@@ -18,10 +18,30 @@
 -- a department twice or two leads (two import entries for the same category, area and level),
 -- goes to the per-case function instead, which resolves those as it always has.
 --
--- The lock order is unchanged: the caller holds the event stream lock (gc_lock_event_stream);
--- then the cases, in log order; then the delivery counters.
+-- The event counter is taken last. Every writer of the log holds the counter row from the
+-- moment it takes it until it commits (that keeps seq gapless and in commit order), and routing
+-- took it first, so intake's submissions waited for the whole of routing's work, not only for
+-- its events. Here the cases are locked (FOR NO KEY UPDATE, in id order) and written, the
+-- assignments and deliveries too, and only then is the counter taken for the events: it is held
+-- for the last statement and the commit. The other writers take the counter first and then
+-- their cases, so one of them holding the counter could wait for a case this run has locked
+-- while the run waits for the counter. The run therefore waits at most 200 ms for the counter
+-- (lock_timeout), inside a subtransaction: when the wait times out, or PostgreSQL finds a
+-- deadlock first, the subtransaction is rolled back, which releases the run's case locks, and
+-- the run is done again the other way round, counter first (gc_route_run's p_counter_first).
+-- The caller need not hold the counter; when it does (a batch with other events routing
+-- applies), the function finds it held and waits for nothing.
 
 ALTER FUNCTION gc_route_new_cases(bigint, integer) RENAME TO gc_route_new_cases_each;
+
+-- What gc_route_new_cases returns for each SUBMITTED event of the run.
+CREATE TYPE gc_route_outcome AS (
+    event_seq         bigint,
+    case_ref          text,
+    case_area         text,
+    outcome           text,    -- routed, triage_no_grid, triage_no_rule, skipped
+    departments_added integer
+);
 
 -- One row of a run's plan: a case of the run and what happens to it; a routed case has one row
 -- per department, numbered by `ord` in the order 0010 assigned them (lead first, then by code).
@@ -38,9 +58,9 @@ CREATE TYPE gc_route_step AS (
     deadline   timestamptz  -- the new deadline (NULL when skipped)
 );
 
-CREATE FUNCTION gc_route_new_cases(p_from_seq bigint, p_limit integer)
-RETURNS TABLE (event_seq bigint, case_ref text, case_area text, outcome text,
-               departments_added integer)
+-- Routes the run, taking the counter first or last; returns one outcome per SUBMITTED event.
+CREATE FUNCTION gc_route_run(p_from_seq bigint, p_limit integer, p_counter_first boolean)
+RETURNS gc_route_outcome[]
 LANGUAGE plpgsql
 -- Planned at every call, against the tables' sizes at that moment. A plan kept for the session
 -- is made in its first calls: made while case_assignments was small, it read the whole table
@@ -54,8 +74,11 @@ DECLARE
     v_added bigint;                 -- events appended
     plan   gc_route_step[];
     irregular boolean;              -- a case the set-based statements would not route as 0010
+    v_wait text := current_setting('lock_timeout');
 BEGIN
-    SELECT s.last_seq INTO v_last FROM event_streams s WHERE s.stream = 'case' FOR UPDATE;
+    IF p_counter_first THEN
+        PERFORM 1 FROM event_streams s WHERE s.stream = 'case' FOR UPDATE;
+    END IF;
 
     -- (1) the plan. The run ends before the first event that is neither SUBMITTED nor one routing
     -- never acts on (its own ROUTED and TRIAGED): the C code applies that one.
@@ -68,9 +91,18 @@ BEGIN
           AND w.seq < coalesce((SELECT min(x.seq) FROM win x
                                 WHERE x.kind NOT IN ('submitted', 'routed', 'triaged')),
                                9223372036854775807)),
+    -- the cases still to route, locked; FOR NO KEY UPDATE leaves intake free to insert a case
+    -- that names one of them as its possible duplicate (a foreign key's KEY SHARE lock)
+    locked AS MATERIALIZED (
+        SELECT x.id, x.area_code, x.category, x.level FROM run r JOIN cases x ON x.id = r.case_id
+        WHERE x.status = 'submitted' ORDER BY x.id FOR NO KEY UPDATE OF x),
+    -- every case of the run: a case no longer 'submitted' once locked (or before) is skipped
     c AS MATERIALIZED (
-        SELECT r.seq, x.id, x.ref, x.area_code, x.category, x.status, x.level
-        FROM run r JOIN cases x ON x.id = r.case_id ORDER BY r.seq FOR UPDATE OF x),
+        SELECT r.seq, x.id, x.ref, coalesce(l.area_code, x.area_code) AS area_code,
+               coalesce(l.category, x.category) AS category,
+               CASE WHEN l.id IS NULL THEN 'other' ELSE 'submitted' END AS status,
+               coalesce(l.level, x.level) AS level
+        FROM run r JOIN cases x ON x.id = r.case_id LEFT JOIN locked l ON l.id = r.case_id),
     -- a deadline per (category, level): the same for every case of the run, since "now" is
     -- taken once (working-hours deadlines walk the calendar: once each)
     deadlines AS MATERIALIZED (
@@ -108,12 +140,17 @@ BEGIN
         ON c.status = 'submitted' AND c.level = 'grid'
     LEFT JOIN deadlines dl ON dl.category = c.category AND dl.level = c.level;
     IF plan IS NULL THEN
-        RETURN;
+        RETURN '{}';
     END IF;
 
-    IF irregular THEN
-        RETURN QUERY SELECT * FROM gc_route_new_cases_each(p_from_seq, p_limit);
-        RETURN;
+    IF irregular THEN -- the counter now, as gc_route_new_cases_each expects it held
+        IF NOT p_counter_first THEN
+            PERFORM set_config('lock_timeout', '200ms', true);
+        END IF;
+        PERFORM 1 FROM event_streams s WHERE s.stream = 'case' FOR UPDATE;
+        PERFORM set_config('lock_timeout', v_wait, true);
+        RETURN ARRAY(SELECT ROW(e.*)::gc_route_outcome
+                     FROM gc_route_new_cases_each(p_from_seq, p_limit) e);
     END IF;
 
     -- (2) status first, so the events carry it; the deadline for the case's level starts
@@ -141,7 +178,13 @@ BEGIN
     FROM unnest(plan) p JOIN taken t ON t.department = p.department
     WHERE p.outcome = 'routed';
 
-    -- (5) the events, under the next seqs in plan order, and the counter written once
+    -- (5) the counter, now (see above: at most 200 ms of waiting when taken last), then the
+    -- events under its next seqs in plan order, and the counter written once
+    IF NOT p_counter_first THEN
+        PERFORM set_config('lock_timeout', '200ms', true);
+    END IF;
+    SELECT s.last_seq INTO v_last FROM event_streams s WHERE s.stream = 'case' FOR UPDATE;
+    PERFORM set_config('lock_timeout', v_wait, true);
     INSERT INTO case_events (seq, case_id, kind, at, level, status, department, actor, note)
     SELECT v_last + row_number() OVER (ORDER BY p.seq, p.ord), p.case_id,
            CASE p.outcome WHEN 'routed' THEN 'routed' ELSE 'triaged' END, v_now, p.level,
@@ -157,13 +200,34 @@ BEGIN
         PERFORM pg_notify('gc_case_events', ''); -- the event publisher's doorbell, on commit
     END IF;
 
-    RETURN QUERY
-    SELECT p.seq, p.ref, p.area_code, p.outcome,
-           (count(*) FILTER (WHERE p.outcome = 'routed'))::integer
-    FROM unnest(plan) p GROUP BY p.seq, p.ref, p.area_code, p.outcome ORDER BY p.seq;
+    RETURN ARRAY(
+        SELECT ROW(p.seq, p.ref, p.area_code, p.outcome,
+                   (count(*) FILTER (WHERE p.outcome = 'routed'))::integer)::gc_route_outcome
+        FROM unnest(plan) p GROUP BY p.seq, p.ref, p.area_code, p.outcome ORDER BY p.seq);
+END
+$$;
+
+-- Routes a run of new cases from p_from_seq (at most p_limit events), counter last; counter
+-- first when that would wait (see the top of this file).
+CREATE FUNCTION gc_route_new_cases(p_from_seq bigint, p_limit integer)
+RETURNS SETOF gc_route_outcome
+LANGUAGE plpgsql AS
+$$
+DECLARE
+    outcomes gc_route_outcome[];
+BEGIN
+    BEGIN
+        outcomes := gc_route_run(p_from_seq, p_limit, false);
+    EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+        -- the run's writes and case locks are undone: do it again, counter first
+        outcomes := gc_route_run(p_from_seq, p_limit, true);
+    END;
+    RETURN QUERY SELECT * FROM unnest(outcomes);
 END
 $$;
 
 -- Only routing routes, as in 0010.
 REVOKE EXECUTE ON FUNCTION gc_route_new_cases(bigint, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION gc_route_new_cases(bigint, integer) TO gridcase_routing;
+REVOKE EXECUTE ON FUNCTION gc_route_run(bigint, integer, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION gc_route_run(bigint, integer, boolean) TO gridcase_routing;

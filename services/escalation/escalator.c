@@ -75,7 +75,7 @@ bool escalator_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     "ELSE 'district' END"
 #define SWEEP_BATCH_SQL                                                                        \
     "WITH due AS (SELECT id FROM cases WHERE " OVERDUE " ORDER BY deadline_at LIMIT $1 "       \
-    "  FOR UPDATE SKIP LOCKED), "                                                              \
+    "  FOR NO KEY UPDATE SKIP LOCKED), "                                                       \
     "moved AS (UPDATE cases c SET level = " NEXT_LEVEL("c.level") ", updated_at = gc_now(), "  \
     "  deadline_at = CASE WHEN c.level = 'district' THEN c.deadline_at "                       \
     "    ELSE gc_deadline_from(c.category, " NEXT_LEVEL("c.level") ", c.deadline_at) END, "    \

@@ -259,11 +259,17 @@ int intake_batch_run(void *router, PGconn *db, const gc_area_index_t *areas, boo
         valid += !batch[i].error;
     }
     /* without a database, answer at once: UNAVAILABLE, retry later (never hang, never lie) */
-    bool ok = valid == 0 || (db && areas && gc_event_begin_writer(db));
+    bool ok = valid == 0 || (db && areas && gc_pg_begin(db));
+    /* the batch call takes the event stream lock itself, after inserting its cases (migration
+     * 0015); what is stored one at a time locks cases the usual way round: lock first */
     ok = ok && (valid == 0 || submit_batch(db, areas, batch, n));
+    bool locked = false;
     for (int i = 0; ok && valid && i < n; i++)
-        if (!batch[i].error && !batch[i].batched)
-            ok = handle(db, areas, &batch[i]);
+        if (!batch[i].error && !batch[i].batched) {
+            ok = locked || gc_event_lock_stream(db);
+            locked = true;
+            ok = ok && handle(db, areas, &batch[i]);
+        }
     ok = ok && (valid == 0 || gc_pg_commit(db));
     if (!ok) {
         if (db) {

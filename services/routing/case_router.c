@@ -114,7 +114,8 @@ static bool redeliver(PGconn *db, const char *case_id, const char *reason, const
 }
 
 /* New cases are routed in runs, one statement for a run instead of ~6 round trips per case
- * (issue 9): gc_route_new_cases() (deploy/migrations/0010_fast_routing.up.sql) starts at the
+ * (issue 9): gc_route_new_cases() (deploy/migrations/0010_fast_routing.up.sql, set-based and
+ * taking the event stream lock last since 0013_set_based_routing.up.sql) starts at the
  * SUBMITTED event the consumer has reached and routes, in log order, the case of every SUBMITTED
  * event up to the first event it must leave to the C code below (a reopen, an escalation, a
  * withdrawal...), so each case still sees its events in order. It may run past the end of the
@@ -255,6 +256,11 @@ bool case_router_wants(const gc_event_t *ev)
            || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_JOINT_ASSIGNED
            || (ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED
                && ev->status == GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED);
+}
+
+bool case_router_locks_late(const gc_event_t *ev)
+{
+    return ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_SUBMITTED;
 }
 
 bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)

@@ -14,6 +14,10 @@
 /* gc_consumer_wants_fn: the events routing acts on. */
 bool case_router_wants(const gc_event_t *ev);
 
+/* gc_consumer_locks_late_fn: new cases (SUBMITTED), routed by gc_route_new_cases, which takes
+ * the event stream lock after their case rows (migration 0013). */
+bool case_router_locks_late(const gc_event_t *ev);
+
 /* gc_consumer_apply_fn for the "routing" consumer; ctx unused. */
 bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx);
 

@@ -56,7 +56,9 @@ int main(int argc, char **argv)
 
     /* a few batches per turn: under a steady stream of events the department socket (acks,
      * actions, deliveries) still gets its turn every few hundred events */
-    const gc_consumer_t routing = {.wants = case_router_wants, .apply = case_router_apply,
+    const gc_consumer_t routing = {.wants = case_router_wants,
+                                   .locks_late = case_router_locks_late,
+                                   .apply = case_router_apply,
                                    .max_batches = 4};
     bool behind = false; /* the last turn stopped at max_batches: more events are waiting */
     while (!gc_daemon_stop && db) {

@@ -3,10 +3,10 @@
 # fails, the same submissions are stored one at a time and only the bad one is refused. Grid
 # 4101010204 (航海东路街道, 中铁七局社区), used by no other test.
 #
-# To make requests land in one batch, a psql session holds the event stream's counter lock (as
-# every writer takes it first) while a first request ("blocker") makes intake wait on it; the
-# batch is sent meanwhile and queues on intake's socket, so intake reads it whole once the lock
-# goes. The cases of one transaction share created_at (now() is the transaction's start), which
+# To make requests land in one batch, a psql session holds the event stream's counter lock
+# (which the batch call takes before its events) while a first request ("blocker") makes intake
+# wait on it; the batch is sent meanwhile and queues on intake's socket, so intake reads it whole
+# once the lock goes. The cases of one transaction share created_at (now() is the transaction's start), which
 # shows that they were stored together.
 g=4101010204
 mkdir -p "$GC_VAR/py"
@@ -278,3 +278,41 @@ for seed in 1 2 3 4 5; do
         "$(psql "$GC_PG_DSN" -qtAX -v seed=$seed -f "$GC_VAR/equiv.sql" 2>&1 | tail -n 1)" "same"
 done
 expect_eq "and nothing of them stayed" "$(sql "SELECT count(*) FROM cases WHERE idempotency_key LIKE 'eq-%'") $(gapless)" "0 t"
+
+# ---- intake takes the event counter last (migration 0015) ---------------------------------
+# gc_submit_cases inserts the batch's cases first and waits for the counter only for their
+# events. A writer holding the counter that then locks the case a new submission names as its
+# possible duplicate (FOR NO KEY UPDATE, as every writer now locks cases) must not wait for
+# intake, which holds only the foreign key's KEY SHARE lock on it: no deadlock, both go through.
+first=$(gridctl submit --category illegal_construction --grid $g --desc "违建 原件")
+deadlocks_before=$(grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true)
+psql "$GC_PG_DSN" -v ON_ERROR_STOP=1 -qtA > "$GC_VAR/holder.out" 2>&1 <<SQL &
+BEGIN;
+SELECT gc_lock_event_stream();
+SELECT pg_sleep(2);
+SELECT ref FROM cases WHERE ref = '$first' FOR NO KEY UPDATE;
+COMMIT;
+SQL
+holder=$!
+for _ in $(seq 50); do
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(2);'")" = 1 ] && break
+    sleep 0.1
+done
+gridctl submit --category illegal_construction --grid $g --desc "违建 重复" > "$GC_VAR/dup.out" 2>&1 &
+submitter=$!
+intake_inserted_first() { # intake waits for the counter with its new case already inserted
+    [ "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.usename = 'gridcase_intake' AND l.relation = 'cases'::regclass AND l.mode = 'RowExclusiveLock' AND a.wait_event_type = 'Lock'")" = 1 ]
+}
+wait_for "intake waits for the counter after inserting its case" 2 intake_inserted_first
+if wait "$holder"; then
+    ok "the session holding the counter locked the case intake's new case names"
+else
+    not_ok "the session holding the counter locked the case intake's new case names" "$(cat "$GC_VAR/holder.out")"
+fi
+wait "$submitter" || true # gridctl's status says "possible duplicate"; the reference says stored
+expect_eq "the submission is acknowledged" "$(tail -n 1 "$GC_VAR/dup.out" | grep -c '^GC-')" "1"
+expect_eq "as a possible duplicate of the first, with its SUBMITTED event" \
+    "$(sql "SELECT d.ref, count(e.seq) FROM cases c JOIN cases d ON d.id = c.duplicate_of JOIN case_events e ON e.case_id = c.id AND e.kind = 'submitted' WHERE c.description = '违建 重复' GROUP BY d.ref")" \
+    "$first|1"
+expect_eq "no deadlock was detected, and the log is gapless" \
+    "$(grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true) $(gapless)" "$deadlocks_before t"

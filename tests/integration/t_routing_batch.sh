@@ -188,3 +188,42 @@ expect_eq "and delivered to each once, police and sanitation as lead" \
     "$(sql "SELECT string_agg(d.department || ':' || d.is_lead, ',' ORDER BY d.department) FROM cases c JOIN deliveries d ON d.case_id = c.id WHERE $ours GROUP BY c.id" | sort -u)" \
     "civil_affairs:false,police:true,sanitation:true"
 sql "DELETE FROM routing_rules WHERE department = 'sanitation' AND category = 'floating_population'" > /dev/null
+
+# ---- routing takes the event counter last, and gives way ----------------------------------
+# gc_route_new_cases locks its cases and only then waits for the event counter (migration 0013).
+# A writer holding the counter that then wants one of those cases (the other writers' order:
+# counter, then cases) would deadlock with it; routing waits at most 200 ms for the counter,
+# then undoes its run (releasing the cases) and does it again counter first. Here a session
+# holds the counter while routing starts with a new case to route, and asks for that case 3 s
+# later: it must get it, no deadlock may be detected, and the case is routed once.
+kill -TERM "$(cat "$GC_VAR/run/routing.pid")"
+wait_for "routing stopped again" 10 routing_stopped
+echo "street_light $g batch-d 路灯不亮" > "$GC_VAR/batch-d.in"
+PYTHONPATH="$GC_VAR/py" timeout 60 /usr/bin/python3 "$GC_VAR/py/submit_many.py" "$GC_INTAKE_URL" \
+    "batch-d-$$" < "$GC_VAR/batch-d.in" > "$GC_VAR/batch-d.refs"
+light=$(awk '{ print $2 }' "$GC_VAR/batch-d.refs")
+deadlocks_before=$(grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true)
+psql "$GC_PG_DSN" -v ON_ERROR_STOP=1 -qtA > "$GC_VAR/holder.out" 2>&1 <<SQL &
+BEGIN;
+SELECT gc_lock_event_stream();
+SELECT pg_sleep(3);
+SELECT ref FROM cases WHERE ref = '$light' FOR NO KEY UPDATE;
+COMMIT;
+SQL
+holder=$!
+deploy/stack.sh up "$bin" > /dev/null
+routing_waits() {
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE usename = 'gridcase_routing' AND wait_event_type = 'Lock'")" -ge 1 ]
+}
+wait_for "routing waits for the counter the session holds" 3 routing_waits
+if wait "$holder"; then
+    ok "the session holding the counter got the case routing had locked"
+else
+    not_ok "the session holding the counter got the case routing had locked" "$(cat "$GC_VAR/holder.out")"
+fi
+expect_eq "no deadlock was detected" \
+    "$(grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true)" "$deadlocks_before"
+wait_for "the case is routed once the session commits" 20 \
+    bash -c "[ \"\$(psql '$GC_PG_DSN' -tAc \"SELECT status FROM cases WHERE ref = '$light'\")\" = routed ]"
+expect_eq "and delivered once" \
+    "$(sql "SELECT count(*) FROM deliveries d JOIN cases c ON c.id = d.case_id WHERE c.ref = '$light'")" "1"
