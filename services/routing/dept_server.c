@@ -336,7 +336,8 @@ static bool on_ack(dept_server_t *self, gc_frames_t *f, const Gridcase__DeptAck 
 }
 
 /* Records the acknowledgements received since the last call, per department the highest, in one
- * statement (its own transaction: committed when it returns). Only then do they free credit. */
+ * statement (its own transaction: committed when it returns, without waiting for the disk; a
+ * position lost with a crash only sends some deliveries again). Only then do they free credit. */
 static bool record_acks(dept_server_t *self, PGconn *db)
 {
     size_t cap = (size_t)self->npeers * (2 * GC_CASE_MAX_CODE + 24) + 4;
@@ -359,14 +360,10 @@ static bool record_acks(dept_server_t *self, PGconn *db)
     memcpy(depts + nd, "}", 2);
     memcpy(seqs + ns, "}", 2);
     const char *params[] = {depts, seqs};
-    bool ok = gc_pg_run(db, "record acks",
-                        "UPDATE department_delivery_state s "
-                        "SET acked_seq = greatest(s.acked_seq, a.seq) "
-                        "FROM (SELECT department, max(seq) AS seq "
-                        "  FROM unnest($1::text[], $2::bigint[]) AS u (department, seq) "
-                        "  GROUP BY department) a "
-                        "WHERE s.department = a.department",
-                        2, params);
+    /* outside any transaction: gc_record_acks commits without waiting for the WAL flush
+     * (migration 0016), which must not extend to anything else */
+    bool ok = gc_pg_run(db, "record acks", "SELECT gc_record_acks($1::text[], $2::bigint[])", 2,
+                        params);
     free(depts);
     free(seqs);
     for (int i = 0; ok && i < self->npeers; i++)
