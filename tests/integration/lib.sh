@@ -49,6 +49,21 @@ stat_is() { [ "$(stat "$1" "$2")" == "$3" ]; }
 
 # sql QUERY: one value from the database
 sql() { psql "$GC_PG_DSN" -tAc "$1"; }
+# hold_counter_then_lock REF SECONDS: in the background, a session that takes the event counter
+# as the writers that take it first do, sleeps SECONDS, then locks case REF as writers lock
+# cases, and commits; its pid in $holder, its output in $GC_VAR/holder.out. deadlocks prints
+# how many deadlocks PostgreSQL has reported so far.
+hold_counter_then_lock() {
+    psql "$GC_PG_DSN" -v ON_ERROR_STOP=1 -qtA > "$GC_VAR/holder.out" 2>&1 <<SQL &
+BEGIN;
+SELECT gc_lock_event_stream();
+SELECT pg_sleep($2);
+SELECT ref FROM cases WHERE ref = '$1' FOR NO KEY UPDATE;
+COMMIT;
+SQL
+    holder=$!
+}
+deadlocks() { grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true; }
 
 # http_get URL: prints the HTTP status on the first line, then the body (a reader that stops
 # early, like head -1, is fine)

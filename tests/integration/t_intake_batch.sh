@@ -285,15 +285,8 @@ expect_eq "and nothing of them stayed" "$(sql "SELECT count(*) FROM cases WHERE 
 # possible duplicate (FOR NO KEY UPDATE, as every writer now locks cases) must not wait for
 # intake, which holds only the foreign key's KEY SHARE lock on it: no deadlock, both go through.
 first=$(gridctl submit --category illegal_construction --grid $g --desc "违建 原件")
-deadlocks_before=$(grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true)
-psql "$GC_PG_DSN" -v ON_ERROR_STOP=1 -qtA > "$GC_VAR/holder.out" 2>&1 <<SQL &
-BEGIN;
-SELECT gc_lock_event_stream();
-SELECT pg_sleep(2);
-SELECT ref FROM cases WHERE ref = '$first' FOR NO KEY UPDATE;
-COMMIT;
-SQL
-holder=$!
+deadlocks_before=$(deadlocks)
+hold_counter_then_lock "$first" 2
 for _ in $(seq 50); do
     [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(2);'")" = 1 ] && break
     sleep 0.1
@@ -315,4 +308,4 @@ expect_eq "as a possible duplicate of the first, with its SUBMITTED event" \
     "$(sql "SELECT d.ref, count(e.seq) FROM cases c JOIN cases d ON d.id = c.duplicate_of JOIN case_events e ON e.case_id = c.id AND e.kind = 'submitted' WHERE c.description = '违建 重复' GROUP BY d.ref")" \
     "$first|1"
 expect_eq "no deadlock was detected, and the log is gapless" \
-    "$(grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true) $(gapless)" "$deadlocks_before t"
+    "$(deadlocks) $(gapless)" "$deadlocks_before t"

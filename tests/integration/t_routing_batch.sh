@@ -202,15 +202,8 @@ echo "street_light $g batch-d 路灯不亮" > "$GC_VAR/batch-d.in"
 PYTHONPATH="$GC_VAR/py" timeout 60 /usr/bin/python3 "$GC_VAR/py/submit_many.py" "$GC_INTAKE_URL" \
     "batch-d-$$" < "$GC_VAR/batch-d.in" > "$GC_VAR/batch-d.refs"
 light=$(awk '{ print $2 }' "$GC_VAR/batch-d.refs")
-deadlocks_before=$(grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true)
-psql "$GC_PG_DSN" -v ON_ERROR_STOP=1 -qtA > "$GC_VAR/holder.out" 2>&1 <<SQL &
-BEGIN;
-SELECT gc_lock_event_stream();
-SELECT pg_sleep(3);
-SELECT ref FROM cases WHERE ref = '$light' FOR NO KEY UPDATE;
-COMMIT;
-SQL
-holder=$!
+deadlocks_before=$(deadlocks)
+hold_counter_then_lock "$light" 3
 deploy/stack.sh up "$bin" > /dev/null
 routing_waits() {
     [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE usename = 'gridcase_routing' AND wait_event_type = 'Lock'")" -ge 1 ]
@@ -222,7 +215,7 @@ else
     not_ok "the session holding the counter got the case routing had locked" "$(cat "$GC_VAR/holder.out")"
 fi
 expect_eq "no deadlock was detected" \
-    "$(grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true)" "$deadlocks_before"
+    "$(deadlocks)" "$deadlocks_before"
 wait_for "the case is routed once the session commits" 20 \
     bash -c "[ \"\$(psql '$GC_PG_DSN' -tAc \"SELECT status FROM cases WHERE ref = '$light'\")\" = routed ]"
 expect_eq "and delivered once" \
