@@ -248,6 +248,14 @@ void gc_pg_array_int64s(gc_pg_array_t *a, const int64_t *v, int n)
     array_put(a, "}", 1);
 }
 
+void gc_pg_array_int64(gc_pg_array_t *a, int64_t value)
+{
+    char number[24];
+    int len = snprintf(number, sizeof number, "%" PRId64, value);
+    array_next(a);
+    array_put(a, number, (size_t)len);
+}
+
 const char *gc_pg_array_end(gc_pg_array_t *a)
 {
     if (!a->len)

@@ -111,22 +111,6 @@ static void send_error(dept_server_t *self, const void *id, size_t size, int cod
     "c.lon, c.lat, c.address, d.is_lead, "                                                      \
     "coalesce((extract(epoch FROM c.deadline_at) * 1000)::bigint, 0), d.note "
 
-/* Appends one text array element to a PostgreSQL array literal: quoted, with \ and " escaped.
- * buf holds at least 2 * strlen(s) + 4 more bytes. */
-static size_t array_text(char *buf, size_t at, const char *s)
-{
-    char sep = at ? ',' : '{';
-    buf[at++] = sep;
-    buf[at++] = '"';
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            buf[at++] = '\\';
-        buf[at++] = *s;
-    }
-    buf[at++] = '"';
-    return at;
-}
-
 /* Sends the rows of one connection; stops at the first row it cannot send. Returns false when
  * the connection is gone (EHOSTUNREACH under ROUTER_MANDATORY: drop it). A full send queue
  * (EAGAIN at the high-water mark: the client is there but slow) keeps the connection: what was
@@ -191,28 +175,24 @@ bool dept_server_pump(dept_server_t *self, PGconn *db)
             i++;
     }
     /* the connections with room in their credit window: (index, department, after, how many) */
-    size_t cap = (size_t)self->npeers * (2 * GC_CASE_MAX_CODE + 24) + 4;
-    char *depts = malloc(cap), *afters = malloc(cap), *limits = malloc(cap), *index = malloc(cap);
-    size_t nd = 0, na = 0, nl = 0, ni = 0;
-    bool memory = depts && afters && limits && index, ok = memory;
-    for (int i = 0; ok && i < self->npeers; i++) {
+    gc_pg_array_t index = {0}, depts = {0}, afters = {0}, limits = {0};
+    int windows = 0;
+    for (int i = 0; i < self->npeers; i++) {
         peer_t *p = &self->peers[i];
         uint64_t in_flight = p->sent > p->acked ? p->sent - p->acked : 0;
         if (in_flight >= p->credit)
             continue;
-        nd = array_text(depts, nd, p->department);
-        na += (size_t)snprintf(afters + na, cap - na, "%c%" PRIu64, na ? ',' : '{', p->sent);
-        nl += (size_t)snprintf(limits + nl, cap - nl, "%c%" PRIu64, nl ? ',' : '{',
-                               p->credit - in_flight);
-        ni += (size_t)snprintf(index + ni, cap - ni, "%c%d", ni ? ',' : '{', i);
+        gc_pg_array_int64(&index, i);
+        gc_pg_array_text(&depts, p->department);
+        gc_pg_array_int64(&afters, (int64_t)p->sent);
+        gc_pg_array_int64(&limits, (int64_t)(p->credit - in_flight));
+        windows++;
     }
+    const char *params[] = {gc_pg_array_end(&index), gc_pg_array_end(&depts),
+                            gc_pg_array_end(&afters), gc_pg_array_end(&limits)};
+    bool memory = params[0] && params[1] && params[2] && params[3], ok = memory;
     PGresult *res = NULL;
-    if (ok && ni > 0) {
-        memcpy(depts + nd, "}", 2);
-        memcpy(afters + na, "}", 2);
-        memcpy(limits + nl, "}", 2);
-        memcpy(index + ni, "}", 2);
-        const char *params[] = {index, depts, afters, limits};
+    if (ok && windows > 0) {
         res = gc_pg_query(db, "deliveries",
                           DELIVERY_COLUMNS
                           "FROM unnest($1::int[], $2::text[], $3::bigint[], $4::int[]) "
@@ -228,10 +208,10 @@ bool dept_server_pump(dept_server_t *self, PGconn *db)
                           4, params);
         ok = gc_pg_ok(res);
     }
-    free(depts);
-    free(afters);
-    free(limits);
-    free(index);
+    gc_pg_array_free(&index);
+    gc_pg_array_free(&depts);
+    gc_pg_array_free(&afters);
+    gc_pg_array_free(&limits);
     if (!ok) { /* out of memory, or the statement failed: try again on the next turn */
         PQclear(res);
         return !memory || gc_pg_alive(db);
@@ -340,33 +320,28 @@ static bool on_ack(dept_server_t *self, gc_frames_t *f, const Gridcase__DeptAck 
  * position lost with a crash only sends some deliveries again). Only then do they free credit. */
 static bool record_acks(dept_server_t *self, PGconn *db)
 {
-    size_t cap = (size_t)self->npeers * (2 * GC_CASE_MAX_CODE + 24) + 4;
-    char *depts = NULL, *seqs = NULL;
-    size_t nd = 0, ns = 0;
+    gc_pg_array_t depts = {0}, seqs = {0};
+    int acked = 0;
     for (int i = 0; i < self->npeers; i++) {
         peer_t *p = &self->peers[i];
         if (p->ack_received <= p->acked)
             continue;
-        if (!depts && (!(depts = malloc(cap)) || !(seqs = malloc(cap)))) {
-            free(depts);
-            return true; /* out of memory: they stay noted, recorded on a later turn */
-        }
-        nd = array_text(depts, nd, p->department);
-        ns += (size_t)snprintf(seqs + ns, cap - ns, "%c%" PRIu64, ns ? ',' : '{',
-                               p->ack_received);
+        gc_pg_array_text(&depts, p->department);
+        gc_pg_array_int64(&seqs, (int64_t)p->ack_received);
+        acked++;
     }
-    if (!depts)
-        return true;
-    memcpy(depts + nd, "}", 2);
-    memcpy(seqs + ns, "}", 2);
-    const char *params[] = {depts, seqs};
-    /* outside any transaction: gc_record_acks commits without waiting for the WAL flush
-     * (migration 0016), which must not extend to anything else */
-    bool ok = gc_pg_run(db, "record acks", "SELECT gc_record_acks($1::text[], $2::bigint[])", 2,
-                        params);
-    free(depts);
-    free(seqs);
-    for (int i = 0; ok && i < self->npeers; i++)
+    const char *params[] = {gc_pg_array_end(&depts), gc_pg_array_end(&seqs)};
+    /* out of memory: they stay noted, recorded on a later turn. Outside any transaction:
+     * gc_record_acks commits without waiting for the WAL flush (migration 0016), which must not
+     * extend to anything else */
+    bool memory = params[0] && params[1];
+    bool recorded = acked > 0 && memory
+                    && gc_pg_run(db, "record acks",
+                                 "SELECT gc_record_acks($1::text[], $2::bigint[])", 2, params);
+    bool ok = recorded || acked == 0 || !memory; /* false only when the statement failed */
+    gc_pg_array_free(&depts);
+    gc_pg_array_free(&seqs);
+    for (int i = 0; recorded && i < self->npeers; i++)
         if (self->peers[i].ack_received > self->peers[i].acked)
             self->peers[i].acked = self->peers[i].ack_received;
     return ok;

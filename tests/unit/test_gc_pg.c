@@ -89,6 +89,11 @@ static void test_rows_of_numbers(void **state)
     gc_pg_array_int64s(&a, first, 1); /* one row: still two-dimensional, [1:1][1:1] */
     assert_string_equal(gc_pg_array_end(&a), "{{1}}");
     gc_pg_array_free(&a);
+
+    gc_pg_array_int64(&a, 7); /* single numbers: one-dimensional */
+    gc_pg_array_int64(&a, INT64_MIN);
+    assert_string_equal(gc_pg_array_end(&a), "{7,-9223372036854775808}");
+    gc_pg_array_free(&a);
 }
 
 /* Growth past the first allocation keeps every element (a batch of 500 entries of 28). */
