@@ -5,8 +5,9 @@
 -- call of gc_submit_cases (migration 0011) and this path serves submissions made from a diary
 -- entry and the fallback when a batch call fails; this stays the database's per-statement
 -- reference. tests/bench/run.sh puts it once (one case per transaction) or 100 times (100 cases
--- per transaction) between BEGIN, the counter lock taken first as intake takes it
--- (gc_lock_event_stream), and END. Run with -M prepared, as intake prepares its statements.
+-- per transaction) between BEGIN, the counter lock taken first as intake's one-at-a-time path
+-- takes it (gc_lock_event_stream), and END. Run with -M prepared, as intake prepares its
+-- statements.
 INSERT INTO cases AS c (idempotency_key, category, area_code, level, status, description, lon,
                         lat, address, source, reporter_name, reporter_phone, created_at,
                         updated_at, deadline_at, duplicate_of)
