@@ -172,19 +172,24 @@ check: deps
 
 # make bench: the full-size run (figures in var/bench/latest.json). bench-smoke: the same
 # programs at a tiny size, to prove in make check that they work.
-bench: deps all $(BENCH_BIN)
+# deps runs first and the build in a sub-make: the flags above are read from pkg-config when
+# make starts, before deps has installed the libraries on a fresh machine.
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@tests/bench/run.sh $(BUILD)/bin
 
 bench-smoke: all $(BENCH_BIN)
 	@GC_BENCH_SMOKE=1 tests/bench/run.sh $(BUILD)/bin
 
-up: deps all
+up: deps
+	@$(MAKE) --no-print-directory all
 	@deploy/stack.sh up $(BUILD)/bin
 
 down:
 	@deploy/stack.sh down
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@deploy/demo.sh $(BUILD)/bin
 
 clean:
