@@ -50,10 +50,16 @@ pgbench_tps() {
         | awk '/^tps = / { print $3; exit }'
 }
 
-# One case per transaction, or 100: tests/bench/pgbench_case.sql between BEGIN and END.
+# N cases per transaction: pgbench_script N bare (tests/bench/pgbench_bare.sql, the database's
+# own limit) or pgbench_script N counter (tests/bench/pgbench_case.sql after the event counter
+# lock, intake's one-at-a-time path), between BEGIN and END.
 pgbench_script() {
     echo "BEGIN;"
-    echo "SELECT gc_lock_event_stream();"
-    for _ in $(seq "$1"); do cat tests/bench/pgbench_case.sql; done
+    if [ "$2" = counter ]; then
+        echo "SELECT gc_lock_event_stream();"
+        for _ in $(seq "$1"); do cat tests/bench/pgbench_case.sql; done
+    else
+        for _ in $(seq "$1"); do cat tests/bench/pgbench_bare.sql; done
+    fi
     echo "END;"
 }

@@ -127,18 +127,27 @@ for d in "${daemons[@]}"; do
 done
 
 # The database's own limit, on the same cluster: one case and event per transaction (64
-# clients), 100 per transaction (8 clients).
-note "pgbench: ${pgbench_seconds} s each, 1 case/transaction x 64 clients, 100 x 8"
+# clients), 100 per transaction (8 clients), inserted plainly (the ratio targets' reference);
+# then the same with intake's one-at-a-time statements behind the event counter.
+note "pgbench: ${pgbench_seconds} s each, 1 case/transaction x 64 clients, 100 x 8; plain, then counter"
 scratch_db gridcase_pgbench
-pgbench_script 1 > "$var/sections/pgbench_one.sql"
-pgbench_script 100 > "$var/sections/pgbench_hundred.sql"
-[ "$warmup" -gt 0 ] && pgbench_tps 64 "$warmup" "$var/sections/pgbench_one.sql" > /dev/null
+psql_at -d gridcase_pgbench -c "CREATE SEQUENCE pgbench_event_seq START 1000000000000"
+for kind in bare counter; do
+    pgbench_script 1 "$kind" > "$var/sections/pgbench_one_$kind.sql"
+    pgbench_script 100 "$kind" > "$var/sections/pgbench_hundred_$kind.sql"
+done
+[ "$warmup" -gt 0 ] && pgbench_tps 64 "$warmup" "$var/sections/pgbench_one_bare.sql" > /dev/null
 psql_at -d gridcase_pgbench -c "ANALYZE"
-tps_one=$(pgbench_tps 64 "$pgbench_seconds" "$var/sections/pgbench_one.sql")
-tps_hundred=$(pgbench_tps 8 "$pgbench_seconds" "$var/sections/pgbench_hundred.sql")
+tps_one=$(pgbench_tps 64 "$pgbench_seconds" "$var/sections/pgbench_one_bare.sql")
+tps_hundred=$(pgbench_tps 8 "$pgbench_seconds" "$var/sections/pgbench_hundred_bare.sql")
+tps_one_counter=$(pgbench_tps 64 "$pgbench_seconds" "$var/sections/pgbench_one_counter.sql")
+tps_hundred_counter=$(pgbench_tps 8 "$pgbench_seconds" "$var/sections/pgbench_hundred_counter.sql")
 jq -n --argjson one "$tps_one" --argjson hundred "$tps_hundred" --argjson s "$pgbench_seconds" \
+    --argjson one_c "$tps_one_counter" --argjson hundred_c "$tps_hundred_counter" \
     '{seconds: $s, one_per_tx: {clients: 64, tps: $one, cases_per_s: $one},
-      hundred_per_tx: {clients: 8, tps: $hundred, cases_per_s: ($hundred * 100)}}' \
+      hundred_per_tx: {clients: 8, tps: $hundred, cases_per_s: ($hundred * 100)},
+      counter: {one_per_tx: {clients: 64, tps: $one_c, cases_per_s: $one_c},
+                hundred_per_tx: {clients: 8, tps: $hundred_c, cases_per_s: ($hundred_c * 100)}}}' \
     > "$var/sections/pgbench.json"
 
 note "escalation: $open open cases, $due due at once"
@@ -175,7 +184,9 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
       stats: {lag: $lag[0], restart: ($restart[0] + {cases_in_db: $cases_in_db})},
       memory_mb: $memory[0], pgbench: $pgbench[0],
       ratios: {intake_to_pgbench_one: ($intake[0].intake_cases_per_s / $pgbench[0].one_per_tx.cases_per_s),
-               intake_to_pgbench_hundred: ($intake[0].intake_cases_per_s / $pgbench[0].hundred_per_tx.cases_per_s)}}' \
+               intake_to_pgbench_hundred: ($intake[0].intake_cases_per_s / $pgbench[0].hundred_per_tx.cases_per_s),
+               intake_to_counter_one: ($intake[0].intake_cases_per_s / $pgbench[0].counter.one_per_tx.cases_per_s),
+               intake_to_counter_hundred: ($intake[0].intake_cases_per_s / $pgbench[0].counter.hundred_per_tx.cases_per_s)}}' \
     > "$var/latest.json"
 
 echo "# gridcase benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, PostgreSQL $(jq -r .postgres.version "$var/latest.json") (fsync $(jq -r .postgres.fsync "$var/latest.json"), synchronous_commit $(jq -r .postgres.synchronous_commit "$var/latest.json"))"

@@ -15,6 +15,8 @@ def lat(l): "\(l.p50 | r2) / \(l.p99 | r2) / \(l.p999 | r2) ms";
    met($b.ratios.intake_to_pgbench_hundred >= 0.5)],
   ["  intake / pgbench 1 case per tx", ($b.ratios.intake_to_pgbench_one | r2), ">= 4",
    met($b.ratios.intake_to_pgbench_one >= 4)],
+  ["  intake / the counter path, 100 / 1 per tx",
+   "\($b.ratios.intake_to_counter_hundred | r2) / \($b.ratios.intake_to_counter_one | r2)", "", ""],
   ["end-to-end, unthrottled (\($b.end_to_end.window_s | r0) s offered, all through \($b.end_to_end.drain_s | r0) s later)",
    "\($b.end_to_end.end_to_end_cases_per_s | r0) cases/s", ">= 10000 cases/s",
    met($b.end_to_end.end_to_end_cases_per_s >= 10000)],
@@ -47,6 +49,8 @@ def lat(l): "\(l.p50 | r2) / \(l.p99 | r2) / \(l.p999 | r2) ms";
    "\($b.pgbench.one_per_tx.cases_per_s | r0) cases/s", "", ""],
   ["pgbench, 100 cases per tx, 8 clients (\($b.pgbench.seconds) s)",
    "\($b.pgbench.hundred_per_tx.cases_per_s | r0) cases/s", "", ""],
+  ["pgbench, the counter path, 1 / 100 per tx",
+   "\($b.pgbench.counter.one_per_tx.cases_per_s | r0) / \($b.pgbench.counter.hundred_per_tx.cases_per_s | r0) cases/s", "", ""],
   [],
   ["CPU in each window, % of one core", "intake routing escalation stats postgres bench-client machine", "", ""],
   (["intake", "end_to_end", "latency", "stats_lag"][] as $s
