@@ -8,7 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(cd "${1:?usage: run.sh BIN_DIR [t_NAME ...]}" && pwd)
 shift
-if [ $# -gt 0 ]; then tests=("${@/#/tests/integration/}"); tests=("${tests[@]/%/.sh}"); else tests=(tests/integration/t_*.sh); fi
+if [ $# -gt 0 ]; then tests=("${@%.sh}"); tests=("${tests[@]/#/tests/integration/}"); tests=("${tests[@]/%/.sh}"); else tests=(tests/integration/t_*.sh); fi
+for t in "${tests[@]}"; do [ -f "$t" ] || { echo "not ok - no test file $t"; exit 1; }; done
 export GC_VAR="var/test-$$"
 export GC_PORT_BASE=$((20000 + ($$ % 400) * 10))
 export GC_ESCALATION_TICK_MS=100 GC_STATS_INTERVAL_MS=300 GC_TEST_CLOCK=1
