@@ -19,15 +19,19 @@
     "to_char(c.created_at AT TIME ZONE (SELECT time_zone FROM district_settings), 'YYYY-MM-DD') " \
     "FROM case_events e JOIN cases c ON c.id = e.case_id "
 
+void gc_event_register(void)
+{
+    gc_pg_register("gc_load_events", EVENT_COLUMNS "WHERE e.seq > $1 ORDER BY e.seq LIMIT $2",
+                   2);
+}
+
 PGresult *gc_event_load(PGconn *db, uint64_t after, int limit)
 {
     char a[32], l[16];
     snprintf(a, sizeof a, "%" PRIu64, after);
     snprintf(l, sizeof l, "%d", limit);
     const char *params[] = {a, l};
-    PGresult *res = gc_pg_query(db, "load events",
-                                EVENT_COLUMNS "WHERE e.seq > $1 ORDER BY e.seq LIMIT $2", 2,
-                                params);
+    PGresult *res = gc_pg_query_prepared(db, "gc_load_events", 2, params);
     if (!gc_pg_ok(res)) {
         PQclear(res);
         return NULL;

@@ -29,6 +29,12 @@ typedef struct {
     const char *reported_on; /* that moment's local date in the district, YYYY-MM-DD */
 } gc_event_t;
 
+/* Registers gc_event_load's statement (gc_pg_register): every daemon that reads the log calls
+ * it once before it connects. The readers (intake's publisher, routing, escalation, stats) each
+ * read every event, and the statement is the largest they send: parsed and planned once per
+ * connection, not once per batch. */
+void gc_event_register(void);
+
 /* Reads up to limit events with seq > after, in seq order. NULL on failure (logged). */
 PGresult *gc_event_load(PGconn *db, uint64_t after, int limit);
 

@@ -4,6 +4,7 @@
 
 #include "gc_case.h"
 #include "gc_daemon.h"
+#include "gc_event.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_pg.h"
@@ -23,6 +24,7 @@ int main(int argc, char **argv)
                                     "GC_INTAKE_SERVER_KEY", cfg.intake_server_key, &cfg);
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
     gc_case_register();
+    gc_event_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
     gc_log_info("ready: sweeping every %ld ms, following %s", cfg.escalation_tick_ms,
                 cfg.events_url);

@@ -8,6 +8,7 @@
 #include "gc_case.h"
 #include "gc_clock.h"
 #include "gc_daemon.h"
+#include "gc_event.h"
 #include "gc_geo.h"
 #include "gc_log.h"
 #include "gc_msg.h"
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
     int mandatory = 1;
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     gc_case_register();
+    gc_event_register();
     intake_t in = {.cfg = &cfg, .pub = pub};
     try_connect(&in);
     gc_log_info("ready: intake on %s, events on %s", cfg.intake_bind, cfg.events_bind);

@@ -142,10 +142,7 @@ static bool route_run(PGconn *db, const gc_event_t *ev)
     snprintf(from, sizeof from, "%" PRIu64, ev->seq);
     snprintf(limit, sizeof limit, "%d", ROUTE_RUN_MAX);
     const char *params[] = {from, limit};
-    PGresult *res = gc_pg_query(db, "route new cases",
-                                "SELECT event_seq, case_ref, case_area, outcome, departments_added "
-                                "FROM gc_route_new_cases($1, $2)",
-                                2, params);
+    PGresult *res = gc_pg_query_prepared(db, "gc_route_new_cases", 2, params);
     bool ok = gc_pg_ok(res);
     if (ok && PQntuples(res) == 0) { /* the event at ev->seq is SUBMITTED: cannot happen */
         gc_log_error("routing: no SUBMITTED event at seq %" PRIu64 " in the log", ev->seq);
@@ -244,6 +241,14 @@ static bool deliver_joint(PGconn *db, const char *case_id, const gc_case_row_t *
     }
     PQclear(res);
     return ok;
+}
+
+void case_router_register(void)
+{
+    gc_pg_register("gc_route_new_cases",
+                   "SELECT event_seq, case_ref, case_area, outcome, departments_added "
+                   "FROM gc_route_new_cases($1, $2)",
+                   2);
 }
 
 bool case_router_wants(const gc_event_t *ev)

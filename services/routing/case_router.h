@@ -11,6 +11,9 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+/* Registers routing's statements (gc_pg_register); call once before connecting. */
+void case_router_register(void);
+
 /* gc_consumer_wants_fn: the events routing acts on. */
 bool case_router_wants(const gc_event_t *ev);
 
