@@ -9,14 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+void gc_consumer_register(void)
+{
+    gc_event_register();
+    gc_pg_register("gc_consumer_behind",
+                   "SELECT (SELECT last_seq FROM consumer_cursors WHERE consumer = $1) "
+                   "< (SELECT last_seq FROM event_streams WHERE stream = 'case')",
+                   1);
+    gc_pg_register("gc_consumer_lock_cursor",
+                   "SELECT last_seq FROM consumer_cursors WHERE consumer = $1 FOR UPDATE", 1);
+    gc_pg_register("gc_consumer_move_cursor",
+                   "UPDATE consumer_cursors SET last_seq = $2 WHERE consumer = $1", 2);
+}
+
 /* True when some event past the cursor exists: an idle wake-up costs one query, no transaction. */
 static int behind(PGconn *db, const char *consumer)
 {
     const char *who[] = {consumer};
-    PGresult *res = gc_pg_query(db, "consumer behind?",
-                                "SELECT (SELECT last_seq FROM consumer_cursors WHERE consumer = $1) "
-                                "< (SELECT last_seq FROM event_streams WHERE stream = 'case')",
-                                1, who);
+    PGresult *res = gc_pg_query_prepared(db, "gc_consumer_behind", 1, who);
     int answer = gc_pg_ok(res) && PQntuples(res) == 1 ? strcmp(PQgetvalue(res, 0, 0), "t") == 0
                                                       : -1;
     PQclear(res);
@@ -26,10 +36,7 @@ static int behind(PGconn *db, const char *consumer)
 static long apply_batch(PGconn *db, const char *consumer, int batch, const gc_consumer_t *how)
 {
     const char *who[] = {consumer};
-    PGresult *cur = gc_pg_query(db, "lock cursor",
-                                "SELECT last_seq FROM consumer_cursors WHERE consumer = $1 "
-                                "FOR UPDATE",
-                                1, who);
+    PGresult *cur = gc_pg_query_prepared(db, "gc_consumer_lock_cursor", 1, who);
     if (!gc_pg_ok(cur) || PQntuples(cur) != 1) {
         PQclear(cur);
         return -1;
@@ -70,8 +77,7 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, const gc_co
         char seq[32];
         snprintf(seq, sizeof seq, "%" PRIu64, last);
         const char *params[] = {consumer, seq};
-        if (!gc_pg_run(db, "move cursor",
-                       "UPDATE consumer_cursors SET last_seq = $2 WHERE consumer = $1", 2, params))
+        if (!gc_pg_run_prepared(db, "gc_consumer_move_cursor", 2, params))
             return -1;
     }
     return n;

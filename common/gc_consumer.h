@@ -44,6 +44,12 @@ typedef struct {
                       * other work (routing's deliveries) gets its turn under a steady stream */
 } gc_consumer_t;
 
+/* Registers the statements of catching up (the cursor's and gc_event_register's) with
+ * gc_pg_register: every consumer daemon calls it once before it connects. Each wake-up runs
+ * them, hundreds of times a second under load: prepared, they are parsed and planned once per
+ * connection. */
+void gc_consumer_register(void);
+
 /* Applies the events past the cursor, batch events per transaction, until caught up or after
  * how->max_batches batches. Returns the number of events applied, or -1 when the database
  * failed. */

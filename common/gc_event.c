@@ -13,8 +13,7 @@
     "(extract(epoch FROM e.at) * 1000)::bigint, c.area_code, c.category, e.level, e.status, "       \
     "e.department, e.actor, e.note, c.source, "                                                \
     "CASE WHEN e.kind IN ('escalated', 'supervised', 'extension_requested') THEN "             \
-    "  (SELECT a.code FROM areas a WHERE a.level = e.level AND a.code = ANY (ARRAY("          \
-    "    SELECT left(c.area_code, n) FROM generate_series(1, length(c.area_code)) n))) "       \
+    "  gc_leader_area(c.area_code, e.level) "                                                  \
     "END, (extract(epoch FROM c.created_at) * 1000)::bigint, "                                 \
     "to_char(c.created_at AT TIME ZONE (SELECT time_zone FROM district_settings), 'YYYY-MM-DD') " \
     "FROM case_events e JOIN cases c ON c.id = e.case_id "

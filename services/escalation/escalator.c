@@ -141,9 +141,13 @@ long escalator_sweep(PGconn *db, long batch)
     }
 }
 
-bool escalator_tick(PGconn *db, long batch)
+bool escalator_follow(PGconn *db)
 {
     static const gc_consumer_t requests = {.wants = escalator_wants, .apply = escalator_apply};
-    return gc_consumer_catch_up(db, "escalation", 200, &requests) >= 0
-           && escalator_sweep(db, batch) >= 0;
+    return gc_consumer_catch_up(db, "escalation", 200, &requests) >= 0;
+}
+
+bool escalator_tick(PGconn *db, long batch)
+{
+    return escalator_follow(db) && escalator_sweep(db, batch) >= 0;
 }

@@ -20,6 +20,10 @@ bool escalator_apply(PGconn *db, const gc_event_t *ev, void *ctx);
  * database failed. */
 long escalator_sweep(PGconn *db, long batch);
 
+/* Follows the event log: acts on the escalation requests in it. False when the database
+ * failed. */
+bool escalator_follow(PGconn *db);
+
 /* One tick of the daemon: follow the event log (escalation requests), then sweep. False when
  * the database failed. */
 bool escalator_tick(PGconn *db, long batch);

@@ -6,7 +6,6 @@
 #include "gc_case.h"
 #include "gc_consumer.h"
 #include "gc_daemon.h"
-#include "gc_event.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_pg.h"
@@ -52,7 +51,7 @@ int main(int argc, char **argv)
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
     dept_server_t *depts = dept_server_new(router);
     gc_case_register();
-    gc_event_register();
+    gc_consumer_register();
     case_router_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
     gc_log_info("ready: departments on %s, following %s", cfg.dept_bind, cfg.events_url);

@@ -9,7 +9,6 @@
 #include "gc_clock.h"
 #include "gc_consumer.h"
 #include "gc_daemon.h"
-#include "gc_event.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_names.h"
@@ -48,7 +47,7 @@ int main(int argc, char **argv)
     stats_publisher_t *publisher = stats_publisher_new(pub, metrics);
     stats_fold_t *fold = stats_fold_new();
     gc_consumer_t consumer = stats_fold_consumer(fold); /* registers its statements */
-    gc_event_register();
+    gc_consumer_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
     gc_log_info("ready: snapshots on %s, metrics on %s, following %s", cfg.stats_bind,
                 cfg.metrics_bind, cfg.events_url);
