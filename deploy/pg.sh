@@ -5,7 +5,7 @@
 #   deploy/pg.sh stop DIR         stop it (fast shutdown)
 # PostgreSQL refuses to run as root: as root the server runs as the postgres user. When that user
 # cannot reach DIR (e.g. a checkout under /root), the cluster lives in /tmp and DIR/pgdata links
-# to it.
+# to it. GC_PG_SHARED_BUFFERS (1GB) and GC_PG_MAX_WAL_SIZE (8GB) set those two settings.
 set -euo pipefail
 cmd=${1:?usage: pg.sh start DIR PORT | stop DIR}
 [ "$cmd" = stop ] && [ ! -d "${2:?DIR}" ] && exit 0
@@ -37,9 +37,16 @@ target=$(readlink -f "$data")
 if [ ! -f "$target/PG_VERSION" ]; then
     as_pg "$bin/initdb" -D "$target" -U gridcase --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 fi
+# Write-heavy settings (docker-compose.yml sets the same; deploy/README.md says why): the log
+# writes every case several times, and with PostgreSQL's defaults (128MB of buffers, a
+# checkpoint per 1GB of WAL) the benchmark ran under a checkpoint that never ended, each
+# page's first change after one writing the whole page to the WAL again. Durability is
+# unchanged (fsync and synchronous_commit stay on).
+settings="-c shared_buffers=${GC_PG_SHARED_BUFFERS:-1GB} -c max_wal_size=${GC_PG_MAX_WAL_SIZE:-8GB}"
+settings="$settings -c checkpoint_timeout=15min"
 if ! as_pg "$bin/pg_ctl" -D "$target" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$target" -w -t 60 -l "$target/server.log" \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=''" \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' $settings" \
         start >/dev/null
 fi
 psql="$bin/psql"

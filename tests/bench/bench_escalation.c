@@ -12,6 +12,7 @@
 #include "escalator.h"
 #include "gc_case.h"
 #include "gc_clock.h"
+#include "gc_consumer.h"
 #include "gc_log.h"
 #include "gc_pg.h"
 
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
     gc_log_set_level("warn"); /* not a line per escalated case */
     const char *dsn = getenv("GC_PG_DSN");
     gc_case_register();
+    gc_consumer_register();
     PGconn *db = gc_pg_try_connect(dsn ? dsn : "");
     if (!db)
         return 1;

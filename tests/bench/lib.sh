@@ -43,11 +43,12 @@ scratch_db() {
         gridctl import deploy/demo-district.json > /dev/null
 }
 
-# pgbench with CLIENTS clients for SECONDS over SCRIPT: transactions per second.
+# pgbench with CLIENTS clients for SECONDS over SCRIPT: transactions per second (0 when none
+# finished: pgbench then prints no rate).
 pgbench_tps() {
     "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U gridcase -n -M prepared -c "$1" -j 2 -T "$2" \
         -f "$3" gridcase_pgbench 2> "$3.log" | tee -a "$3.log" \
-        | awk '/^tps = / { print $3; exit }'
+        | awk '/^tps = / { print $3; found = 1; exit } END { if (!found) print 0 }'
 }
 
 # N cases per transaction: pgbench_script N bare (tests/bench/pgbench_bare.sql, the database's

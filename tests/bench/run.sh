@@ -44,7 +44,7 @@ export GC_CURVE=$curve
 if [ "$smoke" = 1 ]; then
     var="var/bench-smoke-$$" port=$((24000 + $$ % 400 * 10)) # clear of the integration tests' ports
     warmup=0 seconds=1 reporters=64 in_flight=1 latency_rate=200 lag_seconds=1 close_rate=5
-    catchup=300 pgbench_seconds=1 open=2000 supervised=200 due=500 ticks=5 drain=120
+    catchup=300 pgbench_seconds=3 open=2000 supervised=200 due=500 ticks=5 drain=120
 else
     var=var/bench port=${GC_BENCH_PORT:-7300}
     warmup=${GC_BENCH_WARMUP_SECONDS:-10}
@@ -183,10 +183,12 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
       escalation: $escalation[0],
       stats: {lag: $lag[0], restart: ($restart[0] + {cases_in_db: $cases_in_db})},
       memory_mb: $memory[0], pgbench: $pgbench[0],
-      ratios: {intake_to_pgbench_one: ($intake[0].intake_cases_per_s / $pgbench[0].one_per_tx.cases_per_s),
-               intake_to_pgbench_hundred: ($intake[0].intake_cases_per_s / $pgbench[0].hundred_per_tx.cases_per_s),
-               intake_to_counter_one: ($intake[0].intake_cases_per_s / $pgbench[0].counter.one_per_tx.cases_per_s),
-               intake_to_counter_hundred: ($intake[0].intake_cases_per_s / $pgbench[0].counter.hundred_per_tx.cases_per_s)}}' \
+      ratios: ($intake[0].intake_cases_per_s as $i | $pgbench[0] as $p
+               | def per(r): if r > 0 then $i / r else null end;
+               {intake_to_pgbench_one: per($p.one_per_tx.cases_per_s),
+                intake_to_pgbench_hundred: per($p.hundred_per_tx.cases_per_s),
+                intake_to_counter_one: per($p.counter.one_per_tx.cases_per_s),
+                intake_to_counter_hundred: per($p.counter.hundred_per_tx.cases_per_s)})}' \
     > "$var/latest.json"
 
 echo "# gridcase benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, PostgreSQL $(jq -r .postgres.version "$var/latest.json") (fsync $(jq -r .postgres.fsync "$var/latest.json"), synchronous_commit $(jq -r .postgres.synchronous_commit "$var/latest.json"))"
