@@ -159,7 +159,8 @@ static bool batchable(const pending_t *p)
  * is rolled back to and the submissions are left for handle(), one at a time. Alone (no
  * transaction open), the call is a transaction of its own, committed by PostgreSQL before it
  * answers; a failed call changed nothing, and the submissions are left for handle() the same
- * way. False when the database failed. */
+ * way (should its answer be unreadable after it committed, the one-at-a-time path finds the
+ * cases by their idempotency keys: none is stored twice). False when the database failed. */
 static bool submit_batch(PGconn *db, const gc_area_index_t *areas, pending_t *batch, int n,
                          bool alone)
 {
