@@ -46,8 +46,8 @@ typedef struct {
 
 /* Registers the statements of catching up (the cursor's and gc_event_register's) with
  * gc_pg_register: every consumer daemon calls it once before it connects. Each wake-up runs
- * them, hundreds of times a second under load: prepared, they are parsed and planned once per
- * connection. */
+ * them, hundreds of times a second under load: prepared, they are parsed once per connection,
+ * and the cursor's (scalar parameters, primary keys) keep a generic plan. */
 void gc_consumer_register(void);
 
 /* Applies the events past the cursor, batch events per transaction, until caught up or after

@@ -31,8 +31,8 @@ typedef struct {
 
 /* Registers gc_event_load's statement (gc_pg_register): every daemon that reads the log calls
  * it once before it connects. The readers (intake's publisher, routing, escalation, stats) each
- * read every event, and the statement is the largest they send: parsed and planned once per
- * connection, not once per batch. */
+ * read every event, and the statement is the largest they send: it is parsed once per
+ * connection, not once per batch (PostgreSQL still plans it at every batch: migration 0018). */
 void gc_event_register(void);
 
 /* Reads up to limit events with seq > after, in seq order. NULL on failure (logged). */
