@@ -8,20 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define EVENT_COLUMNS                                                                          \
-    "SELECT e.seq, e.case_id, c.ref, e.kind, "                                                 \
-    "(extract(epoch FROM e.at) * 1000)::bigint, c.area_code, c.category, e.level, e.status, "       \
-    "e.department, e.actor, e.note, c.source, "                                                \
-    "CASE WHEN e.kind IN ('escalated', 'supervised', 'extension_requested') THEN "             \
-    "  gc_leader_area(c.area_code, e.level) "                                                  \
-    "END, (extract(epoch FROM c.created_at) * 1000)::bigint, "                                 \
-    "to_char(c.created_at AT TIME ZONE (SELECT time_zone FROM district_settings), 'YYYY-MM-DD') " \
-    "FROM case_events e JOIN cases c ON c.id = e.case_id "
-
+/* The columns gc_event_from_row reads, in order, come from gc_event_rows (migration 0019): a
+ * PL/pgSQL function, so that PostgreSQL keeps its plan for the session. */
 void gc_event_register(void)
 {
-    gc_pg_register("gc_load_events", EVENT_COLUMNS "WHERE e.seq > $1 ORDER BY e.seq LIMIT $2",
-                   2);
+    gc_pg_register("gc_load_events", "SELECT * FROM gc_event_rows($1, $2)", 2);
 }
 
 PGresult *gc_event_load(PGconn *db, uint64_t after, int limit)
@@ -31,20 +22,6 @@ PGresult *gc_event_load(PGconn *db, uint64_t after, int limit)
     snprintf(l, sizeof l, "%d", limit);
     const char *params[] = {a, l};
     PGresult *res = gc_pg_query_prepared(db, "gc_load_events", 2, params);
-    if (!gc_pg_ok(res)) {
-        PQclear(res);
-        return NULL;
-    }
-    return res;
-}
-
-PGresult *gc_event_load_case(PGconn *db, int64_t case_id)
-{
-    char id[32];
-    snprintf(id, sizeof id, "%" PRId64, case_id);
-    const char *params[] = {id};
-    PGresult *res = gc_pg_query(db, "load case events",
-                                EVENT_COLUMNS "WHERE e.case_id = $1 ORDER BY e.seq", 1, params);
     if (!gc_pg_ok(res)) {
         PQclear(res);
         return NULL;

@@ -31,15 +31,12 @@ typedef struct {
 
 /* Registers gc_event_load's statement (gc_pg_register): every daemon that reads the log calls
  * it once before it connects. The readers (intake's publisher, routing, escalation, stats) each
- * read every event, and the statement is the largest they send: it is parsed once per
- * connection, not once per batch (PostgreSQL still plans it at every batch: migration 0018). */
+ * read every event: the statement is parsed once per connection, and the function it calls
+ * (gc_event_rows, migration 0019) is planned once per connection, not once per batch. */
 void gc_event_register(void);
 
 /* Reads up to limit events with seq > after, in seq order. NULL on failure (logged). */
 PGresult *gc_event_load(PGconn *db, uint64_t after, int limit);
-
-/* Reads the events of one case, in order. NULL on failure. */
-PGresult *gc_event_load_case(PGconn *db, int64_t case_id);
 
 void gc_event_from_row(const PGresult *res, int row, gc_event_t *ev);
 
