@@ -20,9 +20,9 @@
 --    expects ten elements. Both are lookups by key whatever the length, as is every other
 --    statement of the function (the insert of the cases already ran a generic plan).
 --
---  * gc_now, gc_deadline, gc_deadline_from, gc_add_handling_hours: 0.5 s. A
---    LANGUAGE sql function that is not inlined (each reads a table) is planned at every call of
---    the statement that calls it. PL/pgSQL keeps its statements' plans for the session. The
+--  * gc_now, gc_deadline, gc_deadline_from, gc_add_handling_hours: 0.5 s. A LANGUAGE sql
+--    function that is not inlined (each reads a table) is planned at every call of the
+--    statement that calls it. PL/pgSQL keeps its statements' plans for the session. The
 --    results are the same, NULL included (no clock row, an unknown category). gc_deadline_from
 --    keeps generic plans even when called where custom ones are forced: routing's plan
 --    statement (migration 0017) computes its deadlines under force_custom_plan, and that
