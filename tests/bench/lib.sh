@@ -51,6 +51,37 @@ pgbench_tps() {
         | awk '/^tps = / { print $3; found = 1; exit } END { if (!found) print 0 }'
 }
 
+# pgbench paced at RATE transactions/s (--rate: Poisson arrivals) with CLIENTS clients over
+# SCRIPT, every transaction logged, for SECONDS after a second left out at each end: its
+# latencies as JSON, {latency_ms: {n, p50, p99, p999, max}}, percentiles by nearest rank as
+# gc-bench-load takes them. Under --rate pgbench times a transaction from its scheduled start,
+# so a wait for a free client counts, as the load generator times a submission from the moment
+# it was due. The ends are pgbench's own: its clients prepare their statements in the first
+# quarter second (35 ms a transaction on average at 1,000/s, against 1 ms after), and the last
+# quarter second averaged 65 ms at 200/s while they left.
+pgbench_latency() {
+    local logs
+    logs=$(mktemp -d "$var/sections/pgbench_rate.XXXXXX")
+    "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U gridcase -n -M prepared -c "$1" -j 2 \
+        -T "$(($2 + 2))" -R "$3" -l --log-prefix="$logs/tx" -f "$4" gridcase_pgbench \
+        > "$4.rate.log" 2>&1 \
+        || { echo "bench: pgbench at $3/s failed (see $4.rate.log)" >&2; return 1; }
+    # a log line: client, transaction, latency (us), script, end time (epoch s, us)
+    cat "$logs"/tx.* | awk '{ printf "%.0f %s\n", $5 * 1000000 + $6, $3 }' | sort -n \
+        | awk '{ at[NR] = $1; us[NR] = $2 }
+               END { for (i = 1; i <= NR; i++)
+                         if (at[i] - at[1] >= 1000000 && at[NR] - at[i] >= 1000000) print us[i] }' \
+        | sort -n | awk '
+        { us[NR] = $1 }
+        function rank(p,  i) { i = int(p / 100 * NR) + 1; return us[i > NR ? NR : i] / 1000 }
+        END {
+            if (NR == 0) { print "{\"latency_ms\": {\"n\": 0}}"; exit }
+            printf "{\"latency_ms\": {\"n\": %d, \"p50\": %.3f, ", NR, rank(50)
+            printf "\"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}}\n", rank(99), rank(99.9), us[NR] / 1000
+        }'
+    rm -rf "$logs"
+}
+
 # N cases per transaction: pgbench_script N bare (tests/bench/pgbench_bare.sql, the database's
 # own limit) or pgbench_script N counter (tests/bench/pgbench_case.sql after the event counter
 # lock, intake's one-at-a-time path), between BEGIN and END.

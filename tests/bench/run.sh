@@ -14,7 +14,9 @@
 #   stats_lag   at the measured end-to-end rate, some cases resolved and verified
 #   catch_up    N cases for one department while it is offline, then it reconnects
 #   stats_restart, memory (VmHWM), pgbench (a second database on the same cluster: warm-up and
-#   ANALYZE as above, then the two scripts), escalation (gc-bench-escalation, a third database)
+#   ANALYZE as above, then the two scripts unthrottled, then one case per transaction at the
+#   latency section's rate, for the database's own latency), escalation (gc-bench-escalation, a
+#   third database)
 #
 # Settings (environment), full size by default:
 #   GC_BENCH_PORT             port base: PostgreSQL, then the four sockets on +1..+4 (7300)
@@ -142,12 +144,19 @@ tps_one=$(pgbench_tps 64 "$pgbench_seconds" "$var/sections/pgbench_one_bare.sql"
 tps_hundred=$(pgbench_tps 8 "$pgbench_seconds" "$var/sections/pgbench_hundred_bare.sql")
 tps_one_counter=$(pgbench_tps 64 "$pgbench_seconds" "$var/sections/pgbench_one_counter.sql")
 tps_hundred_counter=$(pgbench_tps 8 "$pgbench_seconds" "$var/sections/pgbench_hundred_counter.sql")
+# ... and its own latency at the latency section's rate: one case per transaction, paced, as long
+# as that section (and a second more at each end, left out). A submission's acknowledgement
+# waits for at least such a commit.
+note "pgbench: 1 case/transaction at $latency_rate/s x 64 clients, $seconds s"
+at_rate=$(pgbench_latency 64 "$seconds" "$latency_rate" "$var/sections/pgbench_one_bare.sql")
 jq -n --argjson one "$tps_one" --argjson hundred "$tps_hundred" --argjson s "$pgbench_seconds" \
     --argjson one_c "$tps_one_counter" --argjson hundred_c "$tps_hundred_counter" \
+    --argjson at_rate "$at_rate" --argjson rate "$latency_rate" --argjson rate_s "$seconds" \
     '{seconds: $s, one_per_tx: {clients: 64, tps: $one, cases_per_s: $one},
       hundred_per_tx: {clients: 8, tps: $hundred, cases_per_s: ($hundred * 100)},
       counter: {one_per_tx: {clients: 64, tps: $one_c, cases_per_s: $one_c},
-                hundred_per_tx: {clients: 8, tps: $hundred_c, cases_per_s: ($hundred_c * 100)}}}' \
+                hundred_per_tx: {clients: 8, tps: $hundred_c, cases_per_s: ($hundred_c * 100)}},
+      one_per_tx_at_rate: ({clients: 64, offered_rate: $rate, seconds: $rate_s} + $at_rate)}' \
     > "$var/sections/pgbench.json"
 
 note "escalation: $open open cases, $due due at once"
@@ -183,12 +192,18 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
       escalation: $escalation[0],
       stats: {lag: $lag[0], restart: ($restart[0] + {cases_in_db: $cases_in_db})},
       memory_mb: $memory[0], pgbench: $pgbench[0],
-      ratios: ($intake[0].intake_cases_per_s as $i | $pgbench[0] as $p
+      ratios: (($intake[0].intake_cases_per_s as $i | $pgbench[0] as $p
                | def per(r): if r > 0 then $i / r else null end;
                {intake_to_pgbench_one: per($p.one_per_tx.cases_per_s),
                 intake_to_pgbench_hundred: per($p.hundred_per_tx.cases_per_s),
                 intake_to_counter_one: per($p.counter.one_per_tx.cases_per_s),
-                intake_to_counter_hundred: per($p.counter.hundred_per_tx.cases_per_s)})}' \
+                intake_to_counter_hundred: per($p.counter.hundred_per_tx.cases_per_s)})
+             + ($e2e[0].end_to_end_cases_per_s as $e | $pgbench[0].hundred_per_tx.cases_per_s as $h
+                | {end_to_end_to_pgbench_hundred: (if $h > 0 then $e / $h else null end)})
+             + ($latency[0].submit_to_ack_ms.p99 as $a
+                | $pgbench[0].one_per_tx_at_rate.latency_ms.p99 as $d
+                | {ack_p99_to_pgbench_p99: (if $a != null and $d != null and $d > 0
+                                            then $a / $d else null end)}))}' \
     > "$var/latest.json"
 
 echo "# gridcase benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, PostgreSQL $(jq -r .postgres.version "$var/latest.json") (fsync $(jq -r .postgres.fsync "$var/latest.json"), synchronous_commit $(jq -r .postgres.synchronous_commit "$var/latest.json"))"
