@@ -105,11 +105,16 @@ static void send_error(dept_server_t *self, const void *id, size_t size, int cod
  * One statement reads what every subscribed connection may be sent now (its credit minus what it
  * has in flight), not one query per connection: each statement is a round trip, and with a
  * department catching up on a backlog the round trips were the limit. Rows come in connection
- * order, then seq order. */
-#define DELIVERY_COLUMNS                                                                        \
-    "SELECT w.i, d.seq, c.ref, d.reason, c.category, c.area_code, c.level, c.description, "     \
-    "c.lon, c.lat, c.address, d.is_lead, "                                                      \
-    "coalesce((extract(epoch FROM c.deadline_at) * 1000)::bigint, 0), d.note "
+ * order, then seq order: (connection index, seq, case ref, reason, category, area, level,
+ * description, lon, lat, address, lead, deadline in ms, note). gc_delivery_windows (migration
+ * 0022) reads each delivery's case by its key, one at a time, with a plan kept for the session. */
+void dept_server_register(void)
+{
+    gc_pg_register("gc_delivery_windows",
+                   "SELECT * FROM gc_delivery_windows($1::int[], $2::text[], $3::bigint[], "
+                   "$4::int[])",
+                   4);
+}
 
 /* Sends the rows of one connection; stops at the first row it cannot send. Returns false when
  * the connection is gone (EHOSTUNREACH under ROUTER_MANDATORY: drop it). A full send queue
@@ -193,19 +198,7 @@ bool dept_server_pump(dept_server_t *self, PGconn *db)
     bool memory = params[0] && params[1] && params[2] && params[3], ok = memory;
     PGresult *res = NULL;
     if (ok && windows > 0) {
-        res = gc_pg_query(db, "deliveries",
-                          DELIVERY_COLUMNS
-                          "FROM unnest($1::int[], $2::text[], $3::bigint[], $4::int[]) "
-                          "  AS w (i, department, after, n) "
-                          "CROSS JOIN LATERAL (SELECT * FROM deliveries x "
-                          "  WHERE x.department = w.department AND x.seq > w.after "
-                          "  ORDER BY x.seq LIMIT w.n) d "
-                          /* each delivery's case by its key: a plain join was planned as a
-                           * hash join over every case (118 ms a window with 296,000 cases,
-                           * growing with the table); LIMIT 1 keeps it a per-row index look-up */
-                          "CROSS JOIN LATERAL (SELECT * FROM cases k WHERE k.id = d.case_id "
-                          "  LIMIT 1) c ORDER BY w.i, d.seq",
-                          4, params);
+        res = gc_pg_query_prepared(db, "gc_delivery_windows", 4, params);
         ok = gc_pg_ok(res);
     }
     gc_pg_array_free(&index);

@@ -11,6 +11,9 @@
 
 typedef struct dept_server dept_server_t;
 
+/* Registers the delivery read (gc_pg_register); call once before connecting. */
+void dept_server_register(void);
+
 dept_server_t *dept_server_new(void *router);
 void dept_server_destroy(dept_server_t **self);
 

@@ -50,6 +50,7 @@ int main(int argc, char **argv)
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     zmq_setsockopt(events, ZMQ_SUBSCRIBE, "", 0);
     dept_server_t *depts = dept_server_new(router);
+    dept_server_register();
     gc_case_register();
     gc_consumer_register();
     case_router_register();
