@@ -148,6 +148,8 @@ tps_hundred_counter=$(pgbench_tps 8 "$pgbench_seconds" "$var/sections/pgbench_hu
 # as that section (and a second more at each end, left out). A submission's acknowledgement
 # waits for at least such a commit.
 note "pgbench: 1 case/transaction at $latency_rate/s x 64 clients, $seconds s"
+# after the runs above, autovacuum would be working through their rows meanwhile: done first
+psql_at -d gridcase_pgbench -c "VACUUM (ANALYZE)"
 at_rate=$(pgbench_latency 64 "$seconds" "$latency_rate" "$var/sections/pgbench_one_bare.sql")
 jq -n --argjson one "$tps_one" --argjson hundred "$tps_hundred" --argjson s "$pgbench_seconds" \
     --argjson one_c "$tps_one_counter" --argjson hundred_c "$tps_hundred_counter" \
