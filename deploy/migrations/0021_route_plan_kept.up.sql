@@ -20,7 +20,8 @@
 --  * sequential scans are off while it is planned, so each look-up is by its index, even where
 --    a table was empty when the plan was made (a seq scan of case_assignments per case was the
 --    plan made then); routing_rules, reference data, is read through its category index;
---  * no Memoize node, whose cache is sized from the estimates (migration 0019).
+--  * no Memoize node, whose cache is sized from the estimates, and no JIT, whose cost grows
+--    with them (migration 0019; off for routing's role already, 0020).
 -- The settings hold while gc_route_plan runs; gc_route_run's other statements plan as before.
 -- What it returns, writes and locks is 0017's, but that a case of the run that is no longer
 -- 'submitted' is locked too (until commit) before it is skipped.
@@ -32,7 +33,8 @@
 CREATE FUNCTION gc_route_plan(p_from_seq bigint, p_limit integer, p_now timestamptz,
                               OUT plan gc_route_step[], OUT irregular boolean)
 LANGUAGE plpgsql
-SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_memoize = off AS
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_memoize = off
+SET jit = off AS
 $$
 BEGIN
     WITH win AS (
