@@ -77,7 +77,8 @@ pgbench_latency() {
         END {
             if (NR == 0) { print "{\"latency_ms\": {\"n\": 0}}"; exit }
             printf "{\"latency_ms\": {\"n\": %d, \"p50\": %.3f, ", NR, rank(50)
-            printf "\"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f}}\n", rank(99), rank(99.9), us[NR] / 1000
+            printf "\"p99\": %.3f, \"p999\": %.3f, ", rank(99), rank(99.9)
+            printf "\"max\": %.3f}}\n", us[NR] / 1000
         }'
     rm -rf "$logs"
 }
