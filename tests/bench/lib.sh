@@ -60,8 +60,8 @@ pgbench_tps() {
 # quarter second (35 ms a transaction on average at 1,000/s, against 1 ms after), and the last
 # quarter second averaged 65 ms at 200/s while they left.
 pgbench_latency() {
-    local logs
-    logs=$(mktemp -d "$var/sections/pgbench_rate.XXXXXX")
+    local logs="$var/sections/pgbench_rate"
+    rm -rf "$logs" && mkdir -p "$logs"
     "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U gridcase -n -M prepared -c "$1" -j 2 \
         -T "$(($2 + 2))" -R "$3" -l --log-prefix="$logs/tx" -f "$4" gridcase_pgbench \
         > "$4.rate.log" 2>&1 \
