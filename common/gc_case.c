@@ -5,6 +5,7 @@
 #include "gc_log.h"
 #include "gc_names.h"
 #include "gc_pg.h"
+#include "gc_pg_array.h"
 #include "gc_text.h"
 
 #include <inttypes.h>

@@ -1,17 +1,15 @@
 /* gc_pg: connection with backoff, parameterised queries with PostgreSQL-style error reports,
- * and the migration runner. */
+ * transactions, and the migration runner. The prepared-statement registry is gc_pg_prepared.c,
+ * array literals gc_pg_array.c. */
 #include "gc_pg.h"
 
 #include "gc_log.h"
 
 #include <dirent.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void log_failure(PGconn *db, const char *what, const PGresult *res);
 
 static void sleep_ms(long ms)
 {
@@ -23,43 +21,6 @@ static void ignore_notice(void *arg, const char *message)
 {
     (void)arg;
     (void)message;
-}
-
-#define MAX_STATEMENTS 64
-
-typedef struct {
-    const char *name, *sql;
-    int nparams;
-} statement_t;
-
-static statement_t statements[MAX_STATEMENTS];
-static int nstatements;
-
-void gc_pg_register(const char *name, const char *sql, int nparams)
-{
-    for (int i = 0; i < nstatements; i++)
-        if (strcmp(statements[i].name, name) == 0)
-            return;
-    if (nstatements == MAX_STATEMENTS) {
-        gc_log_error("too many prepared statements: raise MAX_STATEMENTS");
-        abort(); /* a programming error, found at start-up */
-    }
-    statements[nstatements++] = (statement_t){name, sql, nparams};
-}
-
-static bool prepare_all(PGconn *db)
-{
-    for (int i = 0; i < nstatements; i++) {
-        PGresult *res = PQprepare(db, statements[i].name, statements[i].sql,
-                                  statements[i].nparams, NULL);
-        bool ok = gc_pg_ok(res);
-        if (!ok)
-            gc_log_error("prepare %s: %s", statements[i].name, PQresultErrorMessage(res));
-        PQclear(res);
-        if (!ok)
-            return false;
-    }
-    return true;
 }
 
 static void trim(char *msg)
@@ -80,7 +41,7 @@ PGconn *gc_pg_try_connect(const char *dsn)
         return NULL;
     }
     PQsetNoticeProcessor(db, ignore_notice, NULL); /* NOTICEs are not events to log */
-    if (!prepare_all(db)) {
+    if (!gc_pg_prepare_all(db)) {
         PQfinish(db);
         return NULL;
     }
@@ -121,13 +82,12 @@ PGresult *gc_pg_query(PGconn *db, const char *what, const char *sql, int nparams
         res = PQmakeEmptyPGresult(db, PGRES_FATAL_ERROR);
         gc_log_error("%s: out of memory or connection lost", what);
     } else if (!gc_pg_ok(res)) {
-        log_failure(db, what, res);
+        gc_pg_log_failure(db, what, res);
     }
     return res;
 }
 
-/* Logs a failed result, PostgreSQL style: SQLSTATE, primary message, detail. */
-static void log_failure(PGconn *db, const char *what, const PGresult *res)
+void gc_pg_log_failure(PGconn *db, const char *what, const PGresult *res)
 {
     const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
@@ -136,25 +96,6 @@ static void log_failure(PGconn *db, const char *what, const PGresult *res)
         gc_log_error("%s: SQLSTATE %s: %s%s%s", what, gc_pg_sqlstate(res),
                      primary ? primary : PQerrorMessage(db), detail ? " DETAIL: " : "",
                      detail ? detail : "");
-}
-
-PGresult *gc_pg_query_prepared(PGconn *db, const char *name, int nparams,
-                               const char *const *params)
-{
-    PGresult *res = PQexecPrepared(db, name, nparams, params, NULL, NULL, 0);
-    if (!res)
-        res = PQmakeEmptyPGresult(db, PGRES_FATAL_ERROR);
-    if (!gc_pg_ok(res))
-        log_failure(db, name, res);
-    return res;
-}
-
-bool gc_pg_run_prepared(PGconn *db, const char *name, int nparams, const char *const *params)
-{
-    PGresult *res = gc_pg_query_prepared(db, name, nparams, params);
-    bool ok = gc_pg_ok(res);
-    PQclear(res);
-    return ok;
 }
 
 bool gc_pg_run(PGconn *db, const char *what, const char *sql, int nparams,
@@ -185,89 +126,6 @@ void gc_pg_rollback(PGconn *db)
 bool gc_pg_alive(PGconn *db)
 {
     return db && PQstatus(db) == CONNECTION_OK;
-}
-
-/* ---- array literals ---------------------------------------------------------------------- */
-
-static void array_put(gc_pg_array_t *a, const char *bytes, size_t n)
-{
-    if (a->failed)
-        return;
-    if (a->len + n + 1 > a->cap) {
-        size_t cap = a->cap ? a->cap : 256;
-        while (cap < a->len + n + 1)
-            cap *= 2;
-        char *text = realloc(a->text, cap);
-        if (!text) {
-            a->failed = true;
-            return;
-        }
-        a->text = text;
-        a->cap = cap;
-    }
-    memcpy(a->text + a->len, bytes, n);
-    a->len += n;
-    a->text[a->len] = '\0';
-}
-
-/* The opening brace before the first element, a comma before every other. */
-static void array_next(gc_pg_array_t *a)
-{
-    array_put(a, a->len ? "," : "{", 1);
-}
-
-void gc_pg_array_text(gc_pg_array_t *a, const char *value)
-{
-    array_next(a);
-    if (!value) {
-        array_put(a, "NULL", 4);
-        return;
-    }
-    array_put(a, "\"", 1);
-    for (const char *run = value; *run;) {
-        size_t n = strcspn(run, "\"\\");
-        array_put(a, run, n);
-        run += n;
-        if (*run) {
-            char escaped[2] = {'\\', *run++};
-            array_put(a, escaped, 2);
-        }
-    }
-    array_put(a, "\"", 1);
-}
-
-void gc_pg_array_int64s(gc_pg_array_t *a, const int64_t *v, int n)
-{
-    array_next(a);
-    array_put(a, "{", 1);
-    for (int k = 0; k < n; k++) {
-        char number[24];
-        int len = snprintf(number, sizeof number, "%s%" PRId64, k ? "," : "", v[k]);
-        array_put(a, number, (size_t)len);
-    }
-    array_put(a, "}", 1);
-}
-
-void gc_pg_array_int64(gc_pg_array_t *a, int64_t value)
-{
-    char number[24];
-    int len = snprintf(number, sizeof number, "%" PRId64, value);
-    array_next(a);
-    array_put(a, number, (size_t)len);
-}
-
-const char *gc_pg_array_end(gc_pg_array_t *a)
-{
-    if (!a->len)
-        array_put(a, "{", 1);
-    array_put(a, "}", 1);
-    return a->failed ? NULL : a->text;
-}
-
-void gc_pg_array_free(gc_pg_array_t *a)
-{
-    free(a->text);
-    *a = (gc_pg_array_t){0};
 }
 
 /* ---- migrations ------------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include "gc_log.h"
 #include "gc_names.h"
 #include "gc_pg.h"
+#include "gc_pg_array.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -4,6 +4,7 @@
 #include "gc_log.h"
 #include "gc_names.h"
 #include "gc_pg.h"
+#include "gc_pg_array.h"
 
 #include <inttypes.h>
 #include <stdio.h>

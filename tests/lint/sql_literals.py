@@ -7,8 +7,9 @@ printf-style call whose format looks like SQL.
 
 Checked: the SQL argument of gc_pg_query, gc_pg_run, gc_pg_register, PQexec, PQexecParams,
 PQprepare, PQsendQuery and PQsendQueryParams in every .c file under common/, services/,
-tools/ and tests/ (common/gc_pg.c, which implements the wrappers, passes its callers' SQL on,
-and its migration runner executes the migration files: both are exempt by name below)."""
+tools/ and tests/ (common/gc_pg_prepared.c, which prepares what gc_pg_register was given,
+passes its callers' SQL on, and gc_pg.c's migration runner executes the migration files: both
+are exempt by name below)."""
 import os
 import re
 import sys
@@ -19,7 +20,7 @@ CALLS = {  # function -> index of its SQL argument
 }
 # (file, function, argument text) allowed to be non-literal, each with the reason
 EXEMPT = {
-    ("common/gc_pg.c", "PQprepare", "statements[i].sql"):
+    ("common/gc_pg_prepared.c", "PQprepare", "statements[i].sql"):
         "registered statements are literals (checked at every gc_pg_register call)",
     ("common/gc_pg.c", "PQexec", "sql"): "the migration runner executes deploy/migrations files",
 }

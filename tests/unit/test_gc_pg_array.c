@@ -1,10 +1,10 @@
-/* Unit tests for common/gc_pg's array literals (gc_pg_array_*), which carry a whole batch as one
- * parameter (gc-stats' fold: text[] scopes, categories and days, a 2-D bigint[] of deltas).
- * Checked against PostgreSQL's array input syntax: elements double-quoted, with a backslash
- * before " and before a backslash only, so commas, braces, spaces, the word NULL, "" and any
- * UTF-8 go through as text; a NULL pointer is a NULL element; rows of numbers make a
+/* Unit tests for common/gc_pg_array's array literals (gc_pg_array_*), which carry a whole batch
+ * as one parameter (gc-stats' fold: text[] scopes, categories and days, a 2-D bigint[] of
+ * deltas). Checked against PostgreSQL's array input syntax: elements double-quoted, with a
+ * backslash before " and before a backslash only, so commas, braces, spaces, the word NULL, ""
+ * and any UTF-8 go through as text; a NULL pointer is a NULL element; rows of numbers make a
  * two-dimensional array; an empty array is {}. tests/integration/t_stats_batch.sh sends such
- * literals to PostgreSQL. The rest of gc_pg needs a server (tests/integration). */
+ * literals to PostgreSQL. gc_pg itself needs a server (tests/integration). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "gc_pg.h"
+#include "gc_pg_array.h"
 
 static void test_empty(void **state)
 {
