@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check lint unit integration asan-check fuzz bench bench-smoke chaos soak up down demo clean
+.PHONY: all deps check lint unit sqltest integration asan-check fuzz bench bench-smoke chaos soak up down demo clean
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -146,9 +146,15 @@ fuzz: $(FUZZ_BINS)
 deps:
 	@deploy/deps.sh
 
-# Source rules no compiler checks: every SQL statement is a constant, values are parameters.
-lint:
+# Source rules no compiler checks: every SQL statement is a constant, values are parameters;
+# plpgsql_check over every PL/pgSQL function of the migrated schema (tests/sql/run.sh).
+lint: all
 	@python3 tests/lint/sql_literals.py
+	@tests/sql/run.sh $(BUILD)/bin lint
+
+# pgTAP tests of the PL/pgSQL functions (tests/sql/t_*.sql) on a private cluster.
+sqltest: all
+	@tests/sql/run.sh $(BUILD)/bin test
 
 unit: $(UNIT_BIN)
 	@failed=0; for t in $(UNIT_BIN); do echo "# $$t"; $$t || failed=1; done; exit $$failed
@@ -164,7 +170,7 @@ check: deps
 	@if command -v docker-compose >/dev/null 2>&1; then \
 	    docker-compose config -q && echo "# docker-compose.yml: valid (docker-compose config)"; \
 	else echo "# SKIP docker-compose.yml validation: docker-compose is not installed (make deps installs it)"; fi
-	$(MAKE) all lint unit integration bench-smoke
+	$(MAKE) all lint unit sqltest integration bench-smoke
 	$(MAKE) chaos CASES=400 SECONDS=25
 	$(MAKE) asan-check
 	$(MAKE) fuzz FUZZ_SECONDS=10
