@@ -1,11 +1,11 @@
--- The database's own limit (issue 9, section 8): one case and its SUBMITTED event, inserted as
--- plainly as PostgreSQL allows, into the real tables (every index, constraint and trigger of
--- cases and case_events), with none of gridcase's own work: no duplicate look-up, no gc_now(),
--- and the event's seq taken from a sequence instead of the event counter, so that transactions
--- do not wait for each other. tests/bench/run.sh puts it once or 100 times between BEGIN and END
--- and creates the sequence (pgbench_event_seq) in the scratch database. Run with -M prepared.
--- tests/bench/pgbench_case.sql is the other reference: intake's one-at-a-time path, counter and
--- all.
+-- The database's own limit (the reference of the ratio targets, docs/PERFORMANCE.md): one case
+-- and its SUBMITTED event, inserted as plainly as PostgreSQL allows, into the real tables (every
+-- index, constraint and trigger of cases and case_events), with none of gridcase's own work: no
+-- duplicate look-up, no gc_now(), and the event's seq taken from a sequence instead of the event
+-- counter, so that transactions do not wait for each other. tests/bench/run.sh puts it once or
+-- 100 times between BEGIN and END and creates the sequence (pgbench_event_seq) in the scratch
+-- database. Run with -M prepared. tests/bench/pgbench_case.sql is the other reference: intake's
+-- one-at-a-time path, counter and all.
 INSERT INTO cases (idempotency_key, category, area_code, level, status, description, lon, lat,
                    address, source, reporter_name, reporter_phone, created_at, updated_at)
 VALUES ('pgbench-' || gen_random_uuid(), 'street_light', '4101010101', 'grid', 'submitted',

@@ -1,9 +1,9 @@
--- One submission as gc-intake stores it one request at a time (common/gc_case.c: the INSERT
--- of SQL_INSERT_CASE, with its look-up of a possible duplicate, here for a report without a
--- point; then the SUBMITTED event through gc_append_event, whose counter row (event_streams)
--- serialises writers until commit). gc-intake now stores a batch's plain submissions with one
--- call of gc_submit_cases (migration 0011) and this path serves submissions made from a diary
--- entry and the fallback when a batch call fails; this stays the database's per-statement
+-- One submission as gc-intake stores it one request at a time (common/gc_case.c: the INSERT of
+-- SQL_INSERT_CASE, with its look-up of a possible duplicate, here for a report without a point;
+-- then the SUBMITTED event through gc_append_event, whose counter row (event_streams) serialises
+-- writers until commit). gc-intake now stores a batch's plain submissions with one call of
+-- gc_submit_cases (deploy/schema/functions/intake.sql) and this path serves submissions made from
+-- a diary entry and the fallback when a batch call fails; this stays the database's per-statement
 -- reference. tests/bench/run.sh puts it once (one case per transaction) or 100 times (100 cases
 -- per transaction) between BEGIN, the counter lock taken first as intake's one-at-a-time path
 -- takes it (gc_lock_event_stream), and END. Run with -M prepared, as intake prepares its

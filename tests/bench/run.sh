@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# make bench: issue 9's figures, measured against the real stack (the four daemons and a private
-# PostgreSQL cluster with default durability: fsync and synchronous_commit on) under var/bench,
-# started afresh each run. Prints one table and writes the figures to var/bench/latest.json
-# (keys: docs/PERFORMANCE.md). Not a test: targets are shown, never enforced; it fails only
-# when it cannot measure. Usage: tests/bench/run.sh BIN_DIR
+# make bench: the benchmark's figures, measured against the real stack (the four daemons and a
+# private PostgreSQL cluster with default durability: fsync and synchronous_commit on) under
+# var/bench, started afresh each run. Prints one table and writes the figures to
+# var/bench/latest.json (keys: docs/PERFORMANCE.md). Not a test: targets are shown, never
+# enforced; it fails only when it cannot measure. Usage: tests/bench/run.sh BIN_DIR
 #
 # Sections, in this order (each waits until the consumers have caught up with the last one):
 #   warm-up     load that is not reported, then ANALYZE: the tables have a history and the

@@ -1,5 +1,5 @@
 # The table make bench prints, from var/bench/latest.json: figure, measured, target, met.
-# Targets are issue 9's; they are shown, never enforced. Rows are tab-separated (column -t).
+# Targets (docs/PERFORMANCE.md) are shown, never enforced. Rows are tab-separated (column -t).
 def r0: if . == null then "-" else (. | round | tostring) end;
 def r1: if . == null then "-" else ((. * 10 | round) / 10 | tostring) end;
 def r2: if . == null then "-" else ((. * 100 | round) / 100 | tostring) end;

@@ -1,4 +1,4 @@
-# One configuration, two ways to run (issue 7). docker-compose.yml is checked against what the
+# One configuration, two ways to run. docker-compose.yml is checked against what the
 # daemons document and against what `make up` uses; then its migrate job and each daemon run
 # here, as children of this test, with exactly the environment the compose file gives them (only
 # the container's addresses and paths mapped to this machine's: spare ports, the test cluster, a

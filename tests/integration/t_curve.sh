@@ -1,4 +1,4 @@
-# CurveZMQ on every socket (issue 8): a second stack, started as docker-compose runs it (intake,
+# CurveZMQ on every socket: a second stack, started as docker-compose runs it (intake,
 # the event stream and the stats stream with CURVE, each daemon with its own client key), and
 # probes with registered, unregistered, misplaced and missing keys. The department socket's keys
 # are tested in t_departments and t_hostile.

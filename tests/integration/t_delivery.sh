@@ -36,8 +36,9 @@ expect_eq "in order, no gap, no duplicate" \
 # the last acknowledgement travels after the client has printed the last delivery
 wait_for "its acknowledgements were kept in PostgreSQL" 10 \
     bash -c "[ \"\$(psql '$GC_PG_DSN' -tAc \"SELECT acked_seq = last_seq FROM department_delivery_state WHERE department = 'landscaping'\")\" = t ]"
-# acknowledgements are recorded without waiting for the disk (migration 0016): the setting must
-# stay inside their own transaction, never reach the next one (a case's commit always waits)
+# acknowledgements are recorded without waiting for the disk (gc_record_acks in
+# deploy/schema/functions/delivery.sql): the setting must stay inside their own transaction, never
+# reach the next one (a case's commit always waits)
 expect_eq "gc_record_acks commits its own transaction asynchronously, and only it" \
     "$(psql "$GC_PG_DSN" -qtAX -c "BEGIN" -c "SELECT gc_record_acks('{landscaping}', '{1}')" \
         -c "SHOW synchronous_commit" -c "COMMIT" -c "SHOW synchronous_commit" | grep . | paste -sd ' ')" \

@@ -1,4 +1,4 @@
-# Hostile input (issue 8): every socket that reads from outside gets a catalogue of broken,
+# Hostile input: every socket that reads from outside gets a catalogue of broken,
 # oversized, mistyped and replayed messages, sent raw to intake and, over CURVE as registered
 # departments, to the department socket. Each must get a typed error reply or cost the sender
 # its connection (an old acknowledgement, idempotent by design, is taken in silence); nothing

@@ -1,4 +1,4 @@
-# Intake, issue 3: sources, location by point, street triage, idempotency under concurrency,
+# Intake: sources, location by point, street triage, idempotency under concurrency,
 # possible duplicates, two-way reporting, diaries, commands naming the state, bad input, and
 # answering UNAVAILABLE while PostgreSQL is down. Grids 4101010205-4101010207 (映月路社区).
 count() { sql "SELECT count(*) FROM cases"; }

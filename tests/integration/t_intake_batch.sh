@@ -1,4 +1,4 @@
-# Intake's batch path (issue 9): submissions that arrive together are stored by one call of
+# Intake's batch path: submissions that arrive together are stored by one call of
 # gc_submit_cases in one transaction, each with the outcome it would have alone; when that call
 # fails, the same submissions are stored one at a time and only the bad one is refused. Grid
 # 4101010204 (航海东路街道, 中铁七局社区), used by no other test.
@@ -279,7 +279,7 @@ for seed in 1 2 3 4 5; do
 done
 expect_eq "and nothing of them stayed" "$(sql "SELECT count(*) FROM cases WHERE idempotency_key LIKE 'eq-%'") $(gapless)" "0 t"
 
-# ---- intake takes the event counter last (migration 0015) ---------------------------------
+# ---- intake takes the event counter last --------------------------------------------------
 # gc_submit_cases inserts the batch's cases first and waits for the counter only for their
 # events. A writer holding the counter that then locks the case a new submission names as its
 # possible duplicate (FOR NO KEY UPDATE, as every writer now locks cases) must not wait for

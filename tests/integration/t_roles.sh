@@ -1,7 +1,7 @@
-# One database role per daemon, each refused what it does not need (migration 0006). The daemons
-# of this stack run as these roles (deploy/stack.sh), so every other test shows what they may do;
-# here each role tries a write it must not make, and stats and the dashboards try to read the
-# reporters' personal data.
+# One database role per daemon, each refused what it does not need
+# (deploy/schema/migrations/0001_baseline/60_access.sql). The daemons of this stack run as these
+# roles (deploy/stack.sh), so every other test shows what they may do; here each role tries a
+# write it must not make, and stats and the dashboards try to read the reporters' personal data.
 as_role() { psql "$GC_PG_DSN user=$1" -tAc "$2" 2>&1; }
 refused() { # NAME ROLE SQL
     local out

@@ -1,6 +1,6 @@
-# Routing in batches (issue 9): routing routes a run of new cases in one statement
-# (gc_route_new_cases: per case in migration 0010, set-based since 0013) and must do for each
-# exactly what it did one at a time.
+# Routing in batches: routing routes a run of new cases in one statement (gc_route_new_cases,
+# set-based in gc_route_run; deploy/schema/functions/routing.sql) and must do for each case
+# exactly what routing it alone would do.
 # While routing is stopped, cases pile up in the log: joint cases (floating_population: police
 # leads, civil_affairs co-handles), cases no rule covers (neighbour_dispute: the street's triage
 # queue), a case no grid holds, and one case resolved on the spot by the grid before routing
@@ -190,7 +190,7 @@ expect_eq "and delivered to each once, police and sanitation as lead" \
 sql "DELETE FROM routing_rules WHERE department = 'sanitation' AND category = 'floating_population'" > /dev/null
 
 # ---- routing takes the event counter last, and gives way ----------------------------------
-# gc_route_new_cases locks its cases and only then waits for the event counter (migration 0013).
+# gc_route_new_cases locks its cases and only then waits for the event counter (gc_route_run).
 # A writer holding the counter that then wants one of those cases (the other writers' order:
 # counter, then cases) would deadlock with it; routing waits at most 200 ms for the counter,
 # then undoes its run (releasing the cases) and does it again counter first. Here a session
