@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check lint unit sqltest integration asan-check fuzz bench bench-smoke chaos soak up down demo clean
+.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke chaos soak up down demo clean
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -156,6 +156,10 @@ lint: all
 sqltest: all
 	@tests/sql/run.sh $(BUILD)/bin test
 
+# The schema's source against the migration chain it replaced, and gridctl migrate's rules.
+schema-check: all
+	@tests/schema/run.sh $(BUILD)/bin
+
 unit: $(UNIT_BIN)
 	@failed=0; for t in $(UNIT_BIN); do echo "# $$t"; $$t || failed=1; done; exit $$failed
 
@@ -170,7 +174,7 @@ check: deps
 	@if command -v docker-compose >/dev/null 2>&1; then \
 	    docker-compose config -q && echo "# docker-compose.yml: valid (docker-compose config)"; \
 	else echo "# SKIP docker-compose.yml validation: docker-compose is not installed (make deps installs it)"; fi
-	$(MAKE) all lint unit sqltest integration bench-smoke
+	$(MAKE) all lint unit sqltest schema-check integration bench-smoke
 	$(MAKE) chaos CASES=400 SECONDS=25
 	$(MAKE) asan-check
 	$(MAKE) fuzz FUZZ_SECONDS=10

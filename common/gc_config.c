@@ -17,7 +17,7 @@ typedef struct {
 /* The order is the index used by gc_config_load. */
 enum {
     PG_DSN, INTAKE_BIND, INTAKE_URL, EVENTS_BIND, EVENTS_URL, DEPT_BIND, DEPT_URL, STATS_BIND,
-    STATS_URL, MIGRATIONS_DIR, ESCALATION_TICK_MS, STATS_INTERVAL_MS, MAX_MESSAGE_BYTES,
+    STATS_URL, SCHEMA_DIR, ESCALATION_TICK_MS, STATS_INTERVAL_MS, MAX_MESSAGE_BYTES,
     DEPT_SECRET_KEY_FILE, DEPT_SERVER_KEY, DEPT_KEYS_DIR, ESCALATION_BATCH, METRICS_BIND,
     METRICS_AREA_LEVEL, INTAKE_SECRET_KEY_FILE, INTAKE_SERVER_KEY, STATS_SECRET_KEY_FILE,
     STATS_SERVER_KEY, CLIENT_KEY_FILE, PG_PASSWORD, HEALTH_FILE, LOG_LEVEL, LOG_FORMAT, SETTINGS
@@ -33,7 +33,7 @@ static const setting_t settings[SETTINGS] = {
     {"GC_DEPT_URL", "tcp://127.0.0.1:7103", "where department clients find routing", false},
     {"GC_STATS_BIND", "tcp://*:7104", "stats PUB: statistics snapshots", false},
     {"GC_STATS_URL", "tcp://127.0.0.1:7104", "where dashboards find the stats stream", false},
-    {"GC_MIGRATIONS_DIR", "deploy/migrations", "numbered SQL migrations (gridctl migrate)", false},
+    {"GC_SCHEMA_DIR", "deploy/schema", "the schema SQL: migrations/, functions/ (gridctl migrate)", false},
     {"GC_ESCALATION_TICK_MS", "1000", "how often escalation looks for missed deadlines", false},
     {"GC_STATS_INTERVAL_MS", "1000", "how often stats publishes every snapshot", false},
     {"GC_MAX_MESSAGE_BYTES", "65536", "largest message accepted from a peer (ZMQ_MAXMSGSIZE)", false},
@@ -182,7 +182,7 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
     cfg->dept_url = setting(DEPT_URL);
     cfg->stats_bind = setting(STATS_BIND);
     cfg->stats_url = setting(STATS_URL);
-    cfg->migrations_dir = setting(MIGRATIONS_DIR);
+    cfg->schema_dir = setting(SCHEMA_DIR);
     cfg->dept_secret_key_file = setting(DEPT_SECRET_KEY_FILE);
     cfg->dept_server_key = setting(DEPT_SERVER_KEY);
     cfg->dept_keys_dir = setting(DEPT_KEYS_DIR);

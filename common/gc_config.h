@@ -16,7 +16,7 @@ typedef struct {
     const char *dept_url;       /* GC_DEPT_URL */
     const char *stats_bind;     /* GC_STATS_BIND */
     const char *stats_url;      /* GC_STATS_URL */
-    const char *migrations_dir; /* GC_MIGRATIONS_DIR */
+    const char *schema_dir;     /* GC_SCHEMA_DIR */
     long escalation_tick_ms;    /* GC_ESCALATION_TICK_MS */
     long stats_interval_ms;     /* GC_STATS_INTERVAL_MS */
     long max_message_bytes;     /* GC_MAX_MESSAGE_BYTES: ZMQ_MAXMSGSIZE on sockets read from outside */

@@ -87,15 +87,3 @@ bool gc_extension_decide(PGconn *db, const gc_case_row_t *c, bool grant, const c
     PQclear(res);
     return ok;
 }
-
-bool gc_extension_lapse(PGconn *db, int64_t case_id)
-{
-    char id[32];
-    snprintf(id, sizeof id, "%" PRId64, case_id);
-    const char *params[] = {id};
-    return gc_pg_run(db, "lapse extension request",
-                     "UPDATE extension_requests SET decided_at = gc_now(), granted = false, "
-                     "decided_by = 'lapsed: the case moved up a level' "
-                     "WHERE case_id = $1 AND decided_at IS NULL",
-                     1, params);
-}

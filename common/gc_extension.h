@@ -26,7 +26,4 @@ bool gc_extension_request(PGconn *db, const gc_case_row_t *c, const char *depart
 bool gc_extension_decide(PGconn *db, const gc_case_row_t *c, bool grant, const char *actor,
                          const char *note, int *error, const char **why);
 
-/* Lapses the waiting request of a case that moved to another level. */
-bool gc_extension_lapse(PGconn *db, int64_t case_id);
-
 #endif

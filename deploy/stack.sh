@@ -28,7 +28,7 @@ export GC_EVENTS_BIND="tcp://127.0.0.1:$((base + 2))" GC_EVENTS_URL="tcp://127.0
 export GC_DEPT_BIND="tcp://127.0.0.1:$((base + 3))" GC_DEPT_URL="tcp://127.0.0.1:$((base + 3))"
 export GC_STATS_BIND="tcp://127.0.0.1:$((base + 4))" GC_STATS_URL="tcp://127.0.0.1:$((base + 4))"
 export GC_METRICS_BIND="127.0.0.1:$((base + 5))"
-export GC_MIGRATIONS_DIR="$PWD/deploy/migrations"
+export GC_SCHEMA_DIR="$PWD/deploy/schema"
 export GC_DEPT_SECRET_KEY_FILE="$PWD/$var/keys/dept-server.key" GC_DEPT_KEYS_DIR="$PWD/$var/keys"
 ENV
     # single quotes: Z85 keys may hold '$' but never a quote
@@ -103,7 +103,7 @@ up() {
     "$bin/gridctl" migrate
     "$bin/gridctl" import "${GC_DISTRICT:-deploy/demo-district.json}" >/dev/null
     make_keys "$bin"
-    # each daemon connects as its own role, with only the privileges it needs (migration 0006);
+    # each daemon connects as its own role, with only the privileges it needs (migrations/0001_baseline/60_access.sql);
     # gridctl (migrations, imports, administration) stays the schema's owner
     for d in "${daemons[@]}"; do "$bin/gridctl" role-login "gridcase_$d"; done
     for d in "${daemons[@]}"; do

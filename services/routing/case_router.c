@@ -11,21 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The departments of the best-matching rule for (category, area, level). */
+/* The departments of the best-matching rules for (category, area, level), lead first: the
+ * rule is gc_best_rules (deploy/schema/functions/routing.sql). */
 static PGresult *match_rules(PGconn *db, const char *category, const char *area, const char *level)
 {
     const char *params[] = {category, area, level};
-    return gc_pg_query(
-        db, "match routing rules",
-        "WITH candidates AS (SELECT department, is_lead, area_code, level FROM routing_rules "
-        "  WHERE category = $1 AND left($2, length(area_code)) = area_code "
-        "  AND (level IS NULL OR level = $3)), "
-        "best AS (SELECT area_code, level FROM candidates "
-        "  ORDER BY length(area_code) DESC, (level IS NOT NULL) DESC LIMIT 1) "
-        "SELECT c.department, c.is_lead FROM candidates c JOIN best b "
-        "  ON c.area_code = b.area_code AND c.level IS NOT DISTINCT FROM b.level "
-        "ORDER BY c.is_lead DESC, c.department",
-        3, params);
+    return gc_pg_query(db, "match routing rules",
+                       "SELECT department, is_lead FROM gc_best_rules($1, $2, $3) ORDER BY ord",
+                       3, params);
 }
 
 /* Queues one delivery for a department under its next delivery seq. */
@@ -113,9 +106,9 @@ static bool redeliver(PGconn *db, const char *case_id, const char *reason, const
     return ok;
 }
 
-/* New cases are routed in runs, one statement for a run instead of ~6 round trips per case
- * (issue 9): gc_route_new_cases() (deploy/migrations/0010_fast_routing.up.sql, set-based and
- * taking the event stream lock last since 0013_set_based_routing.up.sql) starts at the
+/* New cases are routed in runs, one statement for a run instead of ~6 round trips per case:
+ * gc_route_new_cases() (deploy/schema/functions/routing.sql: set-based, taking the event
+ * stream lock last) starts at the
  * SUBMITTED event the consumer has reached and routes, in log order, the case of every SUBMITTED
  * event up to the first event it must leave to the C code below (a reopen, an escalation, a
  * withdrawal...), so each case still sees its events in order. It may run past the end of the

@@ -18,7 +18,7 @@ void case_router_register(void);
 bool case_router_wants(const gc_event_t *ev);
 
 /* gc_consumer_locks_late_fn: new cases (SUBMITTED), routed by gc_route_new_cases, which takes
- * the event stream lock after their case rows (migration 0013). */
+ * the event stream lock after their case rows (gc_route_run, deploy/schema/functions/routing.sql). */
 bool case_router_locks_late(const gc_event_t *ev);
 
 /* gc_consumer_apply_fn for the "routing" consumer; ctx unused. */

@@ -245,7 +245,7 @@ to_host() {
     v=${v//"tcp://intake:7102"/"tcp://127.0.0.1:${port[1]}"}
     v=${v//"tcp://routing:7103"/"tcp://127.0.0.1:${port[2]}"}
     v=${v//"tcp://stats:7104"/"tcp://127.0.0.1:${port[3]}"}
-    v=${v//"/usr/share/gridcase/migrations"/"$PWD/deploy/migrations"}
+    v=${v//"/usr/share/gridcase/schema"/"$PWD/deploy/schema"}
     v=${v//"/etc/gridcase/district.json"/"$PWD/deploy/demo-district.json"}
     v=${v//'$$'/'$'}
     printf '%s\n' "$v"

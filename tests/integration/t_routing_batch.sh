@@ -168,26 +168,16 @@ expect_ok "routing did meet a full send queue (EAGAIN), and kept going" \
 wait_for "its acknowledgements are recorded" 10 \
     bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT acked_seq FROM department_delivery_state WHERE department = 'civil_affairs'\") -ge $((civil1 + 1500)) ]"
 
-# ---- best rules the set-based statements do not route: the per-case function --------------
-# gc_route_new_cases (migration 0013) routes a run with a fixed number of statements, which hold
-# only while each case's best rules name one lead and each department once. A second import
-# entry for the same category, area and level breaks that; such a run goes to the per-case
-# function of 0010 (gc_route_new_cases_each), whose assignment loop keeps one lead: the last
-# lead in code order (sanitation after police), while both leads' deliveries say "lead".
-sql "INSERT INTO routing_rules (category, area_code, level, department, is_lead) VALUES ('floating_population', '4101', NULL, 'sanitation', true)" > /dev/null
-for i in 1 2 3; do echo "floating_population $g batch-c $i"; done > "$GC_VAR/batch-c.in"
-PYTHONPATH="$GC_VAR/py" timeout 60 /usr/bin/python3 "$GC_VAR/py/submit_many.py" "$GC_INTAKE_URL" \
-    "batch-c-$$" < "$GC_VAR/batch-c.in" > "$GC_VAR/batch-c.refs"
-ours="c.description LIKE '%batch-c%'"
-wait_for "the 3 cases with two lead rules are routed" 30 \
-    bash -c "[ \$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM cases c WHERE $ours AND status = 'routed'\") -eq 3 ]"
-expect_eq "each is assigned to the three departments, with sanitation alone as lead" \
-    "$(sql "SELECT string_agg(a.department || ':' || a.is_lead, ',' ORDER BY a.department) FROM cases c JOIN case_assignments a ON a.case_id = c.id WHERE $ours GROUP BY c.id" | sort -u)" \
-    "civil_affairs:false,police:false,sanitation:true"
-expect_eq "and delivered to each once, police and sanitation as lead" \
-    "$(sql "SELECT string_agg(d.department || ':' || d.is_lead, ',' ORDER BY d.department) FROM cases c JOIN deliveries d ON d.case_id = c.id WHERE $ours GROUP BY c.id" | sort -u)" \
-    "civil_affairs:false,police:true,sanitation:true"
-sql "DELETE FROM routing_rules WHERE department = 'sanitation' AND category = 'floating_population'" > /dev/null
+# ---- best rules name one lead, and each department once --------------------------------------
+# gc_route_new_cases routes a run with a fixed number of statements, which hold only while each
+# case's best rules name one lead and each department once; routing_rules' unique indexes keep
+# it so: a second lead, or a department twice, for the same category, area and level is refused
+# (an import that would write one fails whole, leaving the rules as they were).
+expect_fail "a second lead rule for the same category, area and level is refused" \
+    "routing_rules_one_lead" \
+    psql "$GC_PG_DSN" -v ON_ERROR_STOP=1 -qc "INSERT INTO routing_rules (category, area_code, level, department, is_lead) VALUES ('floating_population', '4101', NULL, 'sanitation', true)"
+expect_fail "and so is a department named twice" "routing_rules_department_once" \
+    psql "$GC_PG_DSN" -v ON_ERROR_STOP=1 -qc "INSERT INTO routing_rules (category, area_code, level, department, is_lead) SELECT category, area_code, level, department, false FROM routing_rules WHERE category = 'floating_population' AND is_lead LIMIT 1"
 
 # ---- routing takes the event counter last, and gives way ----------------------------------
 # gc_route_new_cases locks its cases and only then waits for the event counter (gc_route_run).

@@ -90,7 +90,7 @@ static void test_parse_overflow(void **state)
 static const char *const all_vars[] = {
     "GC_PG_DSN",         "GC_INTAKE_BIND",        "GC_INTAKE_URL",        "GC_EVENTS_BIND",
     "GC_EVENTS_URL",     "GC_DEPT_BIND",          "GC_DEPT_URL",          "GC_STATS_BIND",
-    "GC_STATS_URL",      "GC_MIGRATIONS_DIR",     "GC_ESCALATION_TICK_MS", "GC_STATS_INTERVAL_MS",
+    "GC_STATS_URL",      "GC_SCHEMA_DIR",         "GC_ESCALATION_TICK_MS", "GC_STATS_INTERVAL_MS",
     "GC_MAX_MESSAGE_BYTES", "GC_ESCALATION_BATCH", "GC_PG_PASSWORD", "GC_PG_PASSWORD_FILE",
     "GC_PG_DSN_FILE", "GC_METRICS_AREA_LEVEL", "LOG_LEVEL", "LOG_FORMAT", "GC_HEALTH_FILE",
 };
@@ -119,7 +119,7 @@ static void test_load_defaults(void **state)
     assert_string_equal(cfg.dept_url, "tcp://127.0.0.1:7103");
     assert_string_equal(cfg.stats_bind, "tcp://*:7104");
     assert_string_equal(cfg.stats_url, "tcp://127.0.0.1:7104");
-    assert_string_equal(cfg.migrations_dir, "deploy/migrations");
+    assert_string_equal(cfg.schema_dir, "deploy/schema");
     assert_int_equal(cfg.escalation_tick_ms, 1000);
     assert_int_equal(cfg.stats_interval_ms, 1000);
     assert_int_equal(cfg.max_message_bytes, 65536);

@@ -2,6 +2,7 @@
 #include "gridctl.h"
 
 #include "gc_pg.h"
+#include "migrate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,8 @@ int cmd_migrate(const gc_config_t *cfg, int argc, char **argv)
     PGconn *db = gridctl_db_wait(cfg, 30);
     if (!db)
         return 1;
-    char err[1024];
-    bool ok = gc_pg_migrate(db, cfg->migrations_dir, err, sizeof err);
+    char err[4096];
+    bool ok = migrate_run(db, cfg->schema_dir, err, sizeof err);
     PQfinish(db);
     return ok ? 0 : gridctl_fail("migrate: %s", err);
 }

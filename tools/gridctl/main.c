@@ -10,7 +10,7 @@ static const char usage[] =
     "usage: gridctl COMMAND [ARGS]\n"
     "\n"
     "Reference data and schema\n"
-    "  migrate                               apply deploy/migrations (GC_MIGRATIONS_DIR)\n"
+    "  migrate                               apply deploy/schema (GC_SCHEMA_DIR)\n"
     "  import FILE                           load or update the district's reference data\n"
     "  role-login ROLE [--password-file F]   let a daemon's database role log in (gridcase_intake,\n"
     "                                        _routing, _escalation, _stats, gridcase_dashboard)\n"

@@ -1,18 +1,3 @@
--- Routing's read of what each department connection may be sent now, planned once per session
--- (issue 9). gc-routing sent it as text, so it was planned at every pump: at 1,000 cases/s
--- (about 100 pumps a second) pg_stat_statements with track_planning counted 0.46 s of planning
--- in every 20 s, against 0.24 s of executing it.
---
--- It is the statement routing sent (services/routing/dept_server.c), as a function with a plan
--- kept for the session (force_generic_plan) and the shape of gc_event_rows (migration 0019):
--- each connection's window of deliveries is a range of the deliveries' key (department, seq),
--- and each delivery's case is looked up by its key in a LATERAL subquery that OFFSET 0 keeps
--- apart, so no plan can hash or scan all of cases or deliveries, whatever their sizes when the
--- plan was made; sequential scans are off while it is planned, for the same reason, and
--- Memoize and JIT are off (a cache sized from the estimates, and compiling at every call a
--- plan estimated from them, as 0019 found). JIT is off for routing's role already (0020);
--- called by a role with JIT on, on the benchmark's database (376,000 deliveries for one
--- department), the generic plan was estimated at 72,000 rows and compiled in 257 ms a call.
 CREATE FUNCTION gc_delivery_windows(p_peer integer[], p_department text[], p_after bigint[],
                                     p_limit integer[])
 RETURNS TABLE (peer integer, seq bigint, case_ref text, reason text, category text,
@@ -42,3 +27,18 @@ $$;
 REVOKE EXECUTE ON FUNCTION gc_delivery_windows(integer[], text[], bigint[], integer[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION gc_delivery_windows(integer[], text[], bigint[], integer[])
     TO gridcase_routing;
+
+CREATE FUNCTION gc_record_acks(p_departments text[], p_seqs bigint[])
+RETURNS void LANGUAGE plpgsql AS
+$$
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true); -- this transaction only
+    UPDATE department_delivery_state s SET acked_seq = greatest(s.acked_seq, a.seq)
+    FROM (SELECT u.department, max(u.seq) AS seq
+          FROM unnest(p_departments, p_seqs) AS u (department, seq) GROUP BY u.department) a
+    WHERE s.department = a.department;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION gc_record_acks(text[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION gc_record_acks(text[], bigint[]) TO gridcase_routing;

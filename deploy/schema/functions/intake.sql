@@ -1,38 +1,60 @@
--- Intake takes the event counter last (issue 9). Every writer of the case log holds the counter
--- row from the moment it takes it until it commits; that keeps seq gapless and in commit order.
--- gc-intake took it first, before its batch call, so the counter was held for the whole call
--- (about 0.15 ms a case) and every other writer (routing, escalation) waited that long as well,
--- and intake waited for theirs. gc_submit_cases now decides, numbers and inserts the new cases
--- first and takes the counter just before their events: it is held for the events and the
--- commit. The body is 0011's with that one statement moved.
---
--- Why this cannot deadlock with the writers that take the counter first and then their cases:
--- before it takes the counter, the call holds only rows nobody else can see yet (its new cases,
--- their keys) and the foreign keys' KEY SHARE locks on what the new cases name (category, area,
--- the possible duplicate). Writers lock cases FOR NO KEY UPDATE (gc_case_lock, the escalation
--- sweep, routing since 0013), which does not conflict with KEY SHARE. (Routing's per-case
--- fallback of 0010 still locks FOR UPDATE; should it ever meet such a lock, PostgreSQL's deadlock
--- check ends one of the two transactions, and each retries: intake by storing the batch one
--- submission at a time, routing at its next turn.)
---
--- gc-intake (services/intake/intake_batch.c) no longer takes the counter before the call; it
--- takes it before anything else it stores in the same transaction (commands, diary entries, a
--- batch that failed and is stored one at a time), which lock cases the old way round.
+-- Intake: storing submissions as cases, with their SUBMITTED events.
 
-CREATE OR REPLACE FUNCTION gc_submit_cases(p_keys text[], p_categories text[], p_areas text[],
+-- Great-circle distance in metres (haversine, mean Earth radius).
+CREATE FUNCTION gc_distance_m(lon1 double precision, lat1 double precision,
+                              lon2 double precision, lat2 double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE STRICT AS
+$$ SELECT 2 * 6371008.8 * asin(sqrt(
+       power(sin(radians(lat2 - lat1) / 2), 2)
+       + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))) $$;
+
+-- A batch of submissions in one round trip: gc-intake (services/intake/intake_batch.c) hands
+-- over every submission of its batch that is not made from a diary entry, one array element
+-- each, in request order, already checked and placed (area and level) by intake. The outcome for
+-- each is what storing them one at a time in that order gives (common/gc_case.c: its INSERT
+-- with ON CONFLICT (idempotency_key) DO NOTHING, then gc_append_event):
+--   * a key the table holds, or that an earlier element of this call used to make a case: no
+--     new case, the one it made (already_known);
+--   * otherwise an unknown category: nothing (unknown_category);
+--   * otherwise a new case: a department's grid task gets its grid deadline; its possible
+--     duplicate is the oldest matching open case, which may be one made earlier in this call;
+--     its SUBMITTED event has actor = the source and note 'possible duplicate' when it has one.
+-- It works on the whole set at once rather than element by element: one INSERT statement per
+-- case costs ~0.3 ms inside PL/pgSQL (mostly starting the statement and its foreign key checks),
+-- one INSERT of 256 rows ~0.09 ms a row. So: (1) decide which elements make a case; (2) give
+-- those ids from cases_id_seq in element order, so that ids, refs and the events follow the
+-- requests; (3) insert them with their duplicates in one statement; (4) append their events.
+--
+-- The event counter is taken last, by gc_append_events in (4): it is held for the events and
+-- the commit only, not for the whole call, so the other writers (routing, escalation) wait that
+-- much less. This cannot deadlock with the writers that take the counter first and then their
+-- cases: before (4) the call holds only rows nobody else can see yet (its new cases, their keys)
+-- and the foreign keys' KEY SHARE locks on what the new cases name (category, area, the possible
+-- duplicate), and writers lock cases FOR NO KEY UPDATE, which does not conflict with KEY SHARE.
+--
+-- Returns one row per element, in order: ord (its 1-based position), the case (NULL for an
+-- unknown category), its ref and area, its possible duplicate's ref (or NULL), already_known and
+-- unknown_category. Any error aborts the whole call (also a key that a concurrent transaction
+-- stored meanwhile: a unique violation, where one at a time would have found it); gc-intake then
+-- rolls back to its savepoint and stores the same submissions one at a time, so one bad request
+-- cannot sink the others.
+--
+-- Plans kept for the session (force_generic_plan): a plan for an array given as a value expects
+-- the array's own length, so it always looked cheaper than the generic plan (which expects ten
+-- elements) and every call planned its statements again (2.6 s of every 20 s at 1,000 cases/s);
+-- each statement is a look-up by key whatever the length.
+CREATE FUNCTION gc_submit_cases(p_keys text[], p_categories text[], p_areas text[],
                                 p_levels text[], p_statuses text[], p_descriptions text[],
                                 p_lons double precision[], p_lats double precision[],
                                 p_addresses text[], p_sources text[], p_reporter_names text[],
                                 p_reporter_phones text[])
 RETURNS TABLE (ord integer, case_id bigint, case_ref text, case_area text, duplicate_ref text,
                already_known boolean, unknown_category boolean)
-LANGUAGE plpgsql AS
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS
 $$
 DECLARE
     v_now    timestamptz := gc_now();  -- once: each call of gc_now() is a query
     v_n      integer := coalesce(array_length(p_keys, 1), 0);
-    v_first  bigint;     -- the event counter as found
-    v_events bigint;     -- events appended
     v_case   bigint[];   -- per element: the case it names; NULL for an unknown category
     v_made   boolean[];  -- per element: its case is made by this call
     v_maker  integer[];  -- per element: the first element with its key and a known category
@@ -59,7 +81,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- (3) the new cases. The possible duplicate, as in SQL_INSERT_CASE: the oldest open case of
+    -- (3) the new cases. The possible duplicate, as in common/gc_case.c's one-at-a-time insert: the oldest open case of
     -- the category reported in the last 7 days in the same area (no point given; index
     -- cases_open_by_area) or within 50 m (cases_open_by_latitude). The statement does not see
     -- its own rows, so the table's candidate (t) and the first earlier element of this call that
@@ -104,20 +126,14 @@ BEGIN
            AND gc_distance_m(e.lon, e.lat, n.lon, n.lat) <= 50
          ORDER BY e.pos LIMIT 1)) b ON true;
 
-    -- (4) the event counter, only now (see the top of this file), then their events, one seq
-    -- each in element order, and the counter written once
-    SELECT s.last_seq INTO v_first FROM event_streams s WHERE s.stream = 'case' FOR UPDATE;
-    INSERT INTO case_events (seq, case_id, kind, at, level, status, department, actor, note)
-    SELECT v_first + row_number() OVER (ORDER BY e.pos), c.id, 'submitted', v_now, c.level,
-           c.status, '', c.source,
-           CASE WHEN c.duplicate_of IS NOT NULL THEN 'possible duplicate' ELSE '' END
+    -- (4) their events, one each in element order (the event counter is taken only now)
+    PERFORM gc_append_events(array_agg(c.id ORDER BY e.pos),
+                             array_agg('submitted'::text ORDER BY e.pos), NULL,
+                             array_agg(c.source ORDER BY e.pos),
+                             array_agg(CASE WHEN c.duplicate_of IS NOT NULL
+                                            THEN 'possible duplicate' ELSE '' END ORDER BY e.pos))
     FROM unnest(v_case, v_made) WITH ORDINALITY AS e (id, made, pos) JOIN cases c ON c.id = e.id
     WHERE e.made;
-    GET DIAGNOSTICS v_events = ROW_COUNT;
-    IF v_events > 0 THEN
-        UPDATE event_streams SET last_seq = v_first + v_events WHERE stream = 'case';
-        PERFORM pg_notify('gc_case_events', '');
-    END IF;
 
     RETURN QUERY
     SELECT e.pos::integer, e.id, c.ref, c.area_code, d.ref, e.id IS NOT NULL AND NOT e.made,

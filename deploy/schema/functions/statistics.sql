@@ -1,34 +1,18 @@
--- The statistics fold's writers, set-based over a whole batch. gc-stats called
--- gc_stats_add once per (area, category, day) of a batch, and each call upserted the area and
--- every area above it in four windows: a batch over many grids wrote the district's rows (and
--- each street's and community's) again once per entry below them. That meant many statements,
--- and many versions of the same row in one transaction, each update walking the versions made
--- before it. It was about 0.13 ms of PostgreSQL CPU per event, a quarter of the database's time
--- under load (docs/PERFORMANCE.md).
---
--- These functions take every entry of a batch at once, as parallel arrays (element i of each is
--- entry i), expand each entry to its target rows exactly as gc_stats_add and
--- gc_stats_add_department do, and sum the deltas per target row before the upsert: each row is
--- written once per batch (and must be: ON CONFLICT DO UPDATE cannot touch a row twice in one
--- statement). The figures are the same as one call per entry gives, in any order, since every
--- figure is a sum. Entries may repeat a key; they are summed like the rest.
---
--- d is a two-dimensional bigint array, one row of deltas per entry (in the column order of the
--- table, as gc_stats_add takes them), subscripts from 1. Arrays that do not line up are refused
--- with an error rather than read with NULLs.
---
--- PL/pgSQL, as in 0012: the plan is kept for the session. JIT is off for both: the planner
--- guesses the rows of set-returning functions (unnest of a parameter, generate_series), and a
--- first draft that joined the prefixes as rows was estimated past jit_above_cost, so each of a
--- session's first calls spent 60-130 ms compiling a statement that runs in about 15 ms. The
--- prefix test below (the one gc_stats_add uses) is estimated sanely; the setting keeps a future
--- misestimate from costing that again.
--- gc_stats_add and gc_stats_add_department stay (migrations are history); gc-stats no longer
--- calls them.
+-- The statistics fold's writers and its windows.
 
--- Area figures: entry i adds d[i][1..28] for p_categories[i] on p_days[i] to p_areas[i] and
--- every area above it (the codes in areas that are prefixes of its code), in the four windows
--- of the day.
+-- The four windows of a local date.
+CREATE FUNCTION gc_stats_windows(p_day date) RETURNS TABLE (window_kind text, window_start date)
+LANGUAGE sql IMMUTABLE AS
+$$ VALUES ('day', p_day), ('month', date_trunc('month', p_day)::date),
+          ('year', date_trunc('year', p_day)::date), ('all', date '1970-01-01') $$;
+
+-- The windows containing "now" in the district's time zone: what dashboards call today, this
+-- month, this year and all time.
+CREATE FUNCTION gc_stats_current_windows() RETURNS TABLE (window_kind text, window_start date)
+LANGUAGE sql STABLE AS
+$$ SELECT w.* FROM district_settings s,
+          gc_stats_windows((gc_now() AT TIME ZONE s.time_zone)::date) w $$;
+
 CREATE FUNCTION gc_stats_add_batch(p_areas text[], p_categories text[], p_days date[],
                                    d bigint[])
 RETURNS void LANGUAGE plpgsql SET jit = off AS
@@ -87,9 +71,6 @@ ON CONFLICT (area_code, category, window_kind, window_start) DO UPDATE SET
 END
 $$;
 
--- Department figures: entry i adds d[i][1..6] for p_categories[i] on p_days[i] to department
--- p_departments[i] in the four windows of the day. An entry for a code that is not a department
--- is ignored, as gc_stats_add_department ignores it.
 CREATE FUNCTION gc_stats_add_department_batch(p_departments text[], p_categories text[],
                                               p_days date[], d bigint[])
 RETURNS void LANGUAGE plpgsql SET jit = off AS
@@ -123,22 +104,9 @@ ON CONFLICT (department, category, window_kind, window_start) DO UPDATE SET
 END
 $$;
 
--- Only the fold writes figures (it runs as gridcase_stats since 0006; the functions run with the
--- caller's privileges, and 0006 grants stats SELECT on areas and departments and SELECT, INSERT,
--- UPDATE on both figure tables).
 REVOKE EXECUTE ON FUNCTION gc_stats_add_batch(text[], text[], date[], bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION gc_stats_add_batch(text[], text[], date[], bigint[]) TO gridcase_stats;
 REVOKE EXECUTE ON FUNCTION gc_stats_add_department_batch(text[], text[], date[], bigint[])
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION gc_stats_add_department_batch(text[], text[], date[], bigint[])
     TO gridcase_stats;
-
--- Room on every page for the next version of its rows. Every batch updates the same few hundred
--- rows (the current windows of every area and department), and no index covers a counter, so
--- each update can stay on its page (HOT) and skip the indexes when the page has room. With full
--- pages (the default fillfactor) 37% of these updates were HOT in the helper's measurement on a
--- 40,000-event backlog; at 50, all were, the table stayed at 36 pages instead of about 790, and
--- the fold's backend used about 23% less CPU. Pages already written keep their layout until
--- the table is rewritten (VACUUM FULL); new pages get the room.
-ALTER TABLE stats_area_windows SET (fillfactor = 50);
-ALTER TABLE stats_department_windows SET (fillfactor = 50);
