@@ -4,8 +4,9 @@
 # wrong:
 #  1. the set-based writers add exactly what a recount of the entries, written in this test,
 #     gives, figure by figure, on a batch built to need the summing: grids under one community
-#     and street, a community's own entry, a key given twice, days in two months and two years, a code that is
-#     not an area, unknown departments (one spelled with array syntax characters);
+#     and street, a community's own entry, a key given twice, days in two months and two
+#     years, a code that is not an area, unknown departments (one spelled with array syntax
+#     characters);
 #  2. a real backlog folded in ONE batch (gc-stats stopped meanwhile) that holds several grids of
 #     two communities and two streets, several categories and cases of two report days (the
 #     clock crosses midnight; day-1 cases close on day 2) gives every published figure equal to
