@@ -1,33 +1,26 @@
-/* gc_case: SQL for creating and changing cases. Every change appends its event through
- * gc_append_event() in the same transaction (see deploy/migrations/0001_foundation.up.sql). */
+/* gc_case: SQL for creating and changing cases. Every change appends its event through the
+ * database function gc_append_event (deploy/schema/functions/events.sql) in the same
+ * transaction. */
 #include "gc_case.h"
 
+#include "gc_case_place.h"
 #include "gc_log.h"
 #include "gc_names.h"
 #include "gc_pg.h"
 #include "gc_pg_array.h"
-#include "gc_text.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool valid_phone(const char *s)
-{
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || *s == '+' || *s == '-' || *s == ' '))
-            return false;
-    return true;
-}
-
 /* The statements on intake's hot path, prepared once per connection (gc_pg_register).
  * SQL_INSERT_CASE stores one submission; its possible duplicate is the oldest open case of the
  * category reported in the last 7 days in the same area (no point given) or within 50 m. The
- * two look-ups are two sub-selects, each with a plan of its own that fits its index (migration
- * 0011), also once the statement runs on a generic plan; one sub-select with the choice inside
- * its WHERE could only use an index on the category. gc_submit_cases (the batch) does the same
+ * two look-ups are two sub-selects, each with a plan of its own that fits its index
+ * (cases_open_by_area, cases_open_by_latitude), also once the statement runs on a generic
+ * plan; one sub-select with the choice inside its WHERE could only use an index on the
+ * category. gc_submit_cases (the batch) does the same
  * look-ups: keep them in step, and tests/bench/pgbench_case.sql too. */
 #define SQL_INSERT_CASE                                                                        \
     "INSERT INTO cases AS c (idempotency_key, category, area_code, level, status, description, lon, " \
@@ -54,8 +47,8 @@ static bool valid_phone(const char *s)
     "c.duplicate_of WHERE c.idempotency_key = $1"
 /* FOR NO KEY UPDATE: writers still exclude each other, but a case being inserted that names
  * this one as its possible duplicate (the foreign key's KEY SHARE lock) does not wait for it,
- * nor it for that insert: intake inserts a batch's cases before it takes the event stream lock
- * (migration 0015), and FOR UPDATE here could deadlock with it. Nothing changes a case's id. */
+ * nor it for that insert: gc_submit_cases inserts a batch's cases before it takes the event
+ * stream lock, and FOR UPDATE here could deadlock with it. Nothing changes a case's id. */
 #define SQL_LOCK_CASE                                                                          \
     "SELECT id, ref, area_code, category, status, level FROM cases WHERE ref = $1 "            \
     "FOR NO KEY UPDATE"
@@ -65,8 +58,9 @@ static bool valid_phone(const char *s)
     "deadline_at = CASE WHEN $3 THEN coalesce(deadline_at, gc_deadline(category, level)) END " \
     "WHERE id = $1"
 #define SQL_APPEND_EVENT "SELECT gc_append_event($1, $2, $3, $4, $5)"
-/* A batch of submissions in one round trip (deploy/migrations/0011_fast_intake.up.sql): the
- * parameters of SQL_INSERT_CASE, each an array with one element per submission. */
+/* A batch of submissions in one round trip (gc_submit_cases,
+ * deploy/schema/functions/intake.sql): the parameters of SQL_INSERT_CASE, each an array with
+ * one element per submission. */
 #define SQL_SUBMIT_CASES                                                                       \
     "SELECT ord, case_id, case_ref, case_area, duplicate_ref, already_known, unknown_category " \
     "FROM gc_submit_cases($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ORDER BY ord"
@@ -82,128 +76,9 @@ void gc_case_register(void)
     gc_pg_register("gc_submit_cases", SQL_SUBMIT_CASES, SUBMIT_PARAMS);
 }
 
-int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why)
-{
-    const int bad = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
-    struct {
-        const char *value;
-        size_t max;
-        bool required;
-        const char *why;
-    } fields[] = {
-        {s->idempotency_key, GC_CASE_MAX_KEY, true, "idempotency_key is required (1-128 bytes UTF-8)"},
-        {s->category, GC_CASE_MAX_CODE, true, "category is required (a category code)"},
-        {s->grid, GC_CASE_MAX_CODE, false, "grid is at most 64 bytes UTF-8"},
-        {s->street, GC_CASE_MAX_CODE, false, "street is at most 64 bytes UTF-8"},
-        {s->description, GC_CASE_MAX_TEXT, s->from_diary_entry == 0,
-         "description is required (at most 4000 bytes UTF-8)"},
-        {s->address, GC_CASE_MAX_ADDRESS, false, "address is at most 500 bytes UTF-8"},
-        {s->reporter_name, GC_CASE_MAX_NAME, false, "reporter_name is at most 100 bytes UTF-8"},
-        {s->reporter_phone, GC_CASE_MAX_PHONE, false, "reporter_phone is at most 32 bytes"},
-    };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        bool ok = fields[i].required ? gc_text_present(fields[i].value, fields[i].max)
-                                     : gc_text_valid(fields[i].value, fields[i].max);
-        if (!ok) {
-            *why = fields[i].why;
-            return bad;
-        }
-    }
-    if (s->reporter_phone && !valid_phone(s->reporter_phone)) {
-        *why = "reporter_phone may hold only digits, '+', '-' and spaces";
-        return bad;
-    }
-    if (s->location && (!isfinite(s->location->lon) || !isfinite(s->location->lat)
-                        || fabs(s->location->lon) > 180 || fabs(s->location->lat) > 90)) {
-        *why = "location must be WGS84 degrees: lon in [-180, 180], lat in [-90, 90]";
-        return bad;
-    }
-    if (!gc_source_name(s->source)) {
-        *why = s->source ? "unknown source"
-                         : "source is required: resident, grid_worker, volunteer, department or "
-                           "hotline";
-        return bad;
-    }
-    if (s->from_diary_entry > (uint64_t)INT64_MAX) { /* past the database's numbers */
-        *why = "from_diary_entry is not a diary entry number";
-        return bad;
-    }
-    if (!(s->grid && *s->grid) && !s->location && !(s->street && *s->street)
-        && !s->from_diary_entry) {
-        *why = "say where: a grid, a location, or the street (with an address)";
-        return bad;
-    }
-    return 0;
-}
-
-/* YYYY-MM-DD with digits where digits go, a day that month has, years 2000 to 2200. */
-static bool valid_date(const char *s)
-{
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return false;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return y >= 2000 && y <= 2200 && m >= 1 && m <= 12 && d >= 1
-           && d <= days[m - 1] + (m == 2 && leap);
-}
-
-int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why)
-{
-    const int bad = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
-    if (!gc_text_present(d->grid, GC_CASE_MAX_CODE))
-        *why = "grid is required";
-    else if (!gc_text_present(d->note, GC_CASE_MAX_TEXT))
-        *why = "note is required (at most 4000 bytes UTF-8)";
-    else if (!gc_text_valid(d->author, GC_CASE_MAX_NAME))
-        *why = "author is at most 100 bytes UTF-8";
-    else if (!valid_date(d->visited_on))
-        *why = "visited_on must be a date, YYYY-MM-DD";
-    else
-        return 0;
-    return bad;
-}
-
 static void copy(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src);
-}
-
-/* Settles where the case belongs: out->area and its level, or a refusal in out->error. */
-static void place(const gc_area_index_t *areas, const Gridcase__SubmitCase *s,
-                  gc_submit_result_t *out, int *level)
-{
-    if (s->grid && *s->grid) {
-        *level = gc_area_index_level(areas, s->grid);
-        if (*level != GRIDCASE__LEVEL__LEVEL_GRID) {
-            out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNKNOWN_GRID;
-            out->why = *level ? "this area is not a grid; name one of its grids"
-                              : "no area has this code";
-            return;
-        }
-        copy(out->area, sizeof out->area, s->grid);
-    } else if (s->location) {
-        const char *code = gc_area_index_locate(areas, s->location->lon, s->location->lat, level);
-        if (!code) {
-            out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_OUTSIDE_DISTRICT;
-            out->why = "the location is outside the district";
-            return;
-        }
-        copy(out->area, sizeof out->area, code);
-    } else {
-        *level = gc_area_index_level(areas, s->street);
-        if (*level != GRIDCASE__LEVEL__LEVEL_STREET) {
-            out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
-            out->why = "street must be a street office's area code";
-            return;
-        }
-        copy(out->area, sizeof out->area, s->street);
-    }
-    if (*level == GRIDCASE__LEVEL__LEVEL_GRID)
-        copy(out->grid, sizeof out->grid, out->area);
 }
 
 /* For a case made from a diary entry: the entry's grid and note, unless the case gives its own;
@@ -295,7 +170,7 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
         return false;
     int level = 0;
     if (!out->error)
-        place(areas, &s, out, &level);
+        gc_case_place(areas, &s, out, &level);
     if (out->error)
         return true;
 
@@ -348,7 +223,7 @@ bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
     for (int i = 0; which && i < n; i++) {
         memset(out[i], 0, sizeof *out[i]);
         int level = 0;
-        place(areas, s[i], out[i], &level); /* refused here: not sent */
+        gc_case_place(areas, s[i], out[i], &level); /* refused here: not sent */
         if (out[i]->error)
             continue;
         coords_t xy;

@@ -1,9 +1,11 @@
 /* gc_case: the case store. Creating a case and moving it through the lifecycle, each change
  * with its event row in the caller's transaction. Used by intake (people), routing
- * (departments) and escalation. */
+ * (departments) and escalation. The checks on a submission's fields before it gets here are
+ * gc_case_check.h; where a submission belongs, gc_case_place.h. */
 #ifndef GC_CASE_H
 #define GC_CASE_H
 
+#include "gc_case_check.h"
 #include "gc_geo.h"
 #include "gc_lifecycle.h"
 #include "intake.pb-c.h"
@@ -11,14 +13,6 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-/* Bounds on text from outside, in bytes. */
-#define GC_CASE_MAX_KEY 128
-#define GC_CASE_MAX_CODE 64
-#define GC_CASE_MAX_TEXT 4000
-#define GC_CASE_MAX_ADDRESS 500
-#define GC_CASE_MAX_NAME 100
-#define GC_CASE_MAX_PHONE 32
 
 typedef struct {
     int64_t id;
@@ -42,24 +36,19 @@ typedef struct {
 /* Registers the prepared statements of this module (call once before connecting). */
 void gc_case_register(void);
 
-/* Checks a submission's fields without the database. Returns 0 or an error code, with *why. */
-int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why);
-
-/* Checks a diary entry's fields. Returns 0 or an error code, with *why. */
-int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why);
-
-/* Stores a checked submission (or finds the case its idempotency key already made) and appends
- * the SUBMITTED event. The case's area comes from its grid, else its location (areas: the
- * district's boundaries), else its street. A department's report (source DEPARTMENT) becomes a
- * task for the grid's leader. Refusals (unknown grid or category, outside the district...) are
- * reported in out->error with nothing written. Returns false only when the database failed. */
+/* Stores a submission checked by gc_case_check_submit (or finds the case its idempotency key
+ * already made) and appends the SUBMITTED event. The case's area comes from gc_case_place: its
+ * grid, else its location (areas: the district's boundaries), else its street. A department's
+ * report (source DEPARTMENT) becomes a task for the grid's leader. Refusals (unknown grid or
+ * category, outside the district...) are reported in out->error with nothing written. Returns
+ * false only when the database failed. */
 bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__SubmitCase *s,
                     gc_submit_result_t *out);
 
 /* Stores n checked submissions, none made from a diary entry, with one call of the database
- * function gc_submit_cases (deploy/migrations/0011_fast_intake.up.sql): one round trip and one
- * advance of the event counter for them all. out[i] receives exactly what gc_case_submit would
- * give for s[i] with the submissions stored one after the other in this order: a refusal
+ * function gc_submit_cases (deploy/schema/functions/intake.sql): one round trip and one advance
+ * of the event counter for them all. out[i] receives exactly what gc_case_submit would give for
+ * s[i] with the submissions stored one after the other in this order: a refusal
  * (placing the case, checked here before the database as gc_case_submit does, or an unknown
  * category), or the case: already_known for a key seen before (also earlier in the same batch),
  * its possible duplicate (also one stored earlier in the batch). Returns false when the database

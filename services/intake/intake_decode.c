@@ -1,7 +1,7 @@
 /* intake_decode: protobuf-c decodes; we check what it does not (UTF-8, lengths, enums). */
 #include "intake_decode.h"
 
-#include "gc_case.h"
+#include "gc_case_check.h"
 #include "gc_text.h"
 #include "gc_wire.h"
 #include "joint_meeting.h"

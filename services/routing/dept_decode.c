@@ -2,7 +2,7 @@
  * lengths). */
 #include "dept_decode.h"
 
-#include "gc_case.h"
+#include "gc_case_check.h"
 #include "gc_text.h"
 #include "gc_wire.h"
 

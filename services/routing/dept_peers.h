@@ -5,7 +5,7 @@
 #ifndef DEPT_PEERS_H
 #define DEPT_PEERS_H
 
-#include "gc_case.h"
+#include "gc_case_check.h"
 
 #include <stdbool.h>
 #include <stddef.h>

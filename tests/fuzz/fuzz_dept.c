@@ -4,7 +4,7 @@
  * written by tests/fuzz/make_corpus.sh. */
 #include "dept_decode.h"
 
-#include "gc_case.h"
+#include "gc_case_check.h"
 #include "gc_text.h"
 
 #include <stddef.h>
