@@ -4,9 +4,9 @@
 #   tests/sql/run.sh BIN_DIR lint   plpgsql_check over every PL/pgSQL function (make lint)
 #
 # Both start a cluster of their own (deploy/pg.sh) in var/sqltest-PID on a free port, apply the
-# schema with `BIN_DIR/gridctl migrate` from the repository's default directory (GC_MIGRATIONS_DIR
-# and GC_SCHEMA_DIR unset: the same command applies deploy/migrations or deploy/schema, whichever
-# layout the checkout has), and stop and remove the cluster on exit, whatever happened.
+# schema with `BIN_DIR/gridctl migrate` from the repository's default directory (GC_SCHEMA_DIR
+# and the older GC_MIGRATIONS_DIR unset, whatever the caller's environment says), and stop and
+# remove the cluster on exit, whatever happened.
 #
 # test: CREATE EXTENSION pgtap and dblink (t_event_append.sql's concurrent writers connect back
 # to the same database through it), then pg_prove. Each t_*.sql file runs in a transaction it

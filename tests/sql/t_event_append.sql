@@ -11,7 +11,7 @@
 -- again the same way. This file's own transaction must not touch the counter row before then:
 -- the writers would wait for it until the rollback.
 BEGIN;
-SELECT plan(22);
+SELECT plan(24);
 
 SELECT format('host=%s port=%s dbname=%s user=%s', coalesce(host(inet_server_addr()), '127.0.0.1'),
               current_setting('port'), current_database(), current_user) AS connstr \gset
@@ -198,8 +198,15 @@ SELECT is(gc_append_events('{}', '{}', '{}', '{}', '{}'), :seq2::bigint + 5,
           'gc_append_events with empty arrays returns the current last_seq');
 SELECT is((SELECT max(seq) FROM case_events), :seq2::bigint + 5,
           'gc_append_events with empty arrays appends nothing');
+-- a case that does not exist is an error, so that seq never skips (a counter advanced for an
+-- event that is not inserted would leave a gap)
+SELECT throws_ok(format($$SELECT gc_append_events(ARRAY[%s, -1]::bigint[], ARRAY['noted', 'noted'],
+                                                  ARRAY['', ''], ARRAY['', ''], ARRAY['', ''])$$, :c1),
+                 NULL, NULL, 'gc_append_events with a case that does not exist raises an error');
+SELECT throws_ok($$SELECT gc_append_event(-1, 'noted', '', '', '')$$, NULL, NULL,
+                 'gc_append_event on a case that does not exist raises an error (no gap in seq)');
 \else
-SELECT skip('gc_append_events does not exist yet', 5);
+SELECT skip('gc_append_events does not exist yet', 7);
 \endif
 
 SELECT * FROM finish();

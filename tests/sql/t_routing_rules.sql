@@ -7,11 +7,11 @@
 --  * gc_route_new_cases(p_from_seq, p_limit) end to end on cases made by gc_submit_cases: status,
 --    deadline, case_assignments, deliveries under each department's next seq, ROUTED and TRIAGED
 --    events, the event counter; a second run changes nothing; a run ends before the first event
---    routing does not handle; a case already assigned is routed the same way.
+--    routing does not handle.
 -- Areas: district 4101 > street 410101 > community 41010101 > grids 4101010101 (G1) and
 -- 4101010102 (G2); district 4101 > street 410102 > community 41010201 > grid 4101020101 (G3).
 BEGIN;
-SELECT plan(32);
+SELECT plan(28);
 
 DELETE FROM working_hours;
 INSERT INTO areas (code, parent_code, level, name) VALUES
@@ -199,33 +199,6 @@ SELECT results_eq(
       UNION ALL SELECT case_id FROM sub3) ORDER BY seq$$,
     $$VALUES ('rr_housing', 3::bigint), ('rr_housing', 4)$$,
     'deliveries continue their department''s seqs across runs');
--- a case that already has an assignment ends the same way (in deploy/migrations it takes the
--- per-case path, gc_route_new_cases_each of migration 0010, which carries the run's deadlines
--- and delivery counters as jsonb text)
-CREATE TEMP TABLE sub4 AS
-SELECT * FROM gc_submit_cases(ARRAY['rt9'], ARRAY['rr_flood'], ARRAY['4101010101'], ARRAY['grid'],
-                              ARRAY['submitted'], ARRAY['x'], ARRAY[123.0]::float8[],
-                              ARRAY[33.0]::float8[], ARRAY[''], ARRAY['resident'], ARRAY[''], ARRAY['']);
-INSERT INTO case_assignments (case_id, department, is_lead) SELECT case_id, 'rr_police', false FROM sub4;
-SELECT max(seq) AS seq9 FROM case_events \gset
-SELECT results_eq(
-    format('SELECT case_ref, outcome, departments_added FROM gc_route_new_cases(%s, 100)', :seq9),
-    $$SELECT case_ref, 'routed', 3 FROM sub4$$,
-    'a case with an assignment already: routed to the rule''s three departments');
-SELECT is((SELECT deadline_at FROM cases c JOIN sub4 s ON s.case_id = c.id), gc_now() + interval '2 hours',
-          'a case with an assignment already: the deadline of its level, exactly');
-SELECT results_eq(
-    $$SELECT department, seq, is_lead FROM deliveries WHERE case_id = (SELECT case_id FROM sub4)
-      ORDER BY department$$,
-    $$VALUES ('rr_city', 2::bigint, false), ('rr_env', 2, false), ('rr_water', 7, true)$$,
-    'a case with an assignment already: deliveries under each department''s next seq');
-SELECT results_eq(
-    format($$SELECT seq - %s, kind, department, status FROM case_events WHERE seq > %s ORDER BY seq$$,
-           :seq9, :seq9),
-    $$VALUES (1::bigint, 'routed', 'rr_water', 'routed'), (2, 'routed', 'rr_city', 'routed'),
-             (3, 'routed', 'rr_env', 'routed')$$,
-    'a case with an assignment already: ROUTED events, lead first');
-
 SELECT is((SELECT last_seq FROM event_streams WHERE stream = 'case'),
           (SELECT max(seq) FROM case_events),
           'the event counter equals the last event''s seq');
