@@ -90,16 +90,16 @@ SELECT is((SELECT count(*) FROM stats_area_windows WHERE area_code = '4101' AND 
 
 -- refused shapes, and nothing to do
 SELECT throws_ok($$SELECT gc_stats_add_batch(ARRAY['4101010101'], ARRAY['st_road'],
-                   ARRAY[date '2026-12-07'], ARRAY[pg_temp.deltas(27, 1)])$$, 'P0001', NULL,
+                   ARRAY[date '2026-12-07'], ARRAY[pg_temp.deltas(27, 1)])$$, '22023', NULL,
                  'area batch: 27 deltas for an entry are refused');
 SELECT throws_ok($$SELECT gc_stats_add_batch(ARRAY['4101010101'], ARRAY['st_road', 'st_road'],
-                   ARRAY[date '2026-12-07'], ARRAY[pg_temp.deltas(28, 1)])$$, 'P0001', NULL,
+                   ARRAY[date '2026-12-07'], ARRAY[pg_temp.deltas(28, 1)])$$, '22023', NULL,
                  'area batch: more categories than areas is refused');
 SELECT throws_ok($$SELECT gc_stats_add_batch(ARRAY['4101010101', '4101010101'], ARRAY['st_road', 'st_road'],
-                   ARRAY[date '2026-12-07', '2026-12-07'], ARRAY[pg_temp.deltas(28, 1)])$$, 'P0001', NULL,
+                   ARRAY[date '2026-12-07', '2026-12-07'], ARRAY[pg_temp.deltas(28, 1)])$$, '22023', NULL,
                  'area batch: one row of deltas for two entries is refused');
 SELECT throws_ok($$SELECT gc_stats_add_batch(ARRAY['4101010101'], ARRAY['st_road'],
-                   ARRAY[date '2026-12-07'], pg_temp.deltas(28, 1))$$, 'P0001', NULL,
+                   ARRAY[date '2026-12-07'], pg_temp.deltas(28, 1))$$, '22023', NULL,
                  'area batch: a one-dimensional array of deltas is refused');
 SELECT lives_ok($$SELECT gc_stats_add_batch('{}', '{}', '{}', '{}')$$,
                 'area batch: empty arrays are nothing to do');
@@ -123,10 +123,10 @@ SELECT results_eq(
              ('st_water', 'year', '2026-01-01', ARRAY[11, 22, 33, 44, 55, 66])$$,
     'department batch: each of the 6 columns its own delta, four windows, repeated entries summed, the unknown department ignored');
 SELECT throws_ok($$SELECT gc_stats_add_department_batch(ARRAY['st_water'], ARRAY['st_road'],
-                   ARRAY[date '2026-12-07'], ARRAY[pg_temp.deltas(28, 1)])$$, 'P0001', NULL,
+                   ARRAY[date '2026-12-07'], ARRAY[pg_temp.deltas(28, 1)])$$, '22023', NULL,
                  'department batch: 28 deltas (an area''s) for an entry are refused');
 SELECT throws_ok($$SELECT gc_stats_add_department_batch(ARRAY['st_water', 'st_env'], ARRAY['st_road', 'st_road'],
-                   ARRAY[date '2026-12-07'], ARRAY[pg_temp.deltas(6, 1), pg_temp.deltas(6, 1)])$$, 'P0001', NULL,
+                   ARRAY[date '2026-12-07'], ARRAY[pg_temp.deltas(6, 1), pg_temp.deltas(6, 1)])$$, '22023', NULL,
                  'department batch: fewer days than departments is refused');
 SELECT is_empty($$SELECT 1 FROM stats_department_windows WHERE department = 'st_ghost'$$,
                 'department batch: no row for a code that is not a department');

@@ -57,7 +57,7 @@ DECLARE
     v_n      integer := coalesce(array_length(p_keys, 1), 0);
     v_case   bigint[];   -- per element: the case it names; NULL for an unknown category
     v_made   boolean[];  -- per element: its case is made by this call
-    v_maker  integer[];  -- per element: the first element with its key and a known category
+    v_maker  bigint[];   -- per element: the first element with its key and a known category
 BEGIN
     -- (1) the case the table holds for each key, and the first element of each key that has a
     -- known category: the one that makes the case when the table holds none
@@ -81,12 +81,13 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- (3) the new cases. The possible duplicate, as in common/gc_case.c's one-at-a-time insert: the oldest open case of
-    -- the category reported in the last 7 days in the same area (no point given; index
-    -- cases_open_by_area) or within 50 m (cases_open_by_latitude). The statement does not see
-    -- its own rows, so the table's candidate (t) and the first earlier element of this call that
-    -- matches (b) are found apart; the table's is the older one unless it was reported after
-    -- this transaction began (b's created_at is v_now; on a tie the table's id is lower).
+    -- (3) the new cases. The possible duplicate, as in common/gc_case.c's one-at-a-time
+    -- insert: the oldest open case of the category reported in the last 7 days in the same
+    -- area (no point given; index cases_open_by_area) or within 50 m (cases_open_by_latitude).
+    -- The statement does not see its own rows, so the table's candidate (t) and the first
+    -- earlier element of this call that matches (b) are found apart; the table's is the older
+    -- one unless it was reported after this transaction began (b's created_at is v_now; on a
+    -- tie the table's id is lower).
     WITH fresh AS (
         SELECT i.*, min(i.pos) OVER (PARTITION BY i.category, i.area) AS first_in_area
         FROM unnest(v_case, v_made, p_keys, p_categories, p_areas, p_levels, p_statuses,

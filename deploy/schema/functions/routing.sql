@@ -173,7 +173,7 @@ BEGIN
     -- (1) the plan
     plan := gc_route_plan(p_from_seq, p_limit, v_now);
     IF plan IS NULL THEN
-        RETURN '{}';
+        RETURN '{}'::gc_route_outcome[];
     END IF;
 
     -- (2) status first, so the events carry it; the deadline for the case's level starts
