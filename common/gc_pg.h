@@ -57,9 +57,4 @@ void gc_pg_rollback(PGconn *db);
 /* True when the connection is usable; after a failure the caller reconnects. */
 bool gc_pg_alive(PGconn *db);
 
-/* Applies the numbered migrations in dir (NNNN_name.up.sql) that are newer than the version in
- * schema_migrations, each in its own transaction, under an advisory lock. A no-op when up to
- * date. Writes a message into err on failure. */
-bool gc_pg_migrate(PGconn *db, const char *dir, char *err, int errlen);
-
 #endif

@@ -8,8 +8,8 @@ printf-style call whose format looks like SQL.
 Checked: the SQL argument of gc_pg_query, gc_pg_run, gc_pg_register, PQexec, PQexecParams,
 PQprepare, PQsendQuery and PQsendQueryParams in every .c file under common/, services/,
 tools/ and tests/ (common/gc_pg_prepared.c, which prepares what gc_pg_register was given,
-passes its callers' SQL on, and gc_pg.c's migration runner executes the migration files: both
-are exempt by name below)."""
+passes its callers' SQL on, and gridctl migrate (tools/gridctl/migrate.c) executes the files of
+deploy/schema: both are exempt by name below)."""
 import os
 import re
 import sys
