@@ -16,19 +16,21 @@ CREATE TABLE cases (
     level           text NOT NULL DEFAULT 'grid'
                     CHECK (level IN ('district', 'street', 'community', 'grid')),
     status          text NOT NULL DEFAULT 'submitted'
-                    CHECK (status IN ('submitted', 'routed', 'triage', 'grid_task', 'accepted',
-                                      'in_progress', 'resolved', 'closed')),
+                    CHECK (status IN ('submitted', 'routed', 'triage', 'grid_task',
+                                      'accepted', 'in_progress', 'resolved', 'closed')),
     description     text NOT NULL,
     lon             double precision,
     lat             double precision,
     address         text NOT NULL DEFAULT '',
     source          text NOT NULL
-                    CHECK (source IN ('resident', 'grid_worker', 'volunteer', 'department', 'hotline')),
+                    CHECK (source IN ('resident', 'grid_worker', 'volunteer', 'department',
+                                      'hotline')),
     reporter_name   text NOT NULL DEFAULT '',
     reporter_phone  text NOT NULL DEFAULT '',
     created_at      timestamptz NOT NULL,
     updated_at      timestamptz NOT NULL,
-    deadline_at     timestamptz,  -- the current level's handling deadline; NULL when the clock is stopped
+    -- the current level's handling deadline; NULL when the clock is stopped
+    deadline_at     timestamptz,
     closed_at       timestamptz,
     -- an open case of the same category nearby (50 m, or the same area without a point) in the
     -- last 7 days, linked when the case came in; the case is stored all the same
@@ -37,7 +39,18 @@ CREATE TABLE cases (
     -- and is never dropped
     supervised_at   timestamptz
 );
-CREATE INDEX cases_area ON cases (area_code);
+-- Each index on cases names the statements that need it (pg_stat_user_indexes after the
+-- integration tests and the benchmark counts a use of every one; none is a copy of another):
+--   cases_pkey (id): every look-up of a case by its key (the log read gc_event_rows, routing's
+--     plan, the delivery read gc_delivery_windows, the foreign keys of events, assignments and
+--     deliveries);
+--   cases_ref_key (ref): commands and department actions name a case by its ref
+--     (gc_case_lock in common/gc_case.c, gridctl show);
+--   cases_idempotency_key_key: a submission's key (intake's ON CONFLICT (idempotency_key),
+--     gc_submit_cases' look-up of the keys it is given).
+-- There is no index on area_code alone: the duplicate look-up has its own (cases_open_by_area),
+-- areas are never deleted (no foreign-key check reads cases by area), and gridctl list's
+-- --area matches a code prefix, which such an index would not serve.
 
 -- Overdue-ness: a case whose deadline the escalation sweep watches is open and not yet flagged
 -- for supervision; it is overdue once its deadline_at has passed. The one definition, shared by
@@ -49,7 +62,8 @@ LANGUAGE sql IMMUTABLE AS
 $$ SELECT p_status NOT IN ('resolved', 'closed') AND p_supervised_at IS NULL $$;
 CREATE INDEX cases_due ON cases (deadline_at) WHERE gc_awaits_deadline(status, supervised_at);
 
--- A street's joint-meeting agenda: its open cases at the street level.
+-- A street's joint-meeting agenda (gridctl agenda, tools/gridctl/cmd_query.c): its open cases
+-- at the street level.
 CREATE INDEX cases_open_by_level ON cases (level) WHERE status NOT IN ('resolved', 'closed');
 
 -- The look-up of a possible duplicate (gc_submit_cases, functions/intake.sql, and
@@ -85,6 +99,10 @@ CREATE TABLE case_events (
     actor      text NOT NULL DEFAULT '',
     note       text NOT NULL DEFAULT ''
 );
+-- case_events_pkey (seq) serves the log read by seq (gc_event_rows, gc_route_plan's window);
+-- case_events_case a case's own events in order: its timeline (gridctl show, gridctl agenda's
+-- last escalation to the street) and gc-stats' look-back at a case's earlier events
+-- (services/stats/stats_fold.c).
 CREATE INDEX case_events_case ON case_events (case_id, seq);
 
 -- A grid worker's diary of visits (民情日记): a dated note on a grid, which may become a case.
@@ -97,6 +115,7 @@ CREATE TABLE grid_diary (
     case_id    bigint REFERENCES cases (id),  -- set when the entry was turned into a case
     created_at timestamptz NOT NULL
 );
+-- a grid's diary by date (gridctl diary list --grid G)
 CREATE INDEX grid_diary_grid ON grid_diary (grid, visited_on);
 
 -- Where each consumer of the event log has got to, moved in the same transaction as the

@@ -19,7 +19,9 @@ CREATE TABLE routing_rules (
 CREATE UNIQUE INDEX routing_rules_one_lead ON routing_rules (category, area_code, level)
     NULLS NOT DISTINCT WHERE is_lead;
 
--- Which departments hold a case (a joint case has one lead and co-handlers).
+-- Which departments hold a case (a joint case has one lead and co-handlers). Its key serves
+-- every statement that reads or changes a case's departments (routing's redelivery, the
+-- department actions' check that a department holds the case, joint meetings).
 CREATE TABLE case_assignments (
     case_id    bigint NOT NULL REFERENCES cases (id),
     department text NOT NULL REFERENCES departments (code),
@@ -29,6 +31,7 @@ CREATE TABLE case_assignments (
 );
 
 -- Delivery to departments, kept apart from the case state: per department a gapless sequence.
+-- Read and advanced by its key (routing's run, redelivery, gc_record_acks).
 CREATE TABLE department_delivery_state (
     department text PRIMARY KEY REFERENCES departments (code),
     last_seq   bigint NOT NULL DEFAULT 0,  -- last delivery seq allocated
@@ -36,6 +39,8 @@ CREATE TABLE department_delivery_state (
 );
 
 -- joint_meeting: a street's joint meeting (联席会议) assigned the department joint enforcement.
+-- The key (department, seq) is the delivery read's range: each connection's window of its
+-- department's deliveries after the last it holds (gc_delivery_windows).
 CREATE TABLE deliveries (
     department text NOT NULL REFERENCES departments (code),
     seq        bigint NOT NULL,

@@ -15,5 +15,7 @@ CREATE TABLE extension_requests (
     granted      boolean,
     decided_by   text NOT NULL DEFAULT ''
 );
+-- one waiting request per case; it also serves the look-up of a case's waiting request (the
+-- decision, and the lapse when the case moves up: gc_lapse_extension_requests)
 CREATE UNIQUE INDEX extension_requests_open ON extension_requests (case_id)
     WHERE decided_at IS NULL;

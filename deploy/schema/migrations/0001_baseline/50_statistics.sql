@@ -44,6 +44,8 @@ CREATE TABLE stats_area_windows (
     ttc_le_inf     bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (area_code, category, window_kind, window_start)
 );
+-- The key serves the fold's upserts; this index the stream's read of the current windows of
+-- every area (services/stats/stats_publisher.c, and the views stats_area_current).
 CREATE INDEX stats_area_windows_current ON stats_area_windows (window_kind, window_start);
 
 CREATE TABLE stats_department_windows (
