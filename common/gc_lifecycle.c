@@ -30,11 +30,9 @@ bool gc_lifecycle_clock_runs(int status)
     }
 }
 
-int gc_lifecycle_next_level(int level)
+bool gc_lifecycle_can_rise(int level)
 {
-    return level >= GRIDCASE__LEVEL__LEVEL_GRID && level < GRIDCASE__LEVEL__LEVEL_DISTRICT
-               ? level + 1
-               : 0;
+    return level >= GRIDCASE__LEVEL__LEVEL_GRID && level < GRIDCASE__LEVEL__LEVEL_DISTRICT;
 }
 
 gc_transition_t gc_lifecycle_command(int command, int status, int level, bool has_note)
@@ -75,7 +73,7 @@ gc_transition_t gc_lifecycle_command(int command, int status, int level, bool ha
             return refuse(need_note, "an escalation request needs a reason");
         if (!gc_lifecycle_clock_runs(status))
             return refuse(invalid, "the case is already resolved or closed");
-        if (gc_lifecycle_next_level(level) == 0)
+        if (!gc_lifecycle_can_rise(level))
             return refuse(invalid, "the case is already at the district");
         return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_ESCALATION_REQUESTED);
     case GRIDCASE__COMMAND_KIND__COMMAND_KIND_MEETING_OUTCOME:   /* gc_lifecycle_meeting */

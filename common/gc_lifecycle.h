@@ -35,7 +35,9 @@ bool gc_lifecycle_clock_runs(int status);
 /* True while no department holds the case: new, in triage, or a task for the grid. */
 bool gc_lifecycle_unrouted(int status);
 
-/* The level above (grid -> community -> street -> district); 0 above the district. */
-int gc_lifecycle_next_level(int level);
+/* True when a case at this level can still go up (grid, community, street): the district is
+ * the top. Which level is next is decided where the case moves, gc_next_level
+ * (deploy/schema/functions/escalation.sql). */
+bool gc_lifecycle_can_rise(int level);
 
 #endif

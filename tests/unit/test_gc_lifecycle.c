@@ -3,7 +3,7 @@
  * lead/co-handler, has_note) combination is checked against the rules written out below, which
  * restate the comments in gc_lifecycle.h and proto/{common,intake,dept}.proto; a short table
  * of hand-written cases pins the most important rows explicitly. Also gc_lifecycle_clock_runs
- * and gc_lifecycle_next_level. */
+ * and gc_lifecycle_can_rise. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -361,16 +361,16 @@ static void test_clock_runs(void **state)
     assert_false(gc_lifecycle_clock_runs(-1));
 }
 
-static void test_next_level(void **state)
+static void test_can_rise(void **state)
 {
     (void)state;
-    assert_int_equal(gc_lifecycle_next_level(GRID), COMMUNITY);
-    assert_int_equal(gc_lifecycle_next_level(COMMUNITY), STREET);
-    assert_int_equal(gc_lifecycle_next_level(STREET), DISTRICT);
-    assert_int_equal(gc_lifecycle_next_level(DISTRICT), 0);
-    assert_int_equal(gc_lifecycle_next_level(GRIDCASE__LEVEL__LEVEL_UNSPECIFIED), 0);
-    assert_int_equal(gc_lifecycle_next_level(DISTRICT + 1), 0);
-    assert_int_equal(gc_lifecycle_next_level(-1), 0);
+    assert_true(gc_lifecycle_can_rise(GRID));
+    assert_true(gc_lifecycle_can_rise(COMMUNITY));
+    assert_true(gc_lifecycle_can_rise(STREET));
+    assert_false(gc_lifecycle_can_rise(DISTRICT));
+    assert_false(gc_lifecycle_can_rise(GRIDCASE__LEVEL__LEVEL_UNSPECIFIED));
+    assert_false(gc_lifecycle_can_rise(DISTRICT + 1));
+    assert_false(gc_lifecycle_can_rise(-1));
 }
 
 int main(void)
@@ -383,7 +383,7 @@ int main(void)
         cmocka_unit_test(test_every_meeting_outcome),
         cmocka_unit_test(test_every_extension_decision),
         cmocka_unit_test(test_clock_runs),
-        cmocka_unit_test(test_next_level),
+        cmocka_unit_test(test_can_rise),
     };
     return cmocka_run_group_tests_name("gc_lifecycle", tests, NULL, NULL);
 }
