@@ -5,8 +5,8 @@
 #
 # Both start a cluster of their own (deploy/pg.sh) in var/sqltest-PID on a free port, apply the
 # schema with `BIN_DIR/gridctl migrate` from the repository's default directory (GC_SCHEMA_DIR
-# and the older GC_MIGRATIONS_DIR unset, whatever the caller's environment says), and stop and
-# remove the cluster on exit, whatever happened.
+# unset, whatever the caller's environment says), and stop and remove the cluster on exit,
+# whatever happened.
 #
 # test: CREATE EXTENSION pgtap and dblink (t_event_append.sql's concurrent writers connect back
 # to the same database through it), then pg_prove. Each t_*.sql file runs in a transaction it
@@ -76,7 +76,7 @@ dsn="host=127.0.0.1 port=$port dbname=gridcase user=gridcase"
 psql_run() { timeout -k 10 "$1" psql "$dsn" -X -q -v ON_ERROR_STOP=1 "${@:2}"; }
 
 # the repository's default schema directory, whatever the caller's environment says
-unset GC_MIGRATIONS_DIR GC_SCHEMA_DIR
+unset GC_SCHEMA_DIR
 if ! GC_PG_DSN="$dsn" timeout -k 10 300 "$bin/gridctl" migrate > "$dir/migrate.log" 2>&1; then
     echo "not ok - gridctl migrate failed:"
     cat "$dir/migrate.log"
