@@ -10,7 +10,8 @@
 #    file changed is applied again, and a function removed from the source is gone from the
 #    database; a numbered migration changed after it was applied is refused; a migration that
 #    fails changes nothing (nor do the function files pending with it); a migration may change a
-#    table a view reads.
+#    table a view reads; a database migrated further than the files, or made by the layout
+#    before checksums, is refused.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(cd "${1:?usage: run.sh BIN_DIR}" && pwd)
@@ -106,6 +107,12 @@ expect_eq "it is recorded with its checksum, and the view reads the new column" 
 rm "$schema/migrations/0002_wider.sql"
 expect_fail "a database migrated further than the files is refused" \
     "the database has migration 0002_wider.sql, which this gridcase does not have" "$bin/gridctl" migrate
+
+q postgres "CREATE DATABASE older"
+q older "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (22, false)"
+expect_fail "a database of the layout before checksums is refused, with what to do" \
+    "HINT: create the database afresh" env GC_PG_DSN="$base dbname=older" "$bin/gridctl" migrate
+expect_eq "and left as it was" "$(q older "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 1
 
 echo "1..$checks"
 [ "$failures" -eq 0 ]

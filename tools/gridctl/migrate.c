@@ -258,9 +258,9 @@ static bool setup_tables(PGconn *db, char *err, int errlen)
     PQclear(old);
     if (is_old)
         return fail(err, errlen,
-                    "this database's schema_migrations has the layout of an older gridcase "
-                    "(version, dirty)\nHINT: it holds no district's data yet by definition of "
-                    "that layout; create the database afresh and run gridctl migrate");
+                    "this database was made by an earlier gridcase (its schema_migrations has "
+                    "version and dirty columns), which this one does not upgrade\nHINT: create "
+                    "the database afresh and run gridctl migrate");
     return ok
            && gc_pg_run(db, "schema tables",
                         "CREATE TABLE IF NOT EXISTS schema_migrations ("
