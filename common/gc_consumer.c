@@ -1,13 +1,21 @@
 /* gc_consumer: cursor + effects in one transaction. */
 #include "gc_consumer.h"
 
-#include "gc_daemon.h"
 #include "gc_pg.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static gc_consumer_progress_fn progress;
+static void *progress_ctx;
+
+void gc_consumer_set_progress(gc_consumer_progress_fn fn, void *ctx)
+{
+    progress = fn;
+    progress_ctx = ctx;
+}
 
 void gc_consumer_register(void)
 {
@@ -100,7 +108,8 @@ long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, const gc_
             return -1;
         }
         total += n;
-        gc_daemon_alive(); /* a long catch-up is work, not a hang */
+        if (progress)
+            progress(progress_ctx); /* a long catch-up is work, not a hang */
         if (n < batch || (how->max_batches && batches >= how->max_batches))
             return total;
     }

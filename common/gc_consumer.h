@@ -20,9 +20,11 @@ typedef bool (*gc_consumer_apply_fn)(PGconn *db, const gc_event_t *ev, void *ctx
 typedef bool (*gc_consumer_wants_fn)(const gc_event_t *ev);
 
 /* True when applying this event takes the event stream lock itself, after its case rows, and
- * copes with the other order's writers on its own (routing's gc_route_new_cases: see migration
- * 0013). Such an event alone does not make its batch take the lock first, so the lock is held
- * only for the end of the transaction. NULL: every event wants() names takes it first. */
+ * copes with the other order's writers on its own (routing's gc_route_new_cases, in
+ * deploy/schema/functions/routing.sql: it waits at most 200 ms for the lock; on a time-out or a
+ * deadlock its subtransaction rolls back, releasing its case rows, and it runs again with the
+ * lock taken first). Such an event alone does not make its batch take the lock first, so the lock
+ * is held only for the end of the transaction. NULL: every event wants() names takes it first. */
 typedef bool (*gc_consumer_locks_late_fn)(const gc_event_t *ev);
 
 /* A consumer that gathers the effects of a batch in memory writes them here, at the end of the
@@ -44,6 +46,15 @@ typedef struct {
                       * other work (routing's deliveries) gets its turn under a steady stream */
 } gc_consumer_t;
 
+/* Called after each committed batch, with the ctx given to gc_consumer_set_progress. */
+typedef void (*gc_consumer_progress_fn)(void *ctx);
+
+/* Sets the one progress hook of the process, for every consumer: a long catch-up is work, not a
+ * hang, and a daemon's liveness signal wants to hear of it. gc_daemon_start sets it to
+ * gc_daemon_alive. NULL (the default): nothing is called. Set it before catching up; it is read
+ * without locking. */
+void gc_consumer_set_progress(gc_consumer_progress_fn fn, void *ctx);
+
 /* Registers the statements of catching up (the cursor's and gc_event_register's) with
  * gc_pg_register: every consumer daemon calls it once before it connects. Each wake-up runs
  * them, hundreds of times a second under load: prepared, they are parsed once per connection,
@@ -51,8 +62,8 @@ typedef struct {
 void gc_consumer_register(void);
 
 /* Applies the events past the cursor, batch events per transaction, until caught up or after
- * how->max_batches batches. Returns the number of events applied, or -1 when the database
- * failed. */
+ * how->max_batches batches, calling the progress hook after each commit. Returns the number of
+ * events applied, or -1 when the database failed. */
 long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, const gc_consumer_t *how);
 
 #endif

@@ -17,7 +17,8 @@
 extern volatile sig_atomic_t gc_daemon_stop;
 
 /* Handles --help and --version (prints and exits 0) and bad arguments (exits 2), loads the configuration
- * (exits 2 on a bad value), installs the signal handlers and starts the log. */
+ * (exits 2 on a bad value), installs the signal handlers and starts the log. Each batch a
+ * consumer commits (gc_consumer_set_progress) then counts as the loop working (gc_daemon_alive). */
 void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
                      gc_config_t *cfg);
 
