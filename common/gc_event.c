@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The columns gc_event_from_row reads, in order, come from gc_event_rows (migration 0019): a
- * PL/pgSQL function, so that PostgreSQL keeps its plan for the session. */
+/* The columns gc_event_from_row reads, in order, come from gc_event_rows
+ * (deploy/schema/functions/events.sql): a PL/pgSQL function, so that PostgreSQL keeps its plan
+ * for the session. */
 void gc_event_register(void)
 {
     gc_pg_register("gc_load_events", "SELECT * FROM gc_event_rows($1, $2)", 2);

@@ -32,7 +32,8 @@ typedef struct {
 /* Registers gc_event_load's statement (gc_pg_register): every daemon that reads the log calls
  * it once before it connects. The readers (intake's publisher, routing, escalation, stats) each
  * read every event: the statement is parsed once per connection, and the function it calls
- * (gc_event_rows, migration 0019) is planned once per connection, not once per batch. */
+ * (gc_event_rows, deploy/schema/functions/events.sql) is planned once per connection, not once
+ * per batch. */
 void gc_event_register(void);
 
 /* Reads up to limit events with seq > after, in seq order. NULL on failure (logged). */

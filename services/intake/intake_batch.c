@@ -279,8 +279,8 @@ int intake_batch_run(void *router, PGconn *db, const gc_area_index_t *areas, boo
     for (int i = 0; i < n; i++)
         rest += !batch[i].error && !batch[i].batched;
     ok = ok && (rest == 0 || gc_pg_begin(db));
-    /* the batch call takes the event stream lock itself, after inserting its cases (migration
-     * 0015); what is stored one at a time locks cases the usual way round: lock first */
+    /* the batch call (gc_submit_cases) takes the event stream lock itself, after inserting its
+     * cases; what is stored one at a time locks cases the usual way round: lock first */
     ok = ok && (rest == 0 || alone || submit_batch(db, areas, batch, n, false));
     bool locked = false;
     for (int i = 0; ok && rest && i < n; i++)

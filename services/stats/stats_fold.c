@@ -294,7 +294,8 @@ static bool fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     return true;
 }
 
-/* Writes every entry of the batch with one call of `statement` (migration 0014): the scopes,
+/* Writes every entry of the batch with one call of `statement` (gc_stats_add_batch or
+ * gc_stats_add_department_batch, deploy/schema/functions/statistics.sql): the scopes,
  * categories and days as three text arrays, element i for entry i, and the deltas as a 2-D
  * array, row i for entry i. The function sums the deltas that land on the same row (an area's
  * entries and its sub-areas' entries, a month's days) before writing, so each row takes one

@@ -1,5 +1,5 @@
 /* gridctl keygen and gridctl client: the CurveZMQ keys of the servers and of the clients that
- * may use intake, the event stream and the stats stream (socket_clients, migration 0009).
+ * may use intake, the event stream and the stats stream (the table socket_clients).
  * Departments' keys are managed by gridctl dept (departments.public_key). */
 #include "gridctl.h"
 
