@@ -154,7 +154,7 @@ expect_eq "stats may call the set-based writers, other roles may not" \
 expect_fail "arrays that do not line up are refused" "gc_stats_add_batch: 2 areas, 1 categories" \
     psql "$GC_PG_DSN" -v ON_ERROR_STOP=1 -tAc \
     "SELECT gc_stats_add_batch('{4101,4101}', '{street_light}', '{2031-12-31,2031-12-31}', '{{1},{2}}')"
-# the literals gc_pg_array_text builds (tests/unit/test_gc_pg.c) read back as the texts they carry
+# the literals gc_pg_array_text builds (tests/unit/test_gc_pg_array.c) read back as the texts they carry
 expect_eq "PostgreSQL reads gc_pg_array_text's quoting back as the original texts" \
     "$(psql "$GC_PG_DSN" -tA <<'SQL'
 SELECT '{"say \"hi\"","C:\\dir\\","a,b","{x}"," padded ","NULL","","金水区",NULL}'::text[]
