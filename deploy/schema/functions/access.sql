@@ -14,4 +14,5 @@ BEGIN
     END IF;
 END
 $$;
+-- only the schema's owner (gridctl role-login) may call it
 REVOKE EXECUTE ON FUNCTION gc_set_login(text, text) FROM PUBLIC;
