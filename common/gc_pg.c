@@ -1,5 +1,5 @@
-/* gc_pg: connection with backoff, parameterised queries with PostgreSQL-style error reports,
- * transactions. The prepared-statement registry is gc_pg_prepared.c, array literals
+/* gc_pg: parameterised queries with PostgreSQL-style error reports, transactions. Connecting
+ * is gc_pg_connect.c, the prepared-statement registry gc_pg_prepared.c, array literals
  * gc_pg_array.c. */
 #include "gc_pg.h"
 
@@ -8,58 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void ignore_notice(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
-static void trim(char *msg)
-{
-    size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = '\0';
-}
-
-PGconn *gc_pg_try_connect(const char *dsn)
-{
-    PGconn *db = PQconnectdb(dsn);
-    if (PQstatus(db) != CONNECTION_OK) {
-        char *msg = PQerrorMessage(db);
-        trim(msg);
-        gc_log_warn("database unavailable: %s", msg);
-        PQfinish(db);
-        return NULL;
-    }
-    PQsetNoticeProcessor(db, ignore_notice, NULL); /* NOTICEs are not events to log */
-    if (!gc_pg_prepare_all(db)) {
-        PQfinish(db);
-        return NULL;
-    }
-    return db;
-}
-
-PGconn *gc_pg_connect(const char *dsn, volatile sig_atomic_t *stop)
-{
-    long backoff = 100;
-    while (!*stop) {
-        PGconn *db = gc_pg_try_connect(dsn);
-        if (db)
-            return db;
-        gc_log_warn("retrying in %ld ms", backoff);
-        sleep_ms(backoff);
-        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-    }
-    return NULL;
-}
 
 bool gc_pg_ok(const PGresult *res)
 {

@@ -1,6 +1,6 @@
 /* gc_pg: PostgreSQL helpers over libpq. Values always travel as parameters, never in SQL text.
- * Connections and queries are gc_pg.c; the prepared-statement registry that every connection
- * prepares is gc_pg_prepared.c. Array literals, for a batch as one parameter: gc_pg_array.h. */
+ * Queries and transactions are gc_pg.c, connecting gc_pg_connect.c; the prepared-statement
+ * registry that every connection prepares is gc_pg_prepared.c. Array literals, for a batch as one parameter: gc_pg_array.h. */
 #ifndef GC_PG_H
 #define GC_PG_H
 
