@@ -121,6 +121,18 @@ typedef struct {
 } coords_t;
 
 /* The parameters of SQL_INSERT_CASE for a placed submission (out->area, level), in its order. */
+/* The area of a submission (gc_case_place) into its result; returns its level. */
+static int place(const gc_area_index_t *areas, const Gridcase__SubmitCase *s,
+                 gc_submit_result_t *out)
+{
+    gc_place_t p = gc_case_place(areas, s);
+    out->error = p.error;
+    out->why = p.why;
+    snprintf(out->area, sizeof out->area, "%s", p.area);
+    snprintf(out->grid, sizeof out->grid, "%s", p.grid);
+    return p.level;
+}
+
 static void submit_params(const Gridcase__SubmitCase *s, const gc_submit_result_t *out, int level,
                           coords_t *xy, const char *params[SUBMIT_PARAMS])
 {
@@ -170,7 +182,7 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
         return false;
     int level = 0;
     if (!out->error)
-        gc_case_place(areas, &s, out, &level);
+        level = place(areas, &s, out);
     if (out->error)
         return true;
 
@@ -223,7 +235,7 @@ bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
     for (int i = 0; which && i < n; i++) {
         memset(out[i], 0, sizeof *out[i]);
         int level = 0;
-        gc_case_place(areas, s[i], out[i], &level); /* refused here: not sent */
+        level = place(areas, s[i], out[i]); /* refused here: not sent */
         if (out[i]->error)
             continue;
         coords_t xy;
