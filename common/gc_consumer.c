@@ -8,15 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static gc_consumer_progress_fn progress;
-static void *progress_ctx;
-
-void gc_consumer_set_progress(gc_consumer_progress_fn fn, void *ctx)
-{
-    progress = fn;
-    progress_ctx = ctx;
-}
-
 void gc_consumer_register(void)
 {
     gc_event_register();
@@ -108,8 +99,8 @@ long gc_consumer_catch_up(PGconn *db, const char *consumer, int batch, const gc_
             return -1;
         }
         total += n;
-        if (progress)
-            progress(progress_ctx); /* a long catch-up is work, not a hang */
+        if (how->progress)
+            how->progress(); /* a long catch-up is work, not a hang */
         if (n < batch || (how->max_batches && batches >= how->max_batches))
             return total;
     }

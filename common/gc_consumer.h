@@ -34,26 +34,23 @@ typedef bool (*gc_consumer_flush_fn)(PGconn *db, void *ctx);
 /* A batch failed and was rolled back: forget what apply gathered for it. */
 typedef void (*gc_consumer_discard_fn)(void *ctx);
 
-/* What a consumer does with events. wants, locks_late, flush and discard may be NULL. */
+/* Called after each committed batch: a long catch-up is work, not a hang, and a daemon's
+ * liveness signal (gc_daemon_alive) wants to hear of it. */
+typedef void (*gc_consumer_progress_fn)(void);
+
+/* What a consumer does with events. wants, locks_late, flush, discard and progress may be
+ * NULL. */
 typedef struct {
     gc_consumer_wants_fn wants;
     gc_consumer_locks_late_fn locks_late;
     gc_consumer_apply_fn apply;
     gc_consumer_flush_fn flush;
     gc_consumer_discard_fn discard;
+    gc_consumer_progress_fn progress;
     void *ctx;
     int max_batches; /* stop after this many batches (0: until caught up), so a daemon with
                       * other work (routing's deliveries) gets its turn under a steady stream */
 } gc_consumer_t;
-
-/* Called after each committed batch, with the ctx given to gc_consumer_set_progress. */
-typedef void (*gc_consumer_progress_fn)(void *ctx);
-
-/* Sets the one progress hook of the process, for every consumer: a long catch-up is work, not a
- * hang, and a daemon's liveness signal wants to hear of it. gc_daemon_start sets it to
- * gc_daemon_alive. NULL (the default): nothing is called. Set it before catching up; it is read
- * without locking. */
-void gc_consumer_set_progress(gc_consumer_progress_fn fn, void *ctx);
 
 /* Registers the statements of catching up (the cursor's and gc_event_register's) with
  * gc_pg_register: every consumer daemon calls it once before it connects. Each wake-up runs

@@ -2,7 +2,6 @@
 #include "gc_daemon.h"
 
 #include "gc_clock.h"
-#include "gc_consumer.h"
 #include "gc_curve.h"
 #include "gc_log.h"
 #include "gc_msg.h"
@@ -14,13 +13,6 @@
 
 volatile sig_atomic_t gc_daemon_stop = 0;
 static const char *health_file = "";
-
-/* gc_consumer_progress_fn: a committed batch of a long catch-up is the loop working */
-static void alive_after_batch(void *ctx)
-{
-    (void)ctx;
-    gc_daemon_alive();
-}
 
 static void on_signal(int sig)
 {
@@ -60,7 +52,6 @@ void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
     gc_log_set_level(cfg->log_level);
     gc_log_set_format(cfg->log_format);
     health_file = cfg->health_file;
-    gc_consumer_set_progress(alive_after_batch, NULL);
 }
 
 void gc_daemon_alive(void)

@@ -3,6 +3,7 @@
 
 #include "gc_case.h"
 #include "gc_consumer.h"
+#include "gc_daemon.h"
 #include "gc_log.h"
 #include "gc_names.h"
 #include "gc_pg.h"
@@ -97,7 +98,8 @@ long escalator_sweep(PGconn *db, long batch)
 
 bool escalator_follow(PGconn *db)
 {
-    static const gc_consumer_t requests = {.wants = escalator_wants, .apply = escalator_apply};
+    static const gc_consumer_t requests = {.wants = escalator_wants, .apply = escalator_apply,
+                                           .progress = gc_daemon_alive};
     return gc_consumer_catch_up(db, "escalation", 200, &requests) >= 0;
 }
 

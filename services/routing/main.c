@@ -62,6 +62,7 @@ int main(int argc, char **argv)
     const gc_consumer_t routing = {.wants = case_router_wants,
                                    .locks_late = case_router_locks_late,
                                    .apply = case_router_apply,
+                                   .progress = gc_daemon_alive,
                                    .max_batches = 4};
     bool behind = false; /* the last turn stopped at max_batches: more events are waiting */
     while (!gc_daemon_stop && db) {

@@ -47,6 +47,7 @@ int main(int argc, char **argv)
     stats_publisher_t *publisher = stats_publisher_new(pub, metrics);
     stats_fold_t *fold = stats_fold_new();
     gc_consumer_t consumer = stats_fold_consumer(fold); /* registers its statements */
+    consumer.progress = gc_daemon_alive;
     gc_consumer_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
     gc_log_info("ready: snapshots on %s, metrics on %s, following %s", cfg.stats_bind,
