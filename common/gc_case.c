@@ -15,30 +15,18 @@
 #include <string.h>
 
 /* The statements on intake's hot path, prepared once per connection (gc_pg_register).
- * SQL_INSERT_CASE stores one submission; its possible duplicate is the oldest open case of the
- * category reported in the last 7 days in the same area (no point given) or within 50 m. The
- * two look-ups are two sub-selects, each with a plan of its own that fits its index
- * (cases_open_by_area, cases_open_by_latitude), also once the statement runs on a generic
- * plan; one sub-select with the choice inside its WHERE could only use an index on the
- * category. gc_submit_cases (the batch) does the same
- * look-ups: keep them in step, and tests/bench/pgbench_case.sql too. */
+ * SQL_INSERT_CASE stores one submission, linked to its possible duplicate (the rule is
+ * gc_possible_duplicate, deploy/schema/functions/intake.sql, which gc_submit_cases uses too;
+ * PostgreSQL inlines it, so the prepared statement's generic plan keeps each look-up on its
+ * index). */
 #define SQL_INSERT_CASE                                                                        \
-    "INSERT INTO cases AS c (idempotency_key, category, area_code, level, status, description, lon, " \
-    "lat, address, source, reporter_name, reporter_phone, created_at, updated_at, deadline_at, " \
-    "duplicate_of) "                                                                           \
+    "INSERT INTO cases AS c (idempotency_key, category, area_code, level, status, description, " \
+    "lon, lat, address, source, reporter_name, reporter_phone, created_at, updated_at, "       \
+    "deadline_at, duplicate_of) "                                                              \
     "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::float8, $8::float8, " \
     "$9::text, $10::text, $11::text, $12::text, gc_now(), gc_now(), "                          \
     "CASE WHEN $5 = 'grid_task' THEN gc_deadline($2, $4) END, "                               \
-    "CASE WHEN $7::float8 IS NULL THEN "                                                       \
-    "  (SELECT d.id FROM cases d WHERE d.category = $2 AND d.status <> 'closed' "               \
-    "   AND d.created_at > gc_now() - interval '7 days' AND d.area_code = $3 "                  \
-    "   ORDER BY d.created_at, d.id LIMIT 1) "                                                  \
-    "ELSE "                                                                                    \
-    "  (SELECT d.id FROM cases d WHERE d.category = $2 AND d.status <> 'closed' "               \
-    "   AND d.created_at > gc_now() - interval '7 days' "                                       \
-    "   AND d.lat BETWEEN $8::float8 - 0.0005 AND $8::float8 + 0.0005 "                         \
-    "   AND gc_distance_m(d.lon, d.lat, $7::float8, $8::float8) <= 50 "                         \
-    "   ORDER BY d.created_at, d.id LIMIT 1) END "                                              \
+    "(SELECT t.id FROM gc_possible_duplicate($2, $3, $7::float8, $8::float8, gc_now()) t) "    \
     "WHERE EXISTS (SELECT 1 FROM categories WHERE code = $2) "                                 \
     "ON CONFLICT (idempotency_key) DO NOTHING "                                                \
     "RETURNING c.id, c.ref, c.area_code, (SELECT d.ref FROM cases d WHERE d.id = c.duplicate_of)"

@@ -1,7 +1,7 @@
 -- One submission as gc-intake stores it one request at a time (common/gc_case.c: the INSERT of
--- SQL_INSERT_CASE, with its look-up of a possible duplicate, here for a report without a point;
--- then the SUBMITTED event through gc_append_event, whose counter row (event_streams) serialises
--- writers until commit). gc-intake now stores a batch's plain submissions with one call of
+-- SQL_INSERT_CASE, with its look-up of a possible duplicate, gc_possible_duplicate, here for a
+-- report without a point; then the SUBMITTED event through gc_append_event, whose counter row
+-- (event_streams) serialises writers until commit). gc-intake now stores a batch's plain submissions with one call of
 -- gc_submit_cases (deploy/schema/functions/intake.sql) and this path serves submissions made from
 -- a diary entry and the fallback when a batch call fails; this stays the database's per-statement
 -- reference. tests/bench/run.sh puts it once (one case per transaction) or 100 times (100 cases
@@ -13,15 +13,7 @@ INSERT INTO cases AS c (idempotency_key, category, area_code, level, status, des
                         updated_at, deadline_at, duplicate_of)
 SELECT 'pgbench-' || gen_random_uuid(), 'street_light', '4101010101', 'grid', 'submitted',
        'pgbench', NULL::float8, NULL::float8, '', 'hotline', '', '', gc_now(), gc_now(), NULL,
-       CASE WHEN NULL::float8 IS NULL THEN
-         (SELECT d.id FROM cases d WHERE d.category = 'street_light' AND d.status <> 'closed'
-            AND d.created_at > gc_now() - interval '7 days' AND d.area_code = '4101010101'
-          ORDER BY d.created_at, d.id LIMIT 1)
-       ELSE
-         (SELECT d.id FROM cases d WHERE d.category = 'street_light' AND d.status <> 'closed'
-            AND d.created_at > gc_now() - interval '7 days'
-            AND d.lat BETWEEN NULL::float8 - 0.0005 AND NULL::float8 + 0.0005
-            AND gc_distance_m(d.lon, d.lat, NULL::float8, NULL::float8) <= 50
-          ORDER BY d.created_at, d.id LIMIT 1) END
+       (SELECT t.id
+        FROM gc_possible_duplicate('street_light', '4101010101', NULL, NULL, gc_now()) t)
 RETURNING c.id AS case_id \gset
 SELECT gc_append_event(:case_id, 'submitted', NULL, 'hotline', NULL);

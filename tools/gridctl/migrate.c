@@ -368,15 +368,11 @@ static bool apply_all(PGconn *db, const units_t *m, const bool *pending, const u
         for (int f = 0; ok && f < m->units[i]->nfiles; f++)
             ok = exec_file(db, m->units[i]->paths[f], m->units[i]->texts[f], err, errlen);
         ok = ok && record(db, m->units[i], true);
-        if (ok)
-            gc_log_info("migration %s applied", m->units[i]->name);
     }
     ok = ok && gc_pg_run(db, "record repeatables", "DELETE FROM schema_repeatables", 0, NULL);
     for (int i = 0; ok && i < r->count; i++)
         ok = exec_file(db, r->units[i]->paths[0], r->units[i]->texts[0], err, errlen)
              && record(db, r->units[i], false);
-    if (ok)
-        gc_log_info("%d function file(s) applied", r->count);
     return ok;
 }
 
@@ -405,6 +401,11 @@ bool migrate_run(PGconn *db, const char *schema_dir, char *err, int errlen)
         ok = ok && apply_all(db, &m, pending, &r, err, errlen) && gc_pg_commit(db);
         if (!ok)
             gc_pg_rollback(db);
+        for (int i = 0; ok && i < m.count; i++) /* logged once committed, not before */
+            if (pending[i])
+                gc_log_info("migration %s applied", m.units[i]->name);
+        if (ok)
+            gc_log_info("%d function file(s) applied", r.count);
     } else if (ok) {
         gc_log_info("schema up to date: %d migration(s), %d function file(s)", m.count, r.count);
     }

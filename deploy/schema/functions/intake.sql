@@ -8,6 +8,33 @@ $$ SELECT 2 * 6371008.8 * asin(sqrt(
        power(sin(radians(lat2 - lat1) / 2), 2)
        + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))) $$;
 
+-- THE POSSIBLE-DUPLICATE RULE: the oldest open case of the category reported in the 7 days
+-- before p_now in the same area (a report without a point: p_lon NULL) or within 50 m of the
+-- point (a report with one). The case is stored all the same, linked to it (duplicate_of).
+-- Both intake paths use it: gc_submit_cases (a batch) and common/gc_case.c's one-at-a-time
+-- insert. Two look-ups, each shaped for its index (cases_open_by_area: an ordered range scan
+-- that stops at the first row; cases_open_by_latitude: the open cases of the category in a band
+-- of +-0.0005 degrees of latitude), and the one that does not apply is skipped by its
+-- p_lon test before it reads anything. A LANGUAGE sql function without SET clauses, so
+-- PostgreSQL inlines it into the statement that calls it, also into a generic plan.
+CREATE FUNCTION gc_possible_duplicate(p_category text, p_area text, p_lon double precision,
+                                      p_lat double precision, p_now timestamptz)
+RETURNS TABLE (id bigint, created_at timestamptz)
+LANGUAGE sql STABLE AS
+$$
+    (SELECT d.id, d.created_at FROM cases d
+     WHERE p_lon IS NULL AND d.category = p_category AND d.status <> 'closed'
+       AND d.created_at > p_now - interval '7 days' AND d.area_code = p_area
+     ORDER BY d.created_at, d.id LIMIT 1)
+    UNION ALL
+    (SELECT d.id, d.created_at FROM cases d
+     WHERE p_lon IS NOT NULL AND d.category = p_category AND d.status <> 'closed'
+       AND d.created_at > p_now - interval '7 days'
+       AND d.lat BETWEEN p_lat - 0.0005 AND p_lat + 0.0005
+       AND gc_distance_m(d.lon, d.lat, p_lon, p_lat) <= 50
+     ORDER BY d.created_at, d.id LIMIT 1)
+$$;
+
 -- A batch of submissions in one round trip: gc-intake (services/intake/intake_batch.c) hands
 -- over every submission of its batch that is not made from a diary entry, one array element
 -- each, in request order, already checked and placed (area and level) by intake. The outcome for
@@ -81,11 +108,10 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- (3) the new cases. The possible duplicate, as in common/gc_case.c's one-at-a-time
-    -- insert: the oldest open case of the category reported in the last 7 days in the same
-    -- area (no point given; index cases_open_by_area) or within 50 m (cases_open_by_latitude).
-    -- The statement does not see its own rows, so the table's candidate (t) and the first
-    -- earlier element of this call that matches (b) are found apart; the table's is the older
+    -- (3) the new cases, each with its possible duplicate (gc_possible_duplicate). The
+    -- statement does not see its own rows, so the table's candidate (t) and the first earlier
+    -- element of this call that matches by the same rule (b: the same area without a point,
+    -- within 50 m with one) are found apart; the table's is the older
     -- one unless it was reported after this transaction began (b's created_at is v_now; on a
     -- tie the table's id is lower).
     WITH fresh AS (
@@ -106,18 +132,7 @@ BEGIN
            CASE WHEN t.id IS NOT NULL AND (b.id IS NULL OR t.created_at <= v_now) THEN t.id
                 ELSE b.id END
     FROM fresh n
-    LEFT JOIN LATERAL (
-        (SELECT d.id, d.created_at FROM cases d
-         WHERE n.lon IS NULL AND d.category = n.category AND d.status <> 'closed'
-           AND d.created_at > v_now - interval '7 days' AND d.area_code = n.area
-         ORDER BY d.created_at, d.id LIMIT 1)
-        UNION ALL
-        (SELECT d.id, d.created_at FROM cases d
-         WHERE n.lon IS NOT NULL AND d.category = n.category AND d.status <> 'closed'
-           AND d.created_at > v_now - interval '7 days'
-           AND d.lat BETWEEN n.lat - 0.0005 AND n.lat + 0.0005
-           AND gc_distance_m(d.lon, d.lat, n.lon, n.lat) <= 50
-         ORDER BY d.created_at, d.id LIMIT 1)) t ON true
+    LEFT JOIN LATERAL gc_possible_duplicate(n.category, n.area, n.lon, n.lat, v_now) t ON true
     LEFT JOIN LATERAL (
         (SELECT v_case[n.first_in_area] AS id WHERE n.lon IS NULL AND n.first_in_area < n.pos)
         UNION ALL
