@@ -61,10 +61,13 @@ LANGUAGE plpgsql AS
 $$
 DECLARE
     v_now   timestamptz := gc_now();
-    v_ids   bigint[];
-    v_kinds text[];
-    v_notes text[];
-    v_moved bigint[];  -- raised a level (not flagged)
+    v_ids    bigint[];
+    v_refs   text[];
+    v_flags  boolean[];
+    v_levels text[];
+    v_kinds  text[];
+    v_notes  text[];
+    v_moved  bigint[];  -- raised a level (not flagged)
 BEGIN
     WITH due AS (
         SELECT c.id, c.level AS from_level FROM cases c
@@ -76,13 +79,14 @@ BEGIN
                 ELSE gc_deadline_from(c.category, gc_next_level(c.level), c.deadline_at) END,
             supervised_at = CASE WHEN c.level = 'district' THEN v_now END
         FROM due WHERE c.id = due.id
-        RETURNING c.id, due.from_level, c.level, c.supervised_at IS NOT NULL AS flagged)
-    SELECT array_agg(m.id ORDER BY m.id),
+        RETURNING c.id, c.ref, due.from_level, c.level, c.supervised_at IS NOT NULL AS flagged)
+    SELECT array_agg(m.id ORDER BY m.id), array_agg(m.ref ORDER BY m.id),
+           array_agg(m.flagged ORDER BY m.id), array_agg(m.level ORDER BY m.id),
            array_agg(CASE WHEN m.flagged THEN 'supervised' ELSE 'escalated' END ORDER BY m.id),
            array_agg(CASE WHEN m.flagged THEN 'overdue at the district: flagged for supervision'
                           ELSE 'overdue: ' || m.from_level || ' -> ' || m.level END ORDER BY m.id),
            array_agg(m.id ORDER BY m.id) FILTER (WHERE NOT m.flagged)
-    INTO v_ids, v_kinds, v_notes, v_moved
+    INTO v_ids, v_refs, v_flags, v_levels, v_kinds, v_notes, v_moved
     FROM moved m;
     IF v_ids IS NULL THEN
         RETURN;
@@ -91,8 +95,7 @@ BEGIN
                                                                ARRAY[cardinality(v_ids)]),
                              v_notes);
     PERFORM gc_lapse_extension_requests(v_moved);
-    RETURN QUERY SELECT c.ref, c.supervised_at IS NOT NULL, c.level FROM cases c
-                 WHERE c.id = ANY (v_ids) ORDER BY c.id;
+    RETURN QUERY SELECT * FROM unnest(v_refs, v_flags, v_levels);
 END
 $$;
 

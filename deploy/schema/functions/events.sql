@@ -17,8 +17,8 @@ CREATE TRIGGER case_events_append_only BEFORE UPDATE OR DELETE ON case_events
 -- The counter row is locked here until commit; that keeps seq gapless and in commit order.
 -- Lock order, to keep writers free of deadlocks: a writer takes the counter before any case row
 -- (gc_lock_event_stream), or, when it locks its cases first to hold the counter for less time
--- (intake's batch, routing), it copes with the other order itself. The counter is read once and
--- written once per call, with one doorbell for intake's event publisher (NOTIFY, delivered on
+-- (intake's batch, routing), it copes with the other order itself. The counter is advanced once
+-- per call, by one statement that also locks it, with one doorbell for intake's event publisher (NOTIFY, delivered on
 -- commit, duplicates folded): updating the row once per event added a row version per event,
 -- which every later update in the transaction walked.
 CREATE FUNCTION gc_append_events(p_cases bigint[], p_kinds text[], p_departments text[],
@@ -31,10 +31,13 @@ DECLARE
     v_added bigint;
     v_want  integer := coalesce(cardinality(p_cases), 0);
 BEGIN
-    SELECT s.last_seq INTO v_last FROM event_streams s WHERE s.stream = 'case' FOR UPDATE;
     IF v_want = 0 THEN
+        SELECT s.last_seq INTO v_last FROM event_streams s WHERE s.stream = 'case' FOR UPDATE;
         RETURN v_last;
     END IF;
+    -- the events' seqs taken at once; an error below undoes this with the rest
+    UPDATE event_streams s SET last_seq = s.last_seq + v_want WHERE s.stream = 'case'
+        RETURNING s.last_seq - v_want INTO v_last;
     INSERT INTO case_events (seq, case_id, kind, at, level, status, department, actor, note)
     SELECT v_last + e.n, c.id, e.kind, v_now, c.level, c.status, coalesce(e.department, ''),
            coalesce(e.actor, ''), coalesce(e.note, '')
@@ -48,7 +51,6 @@ BEGIN
             USING ERRCODE = 'foreign_key_violation',
                   HINT = 'every element of p_cases must be the id of a case';
     END IF;
-    UPDATE event_streams SET last_seq = v_last + v_added WHERE stream = 'case';
     PERFORM pg_notify('gc_case_events', '');
     RETURN v_last + v_added;
 END
