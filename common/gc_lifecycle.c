@@ -35,7 +35,76 @@ bool gc_lifecycle_can_rise(int level)
     return level >= GRIDCASE__LEVEL__LEVEL_GRID && level < GRIDCASE__LEVEL__LEVEL_DISTRICT;
 }
 
-gc_transition_t gc_lifecycle_command(int command, int status, int level, bool has_note)
+/* Why a leader of one level may not settle on the spot a case open at another, indexed
+ * [acting level][case's level]; the diagonal is allowed. A lower level's leader no longer owns
+ * the case once it climbed; a higher level's has not been given it yet (escalation is how a
+ * case reaches it, with its deadline and the departments of that level). */
+#define TOO_LOW(actor, owner)                                                                   \
+    "the case is at the " owner ": a " actor "'s leader cannot close it on the spot; its "     \
+    owner "'s leader can"
+#define TOO_HIGH(actor, owner)                                                                  \
+    "the case is still at the " owner ": a " actor "'s leader cannot close it on the spot; "   \
+    "escalate it to the " actor " first, or its " owner "'s leader closes it"
+static const char *const spot_refusal[GRIDCASE__LEVEL__LEVEL_DISTRICT + 1]
+                                     [GRIDCASE__LEVEL__LEVEL_DISTRICT + 1] = {
+    [GRIDCASE__LEVEL__LEVEL_GRID] = {
+        [GRIDCASE__LEVEL__LEVEL_COMMUNITY] = TOO_LOW("grid", "community"),
+        [GRIDCASE__LEVEL__LEVEL_STREET] = TOO_LOW("grid", "street"),
+        [GRIDCASE__LEVEL__LEVEL_DISTRICT] = TOO_LOW("grid", "district"),
+    },
+    [GRIDCASE__LEVEL__LEVEL_COMMUNITY] = {
+        [GRIDCASE__LEVEL__LEVEL_GRID] = TOO_HIGH("community", "grid"),
+        [GRIDCASE__LEVEL__LEVEL_STREET] = TOO_LOW("community", "street"),
+        [GRIDCASE__LEVEL__LEVEL_DISTRICT] = TOO_LOW("community", "district"),
+    },
+    [GRIDCASE__LEVEL__LEVEL_STREET] = {
+        [GRIDCASE__LEVEL__LEVEL_GRID] = TOO_HIGH("street", "grid"),
+        [GRIDCASE__LEVEL__LEVEL_COMMUNITY] = TOO_HIGH("street", "community"),
+        [GRIDCASE__LEVEL__LEVEL_DISTRICT] = TOO_LOW("street", "district"),
+    },
+    [GRIDCASE__LEVEL__LEVEL_DISTRICT] = {
+        [GRIDCASE__LEVEL__LEVEL_GRID] = TOO_HIGH("district", "grid"),
+        [GRIDCASE__LEVEL__LEVEL_COMMUNITY] = TOO_HIGH("district", "community"),
+        [GRIDCASE__LEVEL__LEVEL_STREET] = TOO_HIGH("district", "street"),
+    },
+};
+
+static bool known_level(int level)
+{
+    return level >= GRIDCASE__LEVEL__LEVEL_GRID && level <= GRIDCASE__LEVEL__LEVEL_DISTRICT;
+}
+
+/* 小事不出网格/社区, 大事不出街道: the leader of the level that owns the case settles it there,
+ * and the RESOLVED_ON_SPOT event carries that level, so it counts as closed at that level. */
+static gc_transition_t resolve_on_spot(int status, int level, int acting_level, bool has_note)
+{
+    const int invalid = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE;
+    if (acting_level == GRIDCASE__LEVEL__LEVEL_UNSPECIFIED)
+        acting_level = GRIDCASE__LEVEL__LEVEL_GRID; /* clients from before the field */
+    if (!known_level(acting_level))
+        return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "unknown level");
+    /* the grid's clients have always closed without a note; above the grid the record of how
+     * the dispute was settled is what the community or street answers for */
+    if (acting_level != GRIDCASE__LEVEL__LEVEL_GRID && !has_note)
+        return refuse(GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
+                      "settling a case on the spot above the grid needs a note saying how");
+    /* not behind a department's back: once one accepted, the case's level verifies its work */
+    if (status != GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED
+        && status != GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
+        && status != GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK
+        && status != GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED)
+        return refuse(invalid, "only a case no department has accepted can be resolved on "
+                               "the spot");
+    if (!known_level(level))
+        return refuse(invalid, "the case has no level");
+    if (acting_level != level)
+        return refuse(invalid, spot_refusal[acting_level][level]);
+    return allow(GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED,
+                 GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT);
+}
+
+gc_transition_t gc_lifecycle_command(int command, int status, int level, int acting_level,
+                                     bool has_note)
 {
     const int invalid = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE;
     const int need_note = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
@@ -45,17 +114,7 @@ gc_transition_t gc_lifecycle_command(int command, int status, int level, bool ha
             return refuse(need_note, "a note needs text");
         return allow(status, GRIDCASE__EVENT_KIND__EVENT_KIND_NOTED);
     case GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT:
-        /* not behind a department's back: once one accepted, the grid verifies its work */
-        if (status != GRIDCASE__CASE_STATUS__CASE_STATUS_SUBMITTED
-            && status != GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE
-            && status != GRIDCASE__CASE_STATUS__CASE_STATUS_GRID_TASK
-            && status != GRIDCASE__CASE_STATUS__CASE_STATUS_ROUTED)
-            return refuse(invalid, "only a case no department has accepted can be resolved on "
-                                   "the spot");
-        if (level != GRIDCASE__LEVEL__LEVEL_GRID)
-            return refuse(invalid, "only a case still at its grid can be resolved on the spot");
-        return allow(GRIDCASE__CASE_STATUS__CASE_STATUS_CLOSED,
-                     GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT);
+        return resolve_on_spot(status, level, acting_level, has_note);
     case GRIDCASE__COMMAND_KIND__COMMAND_KIND_VERIFY:
         if (status != GRIDCASE__CASE_STATUS__CASE_STATUS_RESOLVED)
             return refuse(invalid, "only a resolved case can be verified");

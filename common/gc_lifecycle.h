@@ -14,8 +14,11 @@ typedef struct {
 } gc_transition_t;
 
 /* A person's command (Gridcase__CommandKind) on a case in status at level. has_note tells
- * whether a reason was given (required for REOPEN, REQUEST_ESCALATION and NOTE). */
-gc_transition_t gc_lifecycle_command(int command, int status, int level, bool has_note);
+ * whether a reason was given (required for REOPEN, REQUEST_ESCALATION and NOTE, and for
+ * RESOLVE_ON_SPOT above the grid). acting_level (Gridcase__Level) is the level whose leader
+ * acts, read by RESOLVE_ON_SPOT only: it must be the case's level (UNSPECIFIED = the grid). */
+gc_transition_t gc_lifecycle_command(int command, int status, int level, int acting_level,
+                                     bool has_note);
 
 /* A department's action (Gridcase__DeptActionKind). Only the lead department moves the case's
  * status; a co-handler's action is recorded on the timeline and leaves the status alone. */

@@ -55,7 +55,7 @@ static bool handle_command(PGconn *db, const Gridcase__CaseCommand *c, pending_t
             ? gc_lifecycle_meeting(c->outcome, row.status, row.level, has_note)
         : c->kind == GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION
             ? gc_lifecycle_extension_decision(c->grant, row.status)
-            : gc_lifecycle_command(c->kind, row.status, row.level, has_note);
+            : gc_lifecycle_command(c->kind, row.status, row.level, c->level, has_note);
     if (t.error) {
         /* name the state, so the person knows what the case is waiting for */
         snprintf(p->why_buf, sizeof p->why_buf, "%s (the case is %s, at the %s)", t.why,

@@ -47,6 +47,14 @@ static int check_command(const Gridcase__CaseCommand *c, const char **why)
         *why = "a joint meeting names at most 10 departments";
     else if (c->deadline_ms < 0 || c->deadline_ms > JOINT_MEETING_MAX_DEADLINE_MS)
         *why = "deadline_ms is out of range";
+    else if (c->level < GRIDCASE__LEVEL__LEVEL_UNSPECIFIED
+             || c->level > GRIDCASE__LEVEL__LEVEL_DISTRICT)
+        *why = "unknown level";
+    /* refused rather than ignored: a level on another command would suggest it acts at that
+     * level (an escalation to a chosen level, say), which nothing does */
+    else if (c->level != GRIDCASE__LEVEL__LEVEL_UNSPECIFIED
+             && c->kind != GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT)
+        *why = "level is only for resolve on the spot";
     else
         return departments_valid(c, why) ? 0 : GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
     return GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;

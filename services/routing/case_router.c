@@ -201,8 +201,9 @@ static bool route_recategorized(PGconn *db, const char *case_id, const gc_case_r
            && append(db, case_id, "triaged", "", "no routing rule for the corrected category");
 }
 
-/* The grid resolved the case on the spot, or a joint meeting closed it: tell its departments
- * to stop, and release them. */
+/* The leader of the case's level resolved it on the spot, or a joint meeting closed it: tell
+ * its departments (every active one: an escalated case may have gained some) to stop, and
+ * release them. */
 static bool withdraw(PGconn *db, const char *case_id, const gc_case_row_t *c, const char *why)
 {
     const char *params[] = {case_id};
@@ -275,8 +276,13 @@ bool case_router_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     char case_id[32];
     snprintf(case_id, sizeof case_id, "%" PRId64, c.id);
     switch (ev->kind) {
-    case GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT:
-        return withdraw(db, case_id, &c, "resolved on the spot by the grid");
+    case GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED_ON_SPOT: {
+        /* the event's level is the one whose leader settled it: tell the departments who */
+        char why[64];
+        snprintf(why, sizeof why, "resolved on the spot by the %s",
+                 gc_level_name(ev->level) ? gc_level_name(ev->level) : "grid");
+        return withdraw(db, case_id, &c, why);
+    }
     case GRIDCASE__EVENT_KIND__EVENT_KIND_MEETING_DECIDED:
         return withdraw(db, case_id, &c, "closed by the street's joint meeting");
     case GRIDCASE__EVENT_KIND__EVENT_KIND_JOINT_ASSIGNED:

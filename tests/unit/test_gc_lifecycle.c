@@ -1,5 +1,5 @@
 /* Unit tests for common/gc_lifecycle: the case state machine.
- * Every (command, status, level, has_note) combination and every (department action, status,
+ * Every (command, status, level, acting level, has_note) combination and every (department action, status,
  * lead/co-handler, has_note) combination is checked against the rules written out below, which
  * restate the comments in gc_lifecycle.h and proto/{common,intake,dept}.proto; a short table
  * of hand-written cases pins the most important rows explicitly. Also gc_lifecycle_clock_runs
@@ -15,7 +15,10 @@
 #include "common.pb-c.h"
 #include "dept.pb-c.h"
 #include "gc_lifecycle.h"
+#include "gc_names.h"
 #include "intake.pb-c.h"
+
+#include <string.h>
 
 /* short names */
 enum {
@@ -32,6 +35,7 @@ enum {
     COMMUNITY = GRIDCASE__LEVEL__LEVEL_COMMUNITY,
     STREET = GRIDCASE__LEVEL__LEVEL_STREET,
     DISTRICT = GRIDCASE__LEVEL__LEVEL_DISTRICT,
+    UNSPECIFIED_LEVEL = GRIDCASE__LEVEL__LEVEL_UNSPECIFIED,
 
     C_NOTE = GRIDCASE__COMMAND_KIND__COMMAND_KIND_NOTE,
     C_RESOLVE_ON_SPOT = GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT,
@@ -73,6 +77,9 @@ enum {
 static const int statuses[] = {SUBMITTED, ROUTED,   TRIAGE, ACCEPTED,
                                IN_PROGRESS, RESOLVED, CLOSED, GRID_TASK};
 static const int levels[] = {GRID, COMMUNITY, STREET, DISTRICT};
+/* the level whose leader acts: also none given (the grid) and values no release defines */
+static const int acting_levels[] = {UNSPECIFIED_LEVEL, GRID, COMMUNITY, STREET, DISTRICT,
+                                    DISTRICT + 1, -1};
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 typedef struct {
@@ -99,14 +106,19 @@ static bool clock_runs(int status)
            || status == IN_PROGRESS || status == GRID_TASK;
 }
 
-static outcome_t expected_command(int command, int status, int level, bool has_note)
+static outcome_t expected_command(int command, int status, int level, int acting, bool has_note)
 {
     switch (command) {
     case C_NOTE: /* a note in any status, with text; nothing changes */
         return has_note ? ok(status, E_NOTED) : no(BAD_ARG);
-    case C_RESOLVE_ON_SPOT: /* only at the grid, only before a department accepted it */
+    case C_RESOLVE_ON_SPOT: /* by the leader of the case's own level (none given: the grid),
+                             * only before a department accepted it; above the grid, with a note */
+        if (acting == UNSPECIFIED_LEVEL)
+            acting = GRID;
+        if (acting < GRID || acting > DISTRICT || (acting != GRID && !has_note))
+            return no(BAD_ARG);
         return (status == SUBMITTED || status == TRIAGE || status == ROUTED || status == GRID_TASK)
-                       && level == GRID
+                       && level == acting
                    ? ok(CLOSED, E_RESOLVED_ON_SPOT)
                    : no(BAD_STATE);
     case C_VERIFY: /* the grid accepts a department's resolution */
@@ -190,38 +202,65 @@ static void check(const char *what, gc_transition_t got, outcome_t want)
 static void test_command_key_rows(void **state)
 {
     (void)state;
+    /* acting: the level whose leader acts (RESOLVE_ON_SPOT only); G for the other commands */
+    enum { U = UNSPECIFIED_LEVEL, G = GRID };
     static const struct {
-        int command, status, level;
+        int command, status, level, acting;
         bool note;
         int error, next_status, event_kind;
     } rows[] = {
-        /* 小事不出网格: the grid leader closes it on the spot */
-        {C_RESOLVE_ON_SPOT, SUBMITTED, GRID, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
-        {C_RESOLVE_ON_SPOT, ROUTED, GRID, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
-        {C_RESOLVE_ON_SPOT, ACCEPTED, GRID, false, BAD_STATE, 0, 0},
-        {C_RESOLVE_ON_SPOT, IN_PROGRESS, GRID, false, BAD_STATE, 0, 0},
-        {C_RESOLVE_ON_SPOT, SUBMITTED, COMMUNITY, false, BAD_STATE, 0, 0},
-        {C_RESOLVE_ON_SPOT, RESOLVED, GRID, false, BAD_STATE, 0, 0},
-        {C_RESOLVE_ON_SPOT, CLOSED, GRID, true, BAD_STATE, 0, 0},
-        {C_VERIFY, RESOLVED, STREET, false, OK, CLOSED, E_VERIFIED},
-        {C_VERIFY, IN_PROGRESS, GRID, false, BAD_STATE, 0, 0},
-        {C_VERIFY, CLOSED, GRID, false, BAD_STATE, 0, 0},
-        {C_REOPEN, RESOLVED, GRID, true, OK, ROUTED, E_REOPENED},
-        {C_REOPEN, RESOLVED, GRID, false, BAD_ARG, 0, 0},
-        {C_REOPEN, CLOSED, GRID, true, BAD_STATE, 0, 0},
-        {C_REQUEST_ESCALATION, ACCEPTED, COMMUNITY, true, OK, ACCEPTED, E_ESCALATION_REQUESTED},
-        {C_REQUEST_ESCALATION, ACCEPTED, COMMUNITY, false, BAD_ARG, 0, 0},
-        {C_REQUEST_ESCALATION, ROUTED, DISTRICT, true, BAD_STATE, 0, 0},
-        {C_REQUEST_ESCALATION, RESOLVED, GRID, true, BAD_STATE, 0, 0},
-        {C_NOTE, CLOSED, DISTRICT, true, OK, CLOSED, E_NOTED},
-        {C_NOTE, ROUTED, GRID, false, BAD_ARG, 0, 0},
-        {GRIDCASE__COMMAND_KIND__COMMAND_KIND_UNSPECIFIED, ROUTED, GRID, true, BAD_ARG, 0, 0},
+        /* 小事不出网格: the grid leader closes it on the spot, with or without a note */
+        {C_RESOLVE_ON_SPOT, SUBMITTED, GRID, U, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, SUBMITTED, GRID, GRID, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, ROUTED, GRID, U, false, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, GRID_TASK, GRID, GRID, true, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, ACCEPTED, GRID, U, false, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, IN_PROGRESS, GRID, U, false, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, SUBMITTED, COMMUNITY, U, false, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, RESOLVED, GRID, U, false, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, CLOSED, GRID, U, true, BAD_STATE, 0, 0},
+        /* 小事不出社区, 大事不出街道: each level's leader closes what is open at its level */
+        {C_RESOLVE_ON_SPOT, TRIAGE, COMMUNITY, COMMUNITY, true, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, ROUTED, COMMUNITY, COMMUNITY, true, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, ROUTED, STREET, STREET, true, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        {C_RESOLVE_ON_SPOT, TRIAGE, DISTRICT, DISTRICT, true, OK, CLOSED, E_RESOLVED_ON_SPOT},
+        /* above the grid the note saying how is required; checked before the state */
+        {C_RESOLVE_ON_SPOT, TRIAGE, COMMUNITY, COMMUNITY, false, BAD_ARG, 0, 0},
+        {C_RESOLVE_ON_SPOT, ROUTED, STREET, STREET, false, BAD_ARG, 0, 0},
+        {C_RESOLVE_ON_SPOT, ACCEPTED, STREET, STREET, false, BAD_ARG, 0, 0},
+        /* a lower level's leader no longer owns it */
+        {C_RESOLVE_ON_SPOT, TRIAGE, COMMUNITY, GRID, true, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, ROUTED, STREET, COMMUNITY, true, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, ROUTED, DISTRICT, STREET, true, BAD_STATE, 0, 0},
+        /* a higher level's leader must have it escalated first */
+        {C_RESOLVE_ON_SPOT, TRIAGE, GRID, COMMUNITY, true, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, ROUTED, COMMUNITY, STREET, true, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, ROUTED, GRID, DISTRICT, true, BAD_STATE, 0, 0},
+        /* an accepted case stays with its department at any level */
+        {C_RESOLVE_ON_SPOT, ACCEPTED, STREET, STREET, true, BAD_STATE, 0, 0},
+        {C_RESOLVE_ON_SPOT, IN_PROGRESS, COMMUNITY, COMMUNITY, true, BAD_STATE, 0, 0},
+        /* a level no release defines */
+        {C_RESOLVE_ON_SPOT, ROUTED, GRID, DISTRICT + 1, true, BAD_ARG, 0, 0},
+        {C_VERIFY, RESOLVED, STREET, G, false, OK, CLOSED, E_VERIFIED},
+        {C_VERIFY, IN_PROGRESS, GRID, G, false, BAD_STATE, 0, 0},
+        {C_VERIFY, CLOSED, GRID, G, false, BAD_STATE, 0, 0},
+        {C_REOPEN, RESOLVED, GRID, G, true, OK, ROUTED, E_REOPENED},
+        {C_REOPEN, RESOLVED, GRID, G, false, BAD_ARG, 0, 0},
+        {C_REOPEN, CLOSED, GRID, G, true, BAD_STATE, 0, 0},
+        {C_REQUEST_ESCALATION, ACCEPTED, COMMUNITY, G, true, OK, ACCEPTED, E_ESCALATION_REQUESTED},
+        {C_REQUEST_ESCALATION, ACCEPTED, COMMUNITY, G, false, BAD_ARG, 0, 0},
+        {C_REQUEST_ESCALATION, ROUTED, DISTRICT, G, true, BAD_STATE, 0, 0},
+        {C_REQUEST_ESCALATION, RESOLVED, GRID, G, true, BAD_STATE, 0, 0},
+        {C_NOTE, CLOSED, DISTRICT, G, true, OK, CLOSED, E_NOTED},
+        {C_NOTE, ROUTED, GRID, G, false, BAD_ARG, 0, 0},
+        {GRIDCASE__COMMAND_KIND__COMMAND_KIND_UNSPECIFIED, ROUTED, GRID, G, true, BAD_ARG, 0, 0},
     };
     for (int i = 0; i < N(rows); i++) {
         char what[64];
         snprintf(what, sizeof what, "row %d", i);
         check(what,
-              gc_lifecycle_command(rows[i].command, rows[i].status, rows[i].level, rows[i].note),
+              gc_lifecycle_command(rows[i].command, rows[i].status, rows[i].level, rows[i].acting,
+                                   rows[i].note),
               (outcome_t){rows[i].error, rows[i].next_status, rows[i].event_kind});
     }
 }
@@ -262,6 +301,35 @@ static void test_dept_key_rows(void **state)
     }
 }
 
+/* A leader refused a case open at another level is told both levels, and which leader can act:
+ * the case's own, or (for a leader above it) the way up, escalation. */
+static void test_spot_refusal_names_both_levels(void **state)
+{
+    (void)state;
+    for (int a = 0; a < N(levels); a++)
+        for (int l = 0; l < N(levels); l++) {
+            if (levels[a] == levels[l])
+                continue;
+            gc_transition_t t =
+                gc_lifecycle_command(C_RESOLVE_ON_SPOT, ROUTED, levels[l], levels[a], true);
+            char acting[32], owner[48];
+            snprintf(acting, sizeof acting, "a %s's leader", gc_level_name(levels[a]));
+            snprintf(owner, sizeof owner, "the case is %sat the %s",
+                     levels[a] > levels[l] ? "still " : "", gc_level_name(levels[l]));
+            assert_int_equal(t.error, BAD_STATE);
+            if (!strstr(t.why, acting) || !strstr(t.why, owner))
+                fail_msg("acting %d, case at %d: '%s' should name '%s' and '%s'", levels[a],
+                         levels[l], t.why, acting, owner);
+            if (levels[a] > levels[l])
+                assert_non_null(strstr(t.why, "escalate it to the"));
+            else
+                assert_non_null(strstr(t.why, "'s leader can"));
+        }
+    gc_transition_t t = gc_lifecycle_command(C_RESOLVE_ON_SPOT, TRIAGE, STREET, STREET, false);
+    assert_int_equal(t.error, BAD_ARG);
+    assert_string_equal(t.why, "settling a case on the spot above the grid needs a note saying how");
+}
+
 /* ---- every combination ------------------------------------------------------------------- */
 
 static void test_every_command(void **state)
@@ -275,17 +343,21 @@ static void test_every_command(void **state)
         int command = c < d->n_values ? d->values[c].value : 99;
         for (int s = 0; s < N(statuses); s++)
             for (int l = 0; l < N(levels); l++)
-                for (int note = 0; note <= 1; note++) {
-                    char what[128];
-                    snprintf(what, sizeof what, "command %d status %d level %d note %d",
-                             command, statuses[s], levels[l], note);
-                    check(what,
-                          gc_lifecycle_command(command, statuses[s], levels[l], note),
-                          expected_command(command, statuses[s], levels[l], note));
-                    checked++;
-                }
+                for (int a = 0; a < N(acting_levels); a++)
+                    for (int note = 0; note <= 1; note++) {
+                        char what[128];
+                        snprintf(what, sizeof what,
+                                 "command %d status %d level %d acting %d note %d", command,
+                                 statuses[s], levels[l], acting_levels[a], note);
+                        check(what,
+                              gc_lifecycle_command(command, statuses[s], levels[l],
+                                                   acting_levels[a], note),
+                              expected_command(command, statuses[s], levels[l],
+                                               acting_levels[a], note));
+                        checked++;
+                    }
     }
-    assert_int_equal(checked, 10 * N(statuses) * 4 * 2);
+    assert_int_equal(checked, 10 * N(statuses) * 4 * N(acting_levels) * 2);
 }
 
 static void test_every_meeting_outcome(void **state)
@@ -378,6 +450,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_command_key_rows),
         cmocka_unit_test(test_dept_key_rows),
+        cmocka_unit_test(test_spot_refusal_names_both_levels),
         cmocka_unit_test(test_every_command),
         cmocka_unit_test(test_every_dept_action),
         cmocka_unit_test(test_every_meeting_outcome),

@@ -184,7 +184,7 @@ static bool meeting_command(const gc_config_t *cfg, const args_t *a, Gridcase__C
 int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **argv)
 {
     static const char *const valued[] = {"--note",   "--reason",   "--actor", "--category",
-                                         "--assign", "--deadline", NULL};
+                                         "--assign", "--deadline", "--level", NULL};
     static const char *const flags[] = {"--ok", "--reopen", "--close", "--grant", "--refuse",
                                         NULL};
     args_t a;
@@ -197,6 +197,8 @@ int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **
     c.case_ref = (char *)a.positional[0];
     c.note = (char *)(args_get(&a, "--note") ? args_get(&a, "--note") : "");
     c.actor = (char *)(args_get(&a, "--actor") ? args_get(&a, "--actor") : "gridctl");
+    if (args_get(&a, "--level") && strcmp(verb, "spot") != 0)
+        return gridctl_fail("--level is only for spot");
     if (strcmp(verb, "verify") == 0) {
         if (args_has(&a, "--ok") == args_has(&a, "--reopen"))
             return gridctl_fail("verify needs exactly one of --ok and --reopen");
@@ -221,7 +223,12 @@ int cmd_case_command(const gc_config_t *cfg, const char *verb, int argc, char **
         c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION;
         c.grant = args_has(&a, "--grant");
     } else if (strcmp(verb, "spot") == 0) {
+        /* whose leader settled it: intake checks it is the case's level (none = the grid) */
+        const char *level = args_get(&a, "--level");
+        if (level && !gc_level_value(level))
+            return gridctl_fail("--level must be grid, community, street or district");
         c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT;
+        c.level = level ? (Gridcase__Level)gc_level_value(level) : GRIDCASE__LEVEL__LEVEL_GRID;
     } else {
         c.kind = GRIDCASE__COMMAND_KIND__COMMAND_KIND_NOTE;
     }
