@@ -81,6 +81,41 @@ await "$dispute" .status triage
 gridctl spot "$dispute" --note "网格长上门调解，双方和解" >/dev/null
 await "$dispute" .status closed
 
+say "13:30 a water leak sets two families in 映月路社区 at odds; the grid leader's mediation fails"
+leak=$(gridctl submit --category neighbour_dispute --grid 4101010203 --reporter 李秀兰 \
+       --desc "楼上卫生间漏水到楼下，两家多次争吵，网格员调解两次未果")
+await "$leak" .status triage
+gridctl escalate "$leak" --reason "网格调解两次未成，双方同意请社区调委会出面" >/dev/null
+await "$leak" .level community
+if out=$(gridctl spot "$leak" --note "网格长再次调解" 2>&1); then
+    fail "the grid leader to be refused a case at the community"
+fi
+echo "  the grid leader can no longer close it: ${out#gridctl: }"
+
+say "14:00 映月路社区's leader settles it on the spot with both families (小事不出社区)"
+gridctl spot "$leak" --level community --actor "community-leader:41010102" \
+    --note "社区调委会上门调解：楼上修复防水层，赔偿楼下墙面修缮费，双方签订调解协议" >/dev/null
+await "$leak" .status closed
+await "$leak" '.timeline[-1] | "\(.kind) \(.level)"' "resolved_on_spot community"
+
+say "15:00 overhead cables tangle over 八里庙社区: the carriers and municipal works pass the buck"
+cables=$(gridctl submit --category overhead_cables --grid 4101020301 --source grid_worker \
+         --desc "八里庙村口空中线缆杂乱下垂，三家运营商互相推诿")
+await "$cables" .status routed
+gridctl escalate "$cables" --reason "网格协调不动运营商" >/dev/null
+await "$cables" .level community
+gridctl escalate "$cables" --reason "社区协调不动运营商，请街道出面" >/dev/null
+await "$cables" .level street
+
+say "16:30 祭城路街道's leader calls the carriers to the site and it is settled there (大事不出街道)"
+gridctl spot "$cables" --level street --actor "street-leader:410102" \
+    --note "街道召集三家运营商现场会，当场约定统一整治捆扎，次日完成" >/dev/null
+await "$cables" .status closed
+await "$cables" '.timeline[-1] | "\(.kind) \(.level)"' "resolved_on_spot street"
+for _ in $(seq 50); do grep "$cables" "$GC_VAR/municipal.out" | grep -q withdrawn && break; sleep 0.1; done
+grep "$cables" "$GC_VAR/municipal.out" | grep -q withdrawn || fail "municipal works to be told $cables was withdrawn"
+echo "  municipal works' client was told to stop: $(grep "$cables" "$GC_VAR/municipal.out" | grep withdrawn)"
+
 say "The vending case misses its 8 h grid deadline: the clock moves on 8 hours"
 gridctl clock advance $((8 * 3600 + 60)) >/dev/null
 await "$vending" .level community
@@ -95,12 +130,14 @@ say "The vending case's timeline"
 gridctl show "$vending"
 
 say "End of the day: the district's figures from the stats stream"
+# the all-time window: what the district has handled since it started
+all_time() { gridctl stats --area 4101 --json | jq '.windows[] | select(.window == "all") | .figures'; }
 for _ in $(seq 50); do
-    [ "$(gridctl stats --area 4101 --json | jq .cases_closed)" -eq 4 ] && break; sleep 0.1
+    [ "$(all_time | jq .closed)" == 6 ] && break; sleep 0.1
 done
 gridctl stats --area 4101
 gridctl stats --area 410101
 gridctl stats --area 410102
-s=$(gridctl stats --area 4101 --json)
-[ "$(jq -r '[.cases_total, .cases_closed, .closed_at_grid, .closed_at_street, .resolved_on_spot, .escalations] | @tsv' <<<"$s")" == $'4\t4\t3\t1\t1\t2' ] \
-    || fail "district figures total 4, closed 4, at grid 3, at street 1, on the spot 1, escalations 2: $s"
+f=$(all_time)
+[ "$(jq -r '[.reported, .closed, .closed_at_grid, .closed_at_community, .closed_at_street, .resolved_on_spot, .escalated_to_community, .escalated_to_street] | @tsv' <<<"$f")" == $'6\t6\t3\t1\t2\t3\t3\t2' ] \
+    || fail "district figures reported 6, closed 6 (at grid 3, community 1, street 2), on the spot 3, escalated to the community 3 and to the street 2: $f"
