@@ -17,7 +17,8 @@ typedef struct {
 /* The order is the index used by gc_config_load. */
 enum {
     PG_DSN, INTAKE_BIND, INTAKE_URL, EVENTS_BIND, EVENTS_URL, DEPT_BIND, DEPT_URL, STATS_BIND,
-    STATS_URL, SCHEMA_DIR, ESCALATION_TICK_MS, STATS_INTERVAL_MS, MAX_MESSAGE_BYTES,
+    STATS_URL, SCHEMA_DIR, ESCALATION_TICK_MS, STATS_INTERVAL_MS, STATS_DAY_RETENTION_DAYS,
+    MAX_MESSAGE_BYTES,
     DEPT_SECRET_KEY_FILE, DEPT_SERVER_KEY, DEPT_KEYS_DIR, ESCALATION_BATCH, METRICS_BIND,
     METRICS_AREA_LEVEL, INTAKE_SECRET_KEY_FILE, INTAKE_SERVER_KEY, STATS_SECRET_KEY_FILE,
     STATS_SERVER_KEY, CLIENT_KEY_FILE, PG_PASSWORD, HEALTH_FILE, LOG_LEVEL, LOG_FORMAT, SETTINGS
@@ -36,6 +37,7 @@ static const setting_t settings[SETTINGS] = {
     {"GC_SCHEMA_DIR", "deploy/schema", "the schema SQL: migrations/, functions/ (gridctl migrate)", false},
     {"GC_ESCALATION_TICK_MS", "1000", "how often escalation looks for missed deadlines", false},
     {"GC_STATS_INTERVAL_MS", "1000", "how often stats publishes every snapshot", false},
+    {"GC_STATS_DAY_RETENTION_DAYS", "400", "stats: days a day window's figures are kept (months, years kept)", false},
     {"GC_MAX_MESSAGE_BYTES", "65536", "largest message accepted from a peer (ZMQ_MAXMSGSIZE)", false},
     {"GC_DEPT_SECRET_KEY_FILE", "", "routing: file with the department socket's CURVE secret key", false},
     {"GC_DEPT_SERVER_KEY", "", "department clients: routing's CURVE public key (Z85)", false},
@@ -202,6 +204,8 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
         return false;
     return load_long(ESCALATION_TICK_MS, 10, 3600000, &cfg->escalation_tick_ms, err, errlen)
            && load_long(STATS_INTERVAL_MS, 10, 3600000, &cfg->stats_interval_ms, err, errlen)
+           && load_long(STATS_DAY_RETENTION_DAYS, 1, 100000, &cfg->stats_day_retention_days, err,
+                        errlen)
            && load_long(MAX_MESSAGE_BYTES, 1024, 16 * 1024 * 1024, &cfg->max_message_bytes, err,
                         errlen)
            && load_long(ESCALATION_BATCH, 1, 100000, &cfg->escalation_batch, err, errlen);

@@ -19,6 +19,7 @@ typedef struct {
     const char *schema_dir;     /* GC_SCHEMA_DIR */
     long escalation_tick_ms;    /* GC_ESCALATION_TICK_MS */
     long stats_interval_ms;     /* GC_STATS_INTERVAL_MS */
+    long stats_day_retention_days; /* GC_STATS_DAY_RETENTION_DAYS */
     long max_message_bytes;     /* GC_MAX_MESSAGE_BYTES: ZMQ_MAXMSGSIZE on sockets read from outside */
     const char *dept_secret_key_file; /* GC_DEPT_SECRET_KEY_FILE: routing's CURVE secret key */
     const char *dept_server_key;      /* GC_DEPT_SERVER_KEY: routing's public key, for clients */

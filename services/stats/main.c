@@ -5,6 +5,7 @@
 #include "stats_http.h"
 #include "stats_metrics.h"
 #include "stats_publisher.h"
+#include "stats_round.h"
 
 #include "gc_clock.h"
 #include "gc_consumer.h"
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #define CHANGE_ROUND_MS 200 /* soonest round after a change (if GC_STATS_INTERVAL_MS is longer) */
+#define PRUNE_EVERY_MS (3600 * 1000L) /* old day windows are removed hourly (and at start) */
 
 int main(int argc, char **argv)
 {
@@ -50,6 +52,13 @@ int main(int argc, char **argv)
     consumer.progress = gc_daemon_alive;
     gc_consumer_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
+    /* the stream is filled from the views by field name: a schema older than this build would
+     * publish figures missing without a word */
+    const char *missing = db ? stats_round_check(db) : NULL;
+    if (missing) {
+        gc_log_error("the statistics views lack %s: run gridctl migrate", missing);
+        return 2;
+    }
     gc_log_info("ready: snapshots on %s, metrics on %s, following %s", cfg.stats_bind,
                 cfg.metrics_bind, cfg.events_url);
 
@@ -58,7 +67,7 @@ int main(int argc, char **argv)
      * within a second whatever the interval. */
     const long change_round_ms = cfg.stats_interval_ms < CHANGE_ROUND_MS ? cfg.stats_interval_ms
                                                                          : CHANGE_ROUND_MS;
-    long last_publish = 0;
+    long last_publish = 0, last_prune = 0;
     bool changed = false; /* events folded since the last round */
     while (!gc_daemon_stop && db) {
         zmq_pollitem_t items[] = {{events, 0, ZMQ_POLLIN, 0}, {gc_zap_socket(zap), 0, ZMQ_POLLIN, 0}};
@@ -80,6 +89,14 @@ int main(int argc, char **argv)
             ok = stats_publisher_publish(publisher, db);
             last_publish = gc_clock_monotonic_ms();
             changed = !ok && changed;
+        }
+        if (ok && (!last_prune || gc_clock_monotonic_ms() - last_prune >= PRUNE_EVERY_MS)) {
+            long removed = stats_fold_prune_days(db, cfg.stats_day_retention_days);
+            ok = removed >= 0;
+            if (removed > 0)
+                gc_log_info("removed %ld rows of day windows older than %ld days", removed,
+                            cfg.stats_day_retention_days);
+            last_prune = gc_clock_monotonic_ms();
         }
         if (ok)
             gc_daemon_alive();

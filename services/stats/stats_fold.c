@@ -39,7 +39,28 @@ bool stats_fold_is_overdue(const gc_event_t *ev)
 bool stats_fold_needs_history(const gc_event_t *ev)
 {
     return is_closure(ev) || is_lead_resolution(ev) || stats_fold_is_overdue(ev)
-           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED;
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED
+           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ACCEPTED;
+}
+
+/* Whole seconds from then_ms to now_ms; a clock that stepped back counts as 0. */
+static int64_t seconds_between(int64_t then_ms, int64_t now_ms)
+{
+    return now_ms > then_ms ? (now_ms - then_ms) / 1000 : 0;
+}
+
+bool stats_fold_duration(const gc_event_t *ev, const stats_history_t *h, stats_duration_t *d)
+{
+    if (is_closure(ev)) {
+        *d = (stats_duration_t){ev->area, "close", seconds_between(ev->created_ms, ev->at_ms)};
+        return true;
+    }
+    bool accepted = ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ACCEPTED;
+    if ((!accepted && !is_lead_resolution(ev)) || h->delivered_ms < 0 || !*ev->department)
+        return false;
+    *d = (stats_duration_t){ev->department, accepted ? "accept" : "resolve",
+                            seconds_between(h->delivered_ms, ev->at_ms)};
+    return true;
 }
 
 static int ttc_bucket(int64_t seconds)
@@ -72,8 +93,7 @@ bool stats_fold_area_delta(const gc_event_t *ev, const stats_history_t *h, stats
         /* a case is due to close from its first missed deadline, or when it closes */
         d->due = !h->overdue_before;
         d->closed_on_time = !h->overdue_before;
-        int64_t seconds = (ev->at_ms - ev->created_ms) / 1000;
-        d->close_seconds = seconds > 0 ? seconds : 0;
+        d->close_seconds = seconds_between(ev->created_ms, ev->at_ms);
         d->ttc[ttc_bucket(d->close_seconds)] = 1;
         return true;
     }
@@ -105,7 +125,7 @@ bool stats_fold_area_delta(const gc_event_t *ev, const stats_history_t *h, stats
             d->escalated_to_district = 1;
         /* the first missed deadline makes the case overdue, and due to close */
         if (stats_fold_is_overdue(ev) && !h->overdue_before) {
-            d->overdue = 1;
+            d->missed_deadline = 1;
             d->due = 1;
         }
         return true;
@@ -145,48 +165,6 @@ bool stats_fold_dept_delta(const gc_event_t *ev, const stats_history_t *h, const
     return *department && **department;
 }
 
-static double percent(int64_t part, int64_t whole)
-{
-    return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
-/* The median time to close, by linear interpolation inside the bucket that holds it (the last
- * bucket has no upper bound: its lower bound is reported). */
-static double median_close(const stats_area_delta_t *f)
-{
-    if (f->closed <= 0)
-        return 0;
-    double half = (double)f->closed / 2.0, below = 0;
-    for (int b = 0; b < STATS_TTC_BUCKETS; b++) {
-        double n = (double)f->ttc[b];
-        double lo = b ? (double)stats_ttc_bounds[b - 1] : 0.0;
-        if (n > 0 && below + n >= half) {
-            if (b == STATS_TTC_BUCKETS - 1)
-                return lo;
-            return lo + ((double)stats_ttc_bounds[b] - lo) * (half - below) / n;
-        }
-        below += n;
-    }
-    return 0;
-}
-
-stats_rates_t stats_fold_rates(const stats_area_delta_t *f)
-{
-    stats_rates_t r;
-    r.grid_resolution = percent(f->resolved_on_spot, f->closed);
-    r.closed_in_grid = percent(f->closed_at_grid, f->closed);
-    r.community_handling = percent(f->closed_at_grid + f->closed_at_community, f->closed);
-    r.within_street = percent(f->closed - f->closed_at_district, f->closed);
-    r.reached_district = percent(f->escalated_to_district, f->reported);
-    r.closure = percent(f->closed, f->due);
-    r.on_time = percent(f->closed_on_time, f->due);
-    r.rework = percent(f->reopened, f->closed);
-    r.extension = percent(f->extended, f->reported);
-    r.mean_close_seconds = f->closed > 0 ? (double)f->close_seconds / (double)f->closed : 0.0;
-    r.median_close_seconds = median_close(f);
-    return r;
-}
-
 /* ---- the batch accumulator ---------------------------------------------------------------- */
 
 #define KEY_MAX 65
@@ -203,9 +181,25 @@ typedef struct {
     size_t count, capacity;
 } entries_t;
 
+/* The batch's durations, one per measuring event, as the arrays gc_stats_add_times takes. */
+typedef struct {
+    gc_pg_array_t subjects, measures, days, seconds;
+    size_t count;
+} durations_t;
+
 struct stats_fold {
     entries_t areas, departments;
+    durations_t durations;
 };
+
+static void durations_clear(durations_t *t)
+{
+    gc_pg_array_free(&t->subjects);
+    gc_pg_array_free(&t->measures);
+    gc_pg_array_free(&t->days);
+    gc_pg_array_free(&t->seconds);
+    memset(t, 0, sizeof *t);
+}
 
 stats_fold_t *stats_fold_new(void)
 {
@@ -217,6 +211,7 @@ void stats_fold_destroy(stats_fold_t **self)
     if (*self) {
         free((*self)->areas.items);
         free((*self)->departments.items);
+        durations_clear(&(*self)->durations);
         free(*self);
         *self = NULL;
     }
@@ -261,13 +256,14 @@ static bool read_history(PGconn *db, const gc_event_t *ev, stats_history_t *h, c
     char id[32], seq[32];
     snprintf(id, sizeof id, "%" PRId64, ev->case_id);
     snprintf(seq, sizeof seq, "%" PRIu64, ev->seq);
-    const char *params[] = {id, seq};
-    PGresult *res = gc_pg_query_prepared(db, "stats_case_history", 2, params);
+    const char *params[] = {id, seq, ev->department};
+    PGresult *res = gc_pg_query_prepared(db, "stats_case_history", 3, params);
     bool ok = gc_pg_ok(res) && PQntuples(res) == 1;
     if (ok) {
         h->overdue_before = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
         snprintf(resolver, resolver_len, "%s", PQgetvalue(res, 0, 1));
         h->last_resolver = resolver;
+        h->delivered_ms = PQgetisnull(res, 0, 2) ? -1 : strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     }
     PQclear(res);
     return ok;
@@ -276,7 +272,7 @@ static bool read_history(PGconn *db, const gc_event_t *ev, stats_history_t *h, c
 static bool fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
 {
     stats_fold_t *self = ctx;
-    stats_history_t h = {false, ""};
+    stats_history_t h = {false, "", -1};
     char resolver[KEY_MAX] = "";
     if (stats_fold_needs_history(ev) && !read_history(db, ev, &h, resolver, sizeof resolver))
         return false;
@@ -291,6 +287,15 @@ static bool fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
         && !accumulate(&self->departments, department, ev->category, ev->reported_on,
                        &d.handled, STATS_DEPT_FIGURES))
         return false;
+    stats_duration_t t;
+    if (stats_fold_duration(ev, &h, &t)) {
+        durations_t *all = &self->durations;
+        gc_pg_array_text(&all->subjects, t.subject);
+        gc_pg_array_text(&all->measures, t.measure);
+        gc_pg_array_text(&all->days, ev->reported_on);
+        gc_pg_array_int64(&all->seconds, t.seconds);
+        all->count++;
+    }
     return true;
 }
 
@@ -326,11 +331,28 @@ static bool write_entries(PGconn *db, entries_t *e, const char *statement, int n
     return ok;
 }
 
+/* Writes the batch's durations with one call of gc_stats_add_times. */
+static bool write_durations(PGconn *db, durations_t *t)
+{
+    if (t->count == 0)
+        return true;
+    const char *params[] = {gc_pg_array_end(&t->subjects), gc_pg_array_end(&t->measures),
+                            gc_pg_array_end(&t->days), gc_pg_array_end(&t->seconds)};
+    bool ok = params[0] && params[1] && params[2] && params[3];
+    if (!ok)
+        gc_log_error("stats_add_times: out of memory for %zu durations", t->count);
+    ok = ok && gc_pg_run_prepared(db, "stats_add_times", 4, params);
+    if (ok)
+        durations_clear(t);
+    return ok;
+}
+
 static bool fold_flush(PGconn *db, void *ctx)
 {
     stats_fold_t *self = ctx;
     return write_entries(db, &self->areas, "stats_add_areas", STATS_AREA_FIGURES)
-           && write_entries(db, &self->departments, "stats_add_departments", STATS_DEPT_FIGURES);
+           && write_entries(db, &self->departments, "stats_add_departments", STATS_DEPT_FIGURES)
+           && write_durations(db, &self->durations);
 }
 
 static void fold_discard(void *ctx)
@@ -338,6 +360,20 @@ static void fold_discard(void *ctx)
     stats_fold_t *self = ctx;
     self->areas.count = 0;
     self->departments.count = 0;
+    durations_clear(&self->durations);
+}
+
+long stats_fold_prune_days(PGconn *db, long keep_days)
+{
+    char days[24];
+    snprintf(days, sizeof days, "%ld", keep_days);
+    const char *params[] = {days};
+    PGresult *res = gc_pg_query(db, "prune day windows", "SELECT gc_stats_prune_days($1::integer)",
+                                1, params);
+    long removed = gc_pg_ok(res) && PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10)
+                                                        : -1;
+    PQclear(res);
+    return removed;
 }
 
 gc_consumer_t stats_fold_consumer(stats_fold_t *self)
@@ -350,13 +386,21 @@ gc_consumer_t stats_fold_consumer(stats_fold_t *self)
                    "SELECT gc_stats_add_department_batch($1::text[], $2::text[], $3::date[], "
                    "$4::bigint[])",
                    4);
-    /* did the case miss a deadline before this event; whose resolution was the last one */
+    gc_pg_register("stats_add_times",
+                   "SELECT gc_stats_add_times($1::text[], $2::text[], $3::date[], $4::bigint[])",
+                   4);
+    /* did the case miss a deadline before this event; whose resolution was the last one; when
+     * was it last delivered to the event's department (each an index range of the case's own
+     * events, case_events_case) */
     gc_pg_register("stats_case_history",
                    "SELECT EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND seq < $2 "
                    "  AND actor = 'escalation' AND kind IN ('escalated', 'supervised')), "
                    "coalesce((SELECT department FROM case_events WHERE case_id = $1 AND seq < $2 "
-                   "  AND kind = 'resolved' AND status = 'resolved' ORDER BY seq DESC LIMIT 1), '')",
-                   2);
+                   "  AND kind = 'resolved' AND status = 'resolved' ORDER BY seq DESC LIMIT 1), ''), "
+                   "(SELECT (extract(epoch FROM at) * 1000)::bigint FROM case_events "
+                   "  WHERE case_id = $1 AND seq < $2 AND kind = 'routed' AND department = $3 "
+                   "  ORDER BY seq DESC LIMIT 1)",
+                   3);
     return (gc_consumer_t){.apply = fold_apply, .flush = fold_flush, .discard = fold_discard,
                            .ctx = self};
 }

@@ -5,7 +5,12 @@
  * go to a department's figures. Deltas are summed in memory over a batch of events and written
  * at the end of the batch, one call per table for the whole batch (gc_stats_add_batch,
  * gc_stats_add_department_batch), in the same transaction as the consumer's cursor, so a
- * restart after a kill at any moment gives the same figures. */
+ * restart after a kill at any moment gives the same figures. Durations (time to close, a
+ * department's time to accept and to resolve) are collected one per event and written with
+ * gc_stats_add_times, which buckets them for quantiles.
+ *
+ * Rates and quantiles are not computed here: the views of
+ * deploy/schema/functions/statistics_views.sql define them once for every reader. */
 #ifndef STATS_FOLD_H
 #define STATS_FOLD_H
 
@@ -35,7 +40,7 @@ typedef struct {
     int64_t escalated_to_community;
     int64_t escalated_to_street;
     int64_t escalated_to_district;
-    int64_t overdue;
+    int64_t missed_deadline;
     int64_t supervised;
     int64_t misrouted;
     int64_t extended;
@@ -61,7 +66,17 @@ typedef struct {
 typedef struct {
     bool overdue_before;       /* the case had missed a deadline before this event */
     const char *last_resolver; /* the department whose resolution a REOPENED rejects, or "" */
+    int64_t delivered_ms;      /* the last delivery (routed) of the case to the event's
+                                  department before it; -1 when none */
 } stats_history_t;
+
+/* The duration one event measures, if any: its subject (an area or a department code), what it
+ * measures (the `measure` of stats_time_buckets) and whole seconds. */
+typedef struct {
+    const char *subject;
+    const char *measure; /* "close", "accept" or "resolve" */
+    int64_t seconds;
+} stats_duration_t;
 
 /* True for an event recording a missed deadline: an escalation or a supervision flag by the
  * escalation daemon's sweep (actor "escalation"), not one a person requested. */
@@ -77,26 +92,19 @@ bool stats_fold_area_delta(const gc_event_t *ev, const stats_history_t *h, stats
 bool stats_fold_dept_delta(const gc_event_t *ev, const stats_history_t *h, const char **department,
                            stats_dept_delta_t *d);
 
-/* Rates in percent (0 when the divisor is 0) and times from summed area figures. */
-typedef struct {
-    double grid_resolution;    /* resolved on the spot / closed: 网格化解率 */
-    double closed_in_grid;     /* closed at the grid / closed */
-    double community_handling; /* closed at grid or community / closed: 社区内办理率 */
-    double within_street;      /* closed below the district / closed: 大事不出街道 */
-    double reached_district;   /* escalated to the district / reported: 矛盾上交 */
-    double closure;            /* closed / due: 化解率, 结案率 */
-    double on_time;            /* closed on time / due: 按期结案率 */
-    double rework;             /* reopened / closed: 返工率 */
-    double extension;          /* extended / reported: 延期率 */
-    double mean_close_seconds;
-    double median_close_seconds; /* interpolated within the histogram bucket holding the median */
-} stats_rates_t;
-stats_rates_t stats_fold_rates(const stats_area_delta_t *figures);
+/* The duration of one event: a closure's time since the report (for the case's area), a
+ * department's acceptance or lead resolution since its delivery. False for other events, and
+ * for an acceptance or resolution with no delivery before it. */
+bool stats_fold_duration(const gc_event_t *ev, const stats_history_t *h, stats_duration_t *d);
 
 /* The fold's batch accumulator. */
 typedef struct stats_fold stats_fold_t;
 stats_fold_t *stats_fold_new(void);
 void stats_fold_destroy(stats_fold_t **self);
+
+/* Removes the day windows older than keep_days days (gc_stats_prune_days); month, year and
+ * all-time windows stay. Returns the rows removed, or -1 when the database failed. */
+long stats_fold_prune_days(PGconn *db, long keep_days);
 
 /* The consumer ("stats") whose apply/flush/discard use this fold. */
 gc_consumer_t stats_fold_consumer(stats_fold_t *self);

@@ -1,9 +1,10 @@
-/* stats_metrics: Prometheus text exposition format 0.0.4 of the all-time figures. */
+/* stats_metrics: Prometheus text exposition format 0.0.4 of the all-time figures and the
+ * backlogs now, each metric named after its figure (gridcase_<figure>[_total]). */
 #include "stats_metrics.h"
 
 #include "gc_daemon.h"
 #include "gc_names.h"
-#include "stats_fold.h"
+#include "stats_round.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -13,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define FIRST_FIGURE 3 /* the publisher's rows: key, window_kind, category, figures... */
 
 typedef struct {
     char *data;
@@ -87,154 +86,206 @@ void stats_metrics_destroy(stats_metrics_t **self)
     }
 }
 
-typedef struct {
-    const char *name, *help, *type;
-    int figure;        /* index into stats_area_delta_t, -1: special */
-    const char *extra; /* an extra label for the figure, or NULL */
-} family_t;
-
-/* One series per area (down to the configured level) and category. */
-static const family_t area_families[] = {
-    {"gridcase_cases_reported_total", "Cases reported.", "counter", 0, NULL},
-    {"gridcase_cases_open", "Cases reported and not closed.", "gauge", -1, NULL},
-    {"gridcase_cases_closed_total", "Cases closed, by the level owning them at closure.",
-     "counter", -2, NULL},
-    {"gridcase_cases_resolved_on_spot_total", "Cases the grid closed itself, no department.",
-     "counter", 6, NULL},
-    {"gridcase_resolutions_total", "Lead departments' resolutions.", "counter", 7, NULL},
-    {"gridcase_reopens_total", "Resolutions the grid rejected.", "counter", 8, NULL},
-    {"gridcase_escalations_total", "Cases that reached a level above the grid.", "counter", -3,
-     NULL},
-    {"gridcase_cases_overdue_total", "Cases that missed at least one deadline.", "counter", 12,
-     NULL},
-    {"gridcase_cases_supervised_total", "Cases flagged for supervision at the district.",
-     "counter", 13, NULL},
-    {"gridcase_returns_total", "Departments' not-ours returns (misroutes).", "counter", 14, NULL},
-    {"gridcase_extensions_total", "Deadline extensions granted.", "counter", 15, NULL},
-    {"gridcase_cases_due_total", "Cases due to close: closed, or open past a deadline.",
-     "counter", 16, NULL},
-    {"gridcase_cases_closed_on_time_total", "Cases closed without missing a deadline.",
-     "counter", 17, NULL},
-};
-
-static const char *const levels[] = {"grid", "community", "street", "district"};
-
-/* Finds area code's level in the sorted areas result (code, name, level, leader). */
-static int area_level(const PGresult *areas, const char *code)
+static void family(text_t *t, const char *name, const char *type, const char *help)
 {
-    int lo = 0, hi = PQntuples(areas) - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2, c = strcmp(PQgetvalue(areas, mid, 0), code);
-        if (c == 0)
-            return gc_level_value(PQgetvalue(areas, mid, 2));
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return 0;
+    put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void render_area_family(text_t *t, const family_t *f, const PGresult *areas,
-                               const PGresult *rows, int deepest)
+
+/* Whether an area of this level ("grid", ...) gets series: down to the configured level. */
+static bool shown(const stats_metrics_t *self, const char *level)
 {
-    put(t, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
-    for (int i = 0; i < PQntuples(rows); i++) {
-        if (strcmp(PQgetvalue(rows, i, 1), "all") != 0)
-            continue;
-        int level = area_level(areas, PQgetvalue(rows, i, 0));
-        if (!level || level > GRIDCASE__LEVEL__LEVEL_DISTRICT || level < deepest)
-            continue; /* deeper than the configured level (levels count up from the grid) */
-        char a[160], c[160];
-        char labels[400];
-        snprintf(labels, sizeof labels, "area=\"%s\",level=\"%s\",category=\"%s\"",
-                 label(PQgetvalue(rows, i, 0), a, sizeof a), levels[level - 1],
-                 label(PQgetvalue(rows, i, 2), c, sizeof c));
-        int64_t v[STATS_AREA_FIGURES];
-        for (int k = 0; k < STATS_AREA_FIGURES; k++)
-            v[k] = strtoll(PQgetvalue(rows, i, FIRST_FIGURE + k), NULL, 10);
-        if (f->figure >= 0) {
-            put(t, "%s{%s} %" PRId64 "\n", f->name, labels, v[f->figure]);
-        } else if (f->figure == -1) {
-            put(t, "%s{%s} %" PRId64 "\n", f->name, labels, v[0] - v[1]);
-        } else if (f->figure == -2) {
-            for (int l = 0; l < 4; l++)
-                put(t, "%s{%s,closed_at=\"%s\"} %" PRId64 "\n", f->name, labels, levels[l],
-                    v[2 + l]);
-        } else {
-            for (int l = 1; l < 4; l++)
-                put(t, "%s{%s,to=\"%s\"} %" PRId64 "\n", f->name, labels, levels[l], v[8 + l]);
-        }
-    }
+    int l = gc_level_value(level);
+    return l >= self->deepest_level && l >= 1 && l <= 4;
 }
 
-static void render_histogram(text_t *t, const PGresult *areas, const PGresult *rows, int deepest)
+static bool all_time(const PGresult *r, int row)
 {
-    const char *name = "gridcase_time_to_close_seconds";
-    put(t, "# HELP %s Time from report to closure of closed cases.\n# TYPE %s histogram\n", name,
-        name);
-    for (int i = 0; i < PQntuples(rows); i++) {
-        if (strcmp(PQgetvalue(rows, i, 1), "all") != 0)
-            continue;
-        int level = area_level(areas, PQgetvalue(rows, i, 0));
-        if (!level || level < deepest)
-            continue;
-        char a[160], c[160], labels[400];
-        snprintf(labels, sizeof labels, "area=\"%s\",level=\"%s\",category=\"%s\"",
-                 label(PQgetvalue(rows, i, 0), a, sizeof a), levels[level - 1],
-                 label(PQgetvalue(rows, i, 2), c, sizeof c));
-        stats_area_delta_t f;
-        int64_t *v = &f.reported;
-        for (int k = 0; k < STATS_AREA_FIGURES; k++)
-            v[k] = strtoll(PQgetvalue(rows, i, FIRST_FIGURE + k), NULL, 10);
-        int64_t cumulative = 0;
-        for (int b = 0; b < STATS_TTC_BUCKETS - 1; b++) {
-            cumulative += f.ttc[b];
-            put(t, "%s_bucket{%s,le=\"%" PRId64 "\"} %" PRId64 "\n", name, labels,
-                stats_ttc_bounds[b], cumulative);
-        }
-        put(t, "%s_bucket{%s,le=\"+Inf\"} %" PRId64 "\n", name, labels, f.closed);
-        put(t, "%s_sum{%s} %" PRId64 "\n%s_count{%s} %" PRId64 "\n", name, labels,
-            f.close_seconds, name, labels, f.closed);
-    }
+    return strcmp(PQgetvalue(r, row, PQfnumber(r, "window_kind")), "all") == 0;
 }
 
-static void render_departments(text_t *t, const PGresult *drows)
+/* The all-time counters per area and category, from stats_area_category_current: the metric of
+ * figure F is gridcase_F_total (the figure's name in the stream and the views). */
+static const char *const area_counters[] = {
+    "reported", "resolved", "closed", "reopened", "escalated_to_community",
+    "escalated_to_street", "escalated_to_district", "missed_deadline", "supervised",
+    "misrouted", "extended", "due", "closed_on_time", "closed_at_grid", "closed_at_community",
+    "closed_at_street", "closed_at_district", "resolved_on_spot"};
+
+static void render_area_counters(stats_metrics_t *self, text_t *t, const PGresult *rows)
 {
-    static const char *const names[] = {
-        "gridcase_department_cases_handled_total", "gridcase_department_resolutions_total",
-        "gridcase_department_resolutions_on_time_total", "gridcase_department_reopens_total",
-        "gridcase_department_returns_total", "gridcase_department_extensions_total"};
-    static const char *const helps[] = {
-        "Cases delivered to the department.", "The department's resolutions as lead.",
-        "Its resolutions before the case missed a deadline.",
-        "Its resolutions the grid rejected.", "Its not-ours returns.",
-        "Deadline extensions granted to it."};
-    for (int k = 0; k < STATS_DEPT_FIGURES; k++) {
-        put(t, "# HELP %s %s\n# TYPE %s counter\n", names[k], helps[k], names[k]);
-        for (int i = 0; i < PQntuples(drows); i++) {
-            if (strcmp(PQgetvalue(drows, i, 1), "all") != 0)
+    int area = PQfnumber(rows, "area_code"), level = PQfnumber(rows, "level");
+    int category = PQfnumber(rows, "category");
+    for (size_t k = 0; k <= sizeof area_counters / sizeof area_counters[0]; k++) {
+        bool open = k == sizeof area_counters / sizeof area_counters[0];
+        const char *figure = open ? "open" : area_counters[k];
+        char name[96], help[200];
+        snprintf(name, sizeof name, open ? "gridcase_%s" : "gridcase_%s_total", figure);
+        snprintf(help, sizeof help,
+                 "The figure %s of the cases reported so far, per area and category "
+                 "(docs/STATISTICS.md).", figure);
+        family(t, name, open ? "gauge" : "counter", help);
+        int col = PQfnumber(rows, figure);
+        for (int i = 0; col >= 0 && i < PQntuples(rows); i++) {
+            if (!all_time(rows, i) || !shown(self, PQgetvalue(rows, i, level)))
                 continue;
-            char d[160], c[160];
-            put(t, "%s{department=\"%s\",category=\"%s\"} %s\n", names[k],
-                label(PQgetvalue(drows, i, 0), d, sizeof d),
-                label(PQgetvalue(drows, i, 2), c, sizeof c),
-                PQgetvalue(drows, i, FIRST_FIGURE + k));
+            char a[160], c[160];
+            put(t, "%s{area=\"%s\",level=\"%s\",category=\"%s\"} %s\n", name,
+                label(PQgetvalue(rows, i, area), a, sizeof a), PQgetvalue(rows, i, level),
+                label(PQgetvalue(rows, i, category), c, sizeof c), PQgetvalue(rows, i, col));
         }
     }
 }
 
-void stats_metrics_render(stats_metrics_t *self, const PGresult *areas, const PGresult *rows,
-                          const PGresult *dept_rows, uint64_t event_seq)
+/* One gauge per column of rows named like a rate or a duration: gridcase_[prefix]<column>, per
+ * area or department (key_label = the first column), all time. A NULL (no data) is no sample. */
+static void render_gauges(stats_metrics_t *self, text_t *t, const PGresult *rows,
+                          const char *prefix, const char *key_label)
+{
+    int level = PQfnumber(rows, "level");
+    for (int col = 0; col < PQnfields(rows); col++) {
+        const char *column = PQfname(rows, col);
+        size_t n = strlen(column);
+        bool rate = n > 5 && strcmp(column + n - 5, "_rate") == 0;
+        bool seconds = strstr(column, "_seconds_") != NULL;
+        if (!rate && !seconds)
+            continue;
+        char name[128], help[200];
+        snprintf(name, sizeof name, "gridcase_%s%s", prefix, column);
+        snprintf(help, sizeof help,
+                 rate ? "%s in percent, all time (docs/STATISTICS.md); no sample without data."
+                      : "%s, all time, in seconds (cases: how many were measured).",
+                 column);
+        family(t, name, "gauge", help);
+        for (int i = 0; i < PQntuples(rows); i++) {
+            if (!all_time(rows, i) || PQgetisnull(rows, i, col)
+                || (level >= 0 && !shown(self, PQgetvalue(rows, i, level))))
+                continue;
+            char key[160];
+            label(PQgetvalue(rows, i, 0), key, sizeof key);
+            if (level >= 0)
+                put(t, "%s{%s=\"%s\",level=\"%s\"} %s\n", name, key_label, key,
+                    PQgetvalue(rows, i, level), PQgetvalue(rows, i, col));
+            else
+                put(t, "%s{%s=\"%s\"} %s\n", name, key_label, key, PQgetvalue(rows, i, col));
+        }
+    }
+}
+
+/* The open cases now per area (stats_area_backlog: one row per area and status). */
+static void render_backlog(stats_metrics_t *self, text_t *t, const stats_round_t *r)
+{
+    static const char *const columns[] = {"open", "overdue_now", "open_under_1d",
+                                          "open_1d_to_3d", "open_3d_to_7d", "open_over_7d"};
+    static const char *const helps[] = {
+        "Open cases now, whenever reported.",
+        "Open cases past their current deadline now.",
+        "Open cases reported less than 1 day ago.", "Open cases reported 1 to 3 days ago.",
+        "Open cases reported 3 to 7 days ago.", "Open cases reported 7 days ago or more."};
+    const PGresult *b = r->backlog;
+    for (size_t k = 0; k < sizeof columns / sizeof columns[0]; k++) {
+        char name[96];
+        snprintf(name, sizeof name, "gridcase_backlog_%s", columns[k]);
+        family(t, name, "gauge", helps[k]);
+        int col = PQfnumber(b, columns[k]), cursor = 0;
+        for (int a = 0; a < PQntuples(r->areas); a++) {
+            const char *code = PQgetvalue(r->areas, a, 0), *level = PQgetvalue(r->areas, a, 2);
+            int first, last;
+            stats_round_rows(b, &cursor, code, &first, &last);
+            if (!shown(self, level))
+                continue;
+            int64_t sum = 0;
+            for (int i = first; i < last; i++)
+                sum += strtoll(PQgetvalue(b, i, col), NULL, 10);
+            char c[160];
+            put(t, "%s{area=\"%s\",level=\"%s\"} %" PRId64 "\n", name, label(code, c, sizeof c),
+                level, sum);
+        }
+    }
+    family(t, "gridcase_backlog_open_by_status", "gauge", "Open cases now, by status.");
+    int status = PQfnumber(b, "status"), open = PQfnumber(b, "open"), level = PQfnumber(b, "level");
+    for (int i = 0; i < PQntuples(b); i++) {
+        if (!shown(self, PQgetvalue(b, i, level)))
+            continue;
+        char c[160];
+        put(t, "gridcase_backlog_open_by_status{area=\"%s\",level=\"%s\",status=\"%s\"} %s\n",
+            label(PQgetvalue(b, i, 0), c, sizeof c), PQgetvalue(b, i, level),
+            PQgetvalue(b, i, status), PQgetvalue(b, i, open));
+    }
+}
+
+static void render_departments(text_t *t, const stats_round_t *r)
+{
+    static const char *const counters[] = {"handled", "resolved", "resolved_on_time",
+                                           "reopened", "misrouted", "extended"};
+    const PGresult *f = r->dept_figures;
+    for (size_t k = 0; k < sizeof counters / sizeof counters[0]; k++) {
+        char name[96], help[160];
+        snprintf(name, sizeof name, "gridcase_department_%s_total", counters[k]);
+        snprintf(help, sizeof help, "The department figure %s, all time (docs/STATISTICS.md).",
+                 counters[k]);
+        family(t, name, "counter", help);
+        int col = PQfnumber(f, counters[k]);
+        for (int i = 0; i < PQntuples(f); i++)
+            if (all_time(f, i)) {
+                char d[160];
+                put(t, "%s{department=\"%s\"} %s\n", name, label(PQgetvalue(f, i, 0), d, sizeof d),
+                    PQgetvalue(f, i, col));
+            }
+    }
+    static const char *const backlog[] = {"held", "overdue_now", "unacknowledged"};
+    static const char *const helps[] = {
+        "Open cases the department holds now (lead or co-handler).",
+        "Of those, past their current deadline now.",
+        "Deliveries its client has not acknowledged yet."};
+    const PGresult *b = r->dept_backlog;
+    for (size_t k = 0; k < sizeof backlog / sizeof backlog[0]; k++) {
+        char name[96];
+        snprintf(name, sizeof name, "gridcase_department_backlog_%s", backlog[k]);
+        family(t, name, "gauge", helps[k]);
+        int col = PQfnumber(b, backlog[k]);
+        for (int i = 0; i < PQntuples(b); i++) {
+            char d[160];
+            put(t, "%s{department=\"%s\"} %s\n", name, label(PQgetvalue(b, i, 0), d, sizeof d),
+                PQgetvalue(b, i, col));
+        }
+    }
+}
+
+/* Names for dashboards: join on area or department to show 映月路社区, not 41010102. */
+static void render_info(stats_metrics_t *self, text_t *t, const stats_round_t *r)
+{
+    family(t, "gridcase_area_info", "gauge", "An area's name, level and parent area (always 1).");
+    for (int a = 0; a < PQntuples(r->areas); a++) {
+        if (!shown(self, PQgetvalue(r->areas, a, 2)))
+            continue;
+        char c[160], n[400], p[160];
+        put(t, "gridcase_area_info{area=\"%s\",name=\"%s\",level=\"%s\",parent=\"%s\"} 1\n",
+            label(PQgetvalue(r->areas, a, 0), c, sizeof c),
+            label(PQgetvalue(r->areas, a, 1), n, sizeof n), PQgetvalue(r->areas, a, 2),
+            label(PQgetvalue(r->areas, a, 3), p, sizeof p));
+    }
+    family(t, "gridcase_department_info", "gauge", "A department's name (always 1).");
+    for (int d = 0; d < PQntuples(r->departments); d++) {
+        char c[160], n[400];
+        put(t, "gridcase_department_info{department=\"%s\",name=\"%s\"} 1\n",
+            label(PQgetvalue(r->departments, d, 0), c, sizeof c),
+            label(PQgetvalue(r->departments, d, 1), n, sizeof n));
+    }
+}
+
+void stats_metrics_render(stats_metrics_t *self, const stats_round_t *r)
 {
     text_t t = {0};
-    for (size_t f = 0; f < sizeof area_families / sizeof area_families[0]; f++)
-        render_area_family(&t, &area_families[f], areas, rows, self->deepest_level);
-    render_histogram(&t, areas, rows, self->deepest_level);
-    render_departments(&t, dept_rows);
+    render_info(self, &t, r);
+    render_area_counters(self, &t, r->categories);
+    render_gauges(self, &t, r->figures, "", "area");
+    render_backlog(self, &t, r);
+    render_departments(&t, r);
+    render_gauges(self, &t, r->dept_figures, "department_", "department");
     put(&t, "# HELP gridcase_stats_event_seq The case event log position the figures include.\n"
             "# TYPE gridcase_stats_event_seq gauge\ngridcase_stats_event_seq %" PRIu64 "\n",
-        event_seq);
+        r->event_seq);
     pthread_mutex_lock(&self->lock);
     free(self->rendered.data);
     self->rendered = t;

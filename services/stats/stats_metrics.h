@@ -1,9 +1,12 @@
 /* stats_metrics: the Prometheus view of the figures. Each publishing round renders the all-time
- * figures (area labels only down to a configured level, no per-case label) into a text the
+ * figures and the backlogs now (area labels only down to a configured level, no per-case
+ * label; a rate without data has no sample) into a text the
  * HTTP thread (stats_http) serves at GET /metrics; process figures are added per request. The
  * round also records whether the daemon is connected and caught up, for GET /healthz. */
 #ifndef STATS_METRICS_H
 #define STATS_METRICS_H
+
+#include "stats_round.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -16,10 +19,8 @@ typedef struct stats_metrics stats_metrics_t;
 stats_metrics_t *stats_metrics_new(int deepest_level);
 void stats_metrics_destroy(stats_metrics_t **self);
 
-/* From one publishing round: areas (code, name, level, leader) and the all-window rows of
- * stats_area_windows and stats_department_windows, in the publisher's column order. */
-void stats_metrics_render(stats_metrics_t *self, const PGresult *areas, const PGresult *rows,
-                          const PGresult *dept_rows, uint64_t event_seq);
+/* From one publishing round (stats_round): the all-time rows of its views, and its backlogs. */
+void stats_metrics_render(stats_metrics_t *self, const stats_round_t *round);
 
 /* Whether the last round found the fold caught up with the event log; false after a database
  * failure until the next good round. */

@@ -1,5 +1,6 @@
-/* stats_publisher: one publishing round reads the current windows' figures in one read-only
- * snapshot of the database and publishes on the PUB socket:
+/* stats_publisher: one publishing round reads the current windows' figures and the backlogs
+ * (stats_round) and publishes on the PUB socket, each message filled from the views by field
+ * name (stats_fill):
  *   - one StatsSnapshot per area, topic = the area code, so a dashboard subscribing to a
  *     street's code receives the street and every community and grid under it (ZeroMQ matches
  *     topic prefixes, and area codes are hierarchical);

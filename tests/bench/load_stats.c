@@ -38,13 +38,19 @@ static void *subscriber(void *ctx, const char *url, const char *topic)
 
 static void keep(bench_t *b, const Gridcase__StatsSnapshot *s, int64_t now)
 {
+    const Gridcase__Figures *all = NULL; /* the all-time window: every case reported */
+    for (size_t i = 0; i < s->n_windows; i++)
+        if (s->windows[i]->window == GRIDCASE__STATS_WINDOW__STATS_WINDOW_ALL)
+            all = s->windows[i]->figures;
+    if (!all)
+        return;
     if (b->nsnaps == b->snaps_cap) {
         b->snaps_cap = b->snaps_cap ? b->snaps_cap * 2 : 4096;
         b->snaps = realloc(b->snaps, b->snaps_cap * sizeof *b->snaps);
     }
-    b->snaps[b->nsnaps++] = (bench_snap_t){now, s->cases_total, s->cases_closed};
-    atomic_store(&b->stats_total, s->cases_total);
-    atomic_store(&b->stats_closed, s->cases_closed);
+    b->snaps[b->nsnaps++] = (bench_snap_t){now, all->reported, all->closed};
+    atomic_store(&b->stats_total, all->reported);
+    atomic_store(&b->stats_closed, all->closed);
     atomic_store(&b->stats_seen, true);
 }
 

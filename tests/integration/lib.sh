@@ -43,8 +43,8 @@ case_field() { gridctl show "$1" --json | jq -r "$2"; }
 # field_is REF JQ_FILTER VALUE: for wait_for
 field_is() { [ "$(case_field "$1" "$2")" == "$3" ]; }
 
-# stat AREA FIELD: one figure from the stats stream
-stat() { gridctl stats --area "$1" --json --timeout 5 | jq -r ".$2"; }
+# stat AREA FIGURE: a figure of the area's all-time window
+stat() { gridctl stats --area "$1" --json --timeout 5 | jq -r ".windows[] | select(.window == \"all\") | .figures.$2"; }
 stat_is() { [ "$(stat "$1" "$2")" == "$3" ]; }
 
 # sql QUERY: one value from the database

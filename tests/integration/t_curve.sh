@@ -36,7 +36,7 @@ expect_eq "gridctl submits through CURVE (relayed)" "$(case_field "$ref" .descri
 expect_eq "the relayed bytes hold none of the case's text: it was encrypted" \
     "$(test -s "$GC_VAR/wire.bin" && grep -c "$nonce" "$GC_VAR/wire.bin")" "0"
 wait_for "routing routes it (it heard the doorbell over CURVE or polled)" 10 field_is "$ref" .status routed
-wait_for "stats counts it and publishes over CURVE" 10 stat_is 4101010101 cases_total 1
+wait_for "stats counts it and publishes over CURVE" 10 stat_is 4101010101 reported 1
 # the same relay before the plain stack of the other tests shows the text, so the check above can
 # fail (a submission to a grid that does not exist: refused, it changes nothing there)
 probe relay $((GC_PORT_BASE + 8)) "${main_intake##*:}" "$GC_VAR/wire-plain.bin" 4 &

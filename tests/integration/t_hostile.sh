@@ -484,5 +484,5 @@ served
 
 gridctl escalate "$probe" --reason "网格无法解决" >/dev/null
 wait_for "escalation still raises a case asked to" 30 field_is "$probe" .level community
-wait_for "stats still counts the grid's cases" 30 stat_is $g cases_total "$(sql "SELECT count(*) FROM cases WHERE area_code = '$g'")"
+wait_for "stats still counts the grid's cases" 30 stat_is $g reported "$(sql "SELECT count(*) FROM cases WHERE area_code = '$g'")"
 echo "# hostile messages tried: $tried"

@@ -10,7 +10,7 @@ expect_eq "a hotline case keeps its source and reporter" \
     "$(case_field "$ref" '[.source, .reporter_name, .reporter_phone] | @tsv')" $'hotline\t李四\t+86 139-0000-0000'
 anon=$(gridctl submit --category street_light --grid 4101010206 --desc "匿名反映：路灯不亮")
 expect_eq "a resident may report anonymously" "$(case_field "$anon" '[.source, .reporter_name] | @tsv')" $'resident\t'
-wait_for "stats published" 10 stat_is 4101010206 cases_total 2
+wait_for "stats published" 10 stat_is 4101010206 reported 2
 if gridctl stats --area 4101010206 --json | grep -q 李四 || grep -q 李四 "$GC_VAR"/log/*.log; then
     not_ok "the reporter is neither on the stats stream nor in a log"
 else ok "the reporter is neither on the stats stream nor in a log"; fi

@@ -23,7 +23,7 @@ CREATE FUNCTION pg_temp.figures(f stats_area_windows) RETURNS bigint[] LANGUAGE 
 $$ SELECT ARRAY[f.reported, f.closed, f.closed_at_grid, f.closed_at_community, f.closed_at_street,
                 f.closed_at_district, f.resolved_on_spot, f.resolved, f.reopened,
                 f.escalated_to_community, f.escalated_to_street, f.escalated_to_district,
-                f.overdue, f.supervised, f.misrouted, f.extended, f.due, f.closed_on_time,
+                f.missed_deadline, f.supervised, f.misrouted, f.extended, f.due, f.closed_on_time,
                 f.close_seconds, f.ttc_le_900, f.ttc_le_3600, f.ttc_le_14400, f.ttc_le_28800,
                 f.ttc_le_86400, f.ttc_le_259200, f.ttc_le_604800, f.ttc_le_2592000, f.ttc_le_inf] $$;
 -- k * (1, 2, ..., n): a distinct delta per column

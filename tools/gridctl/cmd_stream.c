@@ -114,7 +114,47 @@ static json_t *message_json(const ProtobufCMessage *m)
     return o;
 }
 
-/* One line per area: the all-time figures, then today's and this year's counts. */
+/* The rates of a window as a leader reads them: the brief's term, the fraction, the percent;
+ * "—" when there is nothing to divide (docs/STATISTICS.md has each definition). */
+static const struct {
+    const char *field, *term;
+} rates[] = {
+    {"closed_of_due_rate", "结案率"},
+    {"closed_of_reported_rate", "化解率"},
+    {"closed_on_time_of_due_rate", "按期结案率"},
+    {"reopened_of_closed_rate", "返工率"},
+    {"extended_of_reported_rate", "延期率"},
+    {"closed_at_grid_of_closed_rate", "小事不出网格"},
+    {"closed_in_community_of_closed_rate", "小事不出社区"},
+    {"closed_in_community_of_reported_rate", "社区内办理率"},
+    {"closed_in_street_of_closed_rate", "大事不出街道"},
+    {"stayed_below_district_of_reported_rate", "矛盾不上交"},
+    {"resolved_on_spot_of_closed_rate", "当场化解"},
+};
+
+static const Gridcase__Rate *rate_of(const Gridcase__Figures *f, const char *field)
+{
+    const ProtobufCFieldDescriptor *d =
+        protobuf_c_message_descriptor_get_field_by_name(&gridcase__figures__descriptor, field);
+    return d ? *(Gridcase__Rate *const *)((const char *)f + d->offset) : NULL;
+}
+
+/* A duration for people: 42 s, 3.5 min, 2.1 h, 4.0 d. */
+static const char *duration(double s, char *out, size_t len)
+{
+    if (s < 60)
+        snprintf(out, len, "%.0f s", s);
+    else if (s < 3600)
+        snprintf(out, len, "%.1f min", s / 60);
+    else if (s < 86400)
+        snprintf(out, len, "%.1f h", s / 3600);
+    else
+        snprintf(out, len, "%.1f d", s / 86400);
+    return out;
+}
+
+/* An area's snapshot as text: the all-time figures with every rate and its fraction, the time to
+ * close, the open cases now, and today's and this year's reports. */
 static void print_snapshot(const Gridcase__StatsSnapshot *s, bool json)
 {
     if (json) {
@@ -133,18 +173,40 @@ static void print_snapshot(const Gridcase__StatsSnapshot *s, bool json)
     }
     if (!all || !today || !year)
         return;
-    printf("%s %s (%s): %llu cases, %llu open, %llu closed; closure %.1f%%, on time %.1f%%; "
-           "in grid %.1f%% (no department %.1f%%), in community %.1f%%, in street %.1f%%, "
-           "to district %.1f%%; rework %.1f%%, extensions %.1f%%; overdue %llu, supervised "
-           "%llu, misrouted %llu; today %llu reported, this year %llu\n",
-           s->area, s->area_name, name_or_empty(gc_level_name(s->level)),
+    printf("%s %s (%s), all time: %llu reported, %llu open, %llu closed\n ", s->area,
+           s->area_name, name_or_empty(gc_level_name(s->level)),
            (unsigned long long)all->reported, (unsigned long long)all->open,
-           (unsigned long long)all->closed, all->closure_rate, all->on_time_rate,
-           all->closed_in_grid_rate, all->grid_resolution_rate, all->community_handling_rate,
-           all->within_street_rate, all->reached_district_rate, all->rework_rate,
-           all->extension_rate, (unsigned long long)all->overdue,
-           (unsigned long long)all->supervised, (unsigned long long)all->misrouted,
-           (unsigned long long)today->reported, (unsigned long long)year->reported);
+           (unsigned long long)all->closed);
+    for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
+        const Gridcase__Rate *r = rate_of(all, rates[k].field);
+        if (r)
+            printf(" %s %llu/%llu = %.1f%%", rates[k].term, (unsigned long long)r->numerator,
+                   (unsigned long long)r->denominator, r->percent);
+        else
+            printf(" %s —", rates[k].term);
+        printf(k == 4 ? "\n " : (k + 1 < sizeof rates / sizeof rates[0] ? ";" : "\n"));
+    }
+    char a[32], b[32], c[32];
+    if (all->close_seconds)
+        printf("  time to close: median %s, p90 %s, mean %s (%llu cases)\n",
+               duration(all->close_seconds->median, a, sizeof a),
+               duration(all->close_seconds->p90, b, sizeof b),
+               duration(all->close_seconds->mean, c, sizeof c),
+               (unsigned long long)all->close_seconds->cases);
+    else
+        printf("  time to close: —\n");
+    printf("  missed a deadline %llu, supervised %llu, misrouted %llu, extended %llu\n",
+           (unsigned long long)all->missed_deadline, (unsigned long long)all->supervised,
+           (unsigned long long)all->misrouted, (unsigned long long)all->extended);
+    const Gridcase__Backlog *now = s->backlog;
+    if (now)
+        printf("  now: %llu open, %llu past their deadline; reported <1 d %llu, 1-3 d %llu, "
+               "3-7 d %llu, >7 d %llu\n",
+               (unsigned long long)now->open, (unsigned long long)now->overdue_now,
+               (unsigned long long)now->open_under_1d, (unsigned long long)now->open_1d_to_3d,
+               (unsigned long long)now->open_3d_to_7d, (unsigned long long)now->open_over_7d);
+    printf("  reported today %llu, this year %llu\n", (unsigned long long)today->reported,
+           (unsigned long long)year->reported);
     fflush(stdout);
 }
 

@@ -80,8 +80,7 @@ $$
 BEGIN
     RETURN (SELECT a.code FROM areas a
             WHERE a.level = p_level
-              AND a.code = ANY (ARRAY(SELECT left(p_area, n)
-                                      FROM generate_series(1, length(p_area)) n)));
+              AND a.code = ANY (gc_area_prefixes(p_area)));
 END
 $$;
 

@@ -13,6 +13,46 @@ LANGUAGE sql STABLE AS
 $$ SELECT w.* FROM district_settings s,
           gc_stats_windows((gc_now() AT TIME ZONE s.time_zone)::date) w $$;
 
+-- The windows of a local date that the fold still writes: the four, less the day once day
+-- windows that old were removed (gc_stats_prune_days). A removed day is never brought back
+-- with only the events that came after its removal.
+CREATE FUNCTION gc_stats_kept_windows(p_day date) RETURNS TABLE (window_kind text, window_start date)
+LANGUAGE sql STABLE AS
+$$ SELECT w.* FROM gc_stats_windows(p_day) w, stats_retention r
+   WHERE w.window_kind <> 'day' OR w.window_start >= r.day_windows_from $$;
+
+
+-- Durations in log-spaced buckets. Bucket 0 holds 0 s; bucket b >= 1 holds the durations in
+-- (g^(b-2), g^(b-1)] with g = 1.02, and reads back as 2 g^(b-1) / (g + 1): within
+-- (g - 1) / (g + 1) < 1% of every duration in it, and of a quantile read at the same rank as
+-- SQL's percentile_disc. A duration on a boundary, put in the bucket above by rounding, is
+-- still within that bound. A year is bucket 874; a case takes one bucket row per area above it
+-- and window, and a window holds as many rows as distinct buckets were hit (a few hundred at
+-- most).
+CREATE FUNCTION gc_stats_time_bucket(p_seconds bigint) RETURNS integer
+LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE WHEN p_seconds <= 0 THEN 0
+               ELSE 1 + ceil(ln(p_seconds::double precision) / ln(1.02::double precision))::integer
+          END $$;
+
+CREATE FUNCTION gc_stats_bucket_seconds(p_bucket integer) RETURNS double precision
+LANGUAGE sql IMMUTABLE AS
+$$ SELECT CASE WHEN p_bucket <= 0 THEN 0
+               ELSE 2 * power(1.02::double precision, p_bucket - 1) / 2.02 END $$;
+
+-- The quantile q of the durations of one (subject, measure, window): the bucket holding the
+-- value at rank ceil(q x cases), the rank percentile_disc takes (computed in double precision,
+-- as percentile_disc does), read back.
+CREATE FUNCTION gc_stats_time_quantile(p_subject text, p_measure text, p_kind text,
+                                       p_start date, p_q double precision)
+RETURNS double precision LANGUAGE sql STABLE AS
+$$ SELECT gc_stats_bucket_seconds(min(bucket) FILTER (WHERE below_and_in >= ceil(p_q * total)))
+   FROM (SELECT bucket, sum(cases) OVER (ORDER BY bucket)::double precision AS below_and_in,
+                sum(cases) OVER ()::double precision AS total
+         FROM stats_time_buckets
+         WHERE subject = p_subject AND measure = p_measure AND window_kind = p_kind
+           AND window_start = p_start) b $$;
+
 -- The fold's writers take every entry of a batch at once, as parallel arrays (element i of each
 -- is entry i), expand each entry to its target rows and sum the deltas per target row before
 -- the upsert: each row is written once per batch (and must be: ON CONFLICT DO UPDATE cannot
@@ -49,8 +89,7 @@ END
 $$;
 
 -- Area figures: entry i adds d[i][1..28] for p_categories[i] on p_days[i] to p_areas[i] and
--- every area above it (the codes in areas that are prefixes of its code), in the four windows
--- of the day.
+-- every area above it, in the kept windows of the day.
 CREATE FUNCTION gc_stats_add_batch(p_areas text[], p_categories text[], p_days date[],
                                    d bigint[])
 RETURNS void LANGUAGE plpgsql SET jit = off AS
@@ -72,10 +111,8 @@ SELECT a.code, e.category, w.window_kind, w.window_start,
        sum(d[e.i][21]), sum(d[e.i][22]), sum(d[e.i][23]), sum(d[e.i][24]), sum(d[e.i][25]),
        sum(d[e.i][26]), sum(d[e.i][27]), sum(d[e.i][28])
 FROM unnest(p_areas, p_categories, p_days) WITH ORDINALITY AS e (area, category, day, i)
-     -- the area and the areas above it, by the same test as gc_stats_add
-     JOIN areas a
-       ON a.code = ANY (ARRAY(SELECT left(e.area, n) FROM generate_series(1, length(e.area)) n))
-     CROSS JOIN LATERAL gc_stats_windows(e.day) w
+     JOIN areas a ON a.code = ANY (gc_area_prefixes(e.area))
+     CROSS JOIN LATERAL gc_stats_kept_windows(e.day) w
 GROUP BY a.code, e.category, w.window_kind, w.window_start
 ON CONFLICT (area_code, category, window_kind, window_start) DO UPDATE SET
     reported = f.reported + EXCLUDED.reported, closed = f.closed + EXCLUDED.closed,
@@ -88,7 +125,7 @@ ON CONFLICT (area_code, category, window_kind, window_start) DO UPDATE SET
     escalated_to_community = f.escalated_to_community + EXCLUDED.escalated_to_community,
     escalated_to_street = f.escalated_to_street + EXCLUDED.escalated_to_street,
     escalated_to_district = f.escalated_to_district + EXCLUDED.escalated_to_district,
-    overdue = f.overdue + EXCLUDED.overdue, supervised = f.supervised + EXCLUDED.supervised,
+    missed_deadline = f.missed_deadline + EXCLUDED.missed_deadline, supervised = f.supervised + EXCLUDED.supervised,
     misrouted = f.misrouted + EXCLUDED.misrouted, extended = f.extended + EXCLUDED.extended,
     due = f.due + EXCLUDED.due, closed_on_time = f.closed_on_time + EXCLUDED.closed_on_time,
     close_seconds = f.close_seconds + EXCLUDED.close_seconds,
@@ -105,7 +142,7 @@ END
 $$;
 
 -- Department figures: entry i adds d[i][1..6] for p_categories[i] on p_days[i] to department
--- p_departments[i] in the four windows of the day. An entry for a code that is not a
+-- p_departments[i] in the kept windows of the day. An entry for a code that is not a
 -- department is ignored.
 CREATE FUNCTION gc_stats_add_department_batch(p_departments text[], p_categories text[],
                                               p_days date[], d bigint[])
@@ -124,7 +161,7 @@ SELECT e.department, e.category, w.window_kind, w.window_start,
        sum(d[e.i][1]), sum(d[e.i][2]), sum(d[e.i][3]), sum(d[e.i][4]), sum(d[e.i][5]),
        sum(d[e.i][6])
 FROM unnest(p_departments, p_categories, p_days) WITH ORDINALITY AS e (department, category, day, i)
-     CROSS JOIN LATERAL gc_stats_windows(e.day) w
+     CROSS JOIN LATERAL gc_stats_kept_windows(e.day) w
 WHERE EXISTS (SELECT 1 FROM departments x WHERE x.code = e.department)
 GROUP BY e.department, e.category, w.window_kind, w.window_start
 ON CONFLICT (department, category, window_kind, window_start) DO UPDATE SET
@@ -132,6 +169,108 @@ ON CONFLICT (department, category, window_kind, window_start) DO UPDATE SET
     resolved_on_time = f.resolved_on_time + EXCLUDED.resolved_on_time,
     reopened = f.reopened + EXCLUDED.reopened, misrouted = f.misrouted + EXCLUDED.misrouted,
     extended = f.extended + EXCLUDED.extended;
+END
+$$;
+
+-- Durations: entry i is one duration of p_seconds[i] seconds, measured p_measures[i] ('close':
+-- p_subjects[i] is the case's area, added to it and every area above it; 'accept', 'resolve':
+-- a department) for a case reported on p_days[i]. Adds each to its bucket in the kept windows
+-- of the day, then recomputes the summary (cases, seconds, median, p90) of every (subject,
+-- measure, window) it touched. Codes that name no area or department are left out. Cost: the
+-- summaries read the buckets of the rows touched, a few hundred at most each.
+CREATE FUNCTION gc_stats_add_times(p_subjects text[], p_measures text[], p_days date[],
+                                   p_seconds bigint[])
+RETURNS void LANGUAGE plpgsql SET jit = off AS
+$$
+DECLARE
+    v_count integer := coalesce(cardinality(p_subjects), 0);
+    v_subjects text[];
+    v_measures text[];
+    v_kinds text[];
+    v_starts date[];
+BEGIN
+    IF v_count = 0 THEN
+        RETURN;
+    END IF;
+    IF coalesce(cardinality(p_measures), 0) <> v_count OR coalesce(cardinality(p_days), 0) <> v_count
+       OR coalesce(cardinality(p_seconds), 0) <> v_count THEN
+        RAISE EXCEPTION 'gc_stats_add_times: % subjects, % measures, % days, % durations', v_count,
+            cardinality(p_measures), cardinality(p_days), cardinality(p_seconds)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'one measure, one day and one duration per subject';
+    END IF;
+    WITH e AS (
+        SELECT * FROM unnest(p_subjects, p_measures, p_days, p_seconds)
+               AS e (subject, measure, day, seconds)),
+    target AS (
+        SELECT a.code AS subject, e.measure, e.day, e.seconds
+        FROM e JOIN areas a ON a.code = ANY (gc_area_prefixes(e.subject))
+        WHERE e.measure = 'close'
+        UNION ALL
+        SELECT e.subject, e.measure, e.day, e.seconds FROM e
+        WHERE e.measure IN ('accept', 'resolve')
+          AND EXISTS (SELECT 1 FROM departments d WHERE d.code = e.subject)),
+    added AS (
+        INSERT INTO stats_time_buckets AS b
+        SELECT t.subject, t.measure, w.window_kind, w.window_start,
+               gc_stats_time_bucket(t.seconds), count(*), sum(t.seconds)
+        FROM target t CROSS JOIN LATERAL gc_stats_kept_windows(t.day) w
+        GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT (subject, measure, window_kind, window_start, bucket) DO UPDATE SET
+            cases = b.cases + EXCLUDED.cases, seconds = b.seconds + EXCLUDED.seconds
+        RETURNING b.subject, b.measure, b.window_kind, b.window_start)
+    SELECT array_agg(t.subject), array_agg(t.measure), array_agg(t.window_kind),
+           array_agg(t.window_start)
+    INTO v_subjects, v_measures, v_kinds, v_starts
+    FROM (SELECT DISTINCT * FROM added) t;
+    -- a second statement: the buckets the first one wrote are visible only now
+    INSERT INTO stats_time_summaries AS s
+    SELECT t.subject, t.measure, t.window_kind, t.window_start, sum(b.cases), sum(b.seconds),
+           gc_stats_time_quantile(t.subject, t.measure, t.window_kind, t.window_start, 0.5),
+           gc_stats_time_quantile(t.subject, t.measure, t.window_kind, t.window_start, 0.9)
+    FROM unnest(v_subjects, v_measures, v_kinds, v_starts)
+             AS t (subject, measure, window_kind, window_start)
+         JOIN stats_time_buckets b USING (subject, measure, window_kind, window_start)
+    GROUP BY t.subject, t.measure, t.window_kind, t.window_start
+    ON CONFLICT (subject, measure, window_kind, window_start) DO UPDATE SET
+        cases = EXCLUDED.cases, seconds = EXCLUDED.seconds,
+        median_seconds = EXCLUDED.median_seconds, p90_seconds = EXCLUDED.p90_seconds;
+END
+$$;
+
+-- Removes the day windows that started more than p_keep_days days before today (local date)
+-- from every figure table, and records the first day kept (stats_retention) so the fold does
+-- not write removed days again. Month, year and all-time windows are kept. Returns the rows
+-- removed. Called by gc-stats (GC_STATS_DAY_RETENTION_DAYS) when it starts and every hour: on
+-- stats_area_windows an index scan (stats_area_windows_current), on the other three a scan of
+-- the table, whose keys lead with the department or subject.
+CREATE FUNCTION gc_stats_prune_days(p_keep_days integer) RETURNS bigint
+LANGUAGE plpgsql AS
+$$
+DECLARE
+    v_from date;
+    v_removed bigint := 0;
+    v_n bigint;
+BEGIN
+    IF p_keep_days IS NULL OR p_keep_days < 1 THEN
+        RAISE EXCEPTION 'gc_stats_prune_days: keep % days', p_keep_days
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'keep at least one day';
+    END IF;
+    SELECT w.window_start - p_keep_days INTO v_from
+    FROM gc_stats_current_windows() w WHERE w.window_kind = 'day';
+    UPDATE stats_retention SET day_windows_from = greatest(day_windows_from, v_from);
+    DELETE FROM stats_area_windows WHERE window_kind = 'day' AND window_start < v_from;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    v_removed := v_removed + v_n;
+    DELETE FROM stats_department_windows WHERE window_kind = 'day' AND window_start < v_from;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    v_removed := v_removed + v_n;
+    DELETE FROM stats_time_buckets WHERE window_kind = 'day' AND window_start < v_from;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    v_removed := v_removed + v_n;
+    DELETE FROM stats_time_summaries WHERE window_kind = 'day' AND window_start < v_from;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_removed + v_n;
 END
 $$;
 
@@ -143,3 +282,7 @@ REVOKE EXECUTE ON FUNCTION gc_stats_add_department_batch(text[], text[], date[],
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION gc_stats_add_department_batch(text[], text[], date[], bigint[])
     TO gridcase_stats;
+REVOKE EXECUTE ON FUNCTION gc_stats_add_times(text[], text[], date[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION gc_stats_add_times(text[], text[], date[], bigint[]) TO gridcase_stats;
+REVOKE EXECUTE ON FUNCTION gc_stats_prune_days(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION gc_stats_prune_days(integer) TO gridcase_stats;
