@@ -46,7 +46,7 @@ int main(int argc, char **argv)
     stats_http_t *http = NULL;
     if (strcmp(cfg.metrics_bind, "off") != 0 && !(http = stats_http_new(cfg.metrics_bind, metrics)))
         return 2; /* stats_http_new named GC_METRICS_BIND */
-    stats_publisher_t *publisher = stats_publisher_new(pub, metrics);
+    stats_publisher_t *publisher = stats_publisher_new(pub, metrics, cfg.stats_interval_ms);
     stats_fold_t *fold = stats_fold_new();
     gc_consumer_t consumer = stats_fold_consumer(fold); /* registers its statements */
     consumer.progress = gc_daemon_alive;

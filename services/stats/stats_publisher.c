@@ -1,6 +1,7 @@
 /* stats_publisher: read a round, fill snapshots per area and department from it, send them. */
 #include "stats_publisher.h"
 
+#include "gc_clock.h"
 #include "gc_msg.h"
 #include "gc_names.h"
 #include "stats.pb-c.h"
@@ -22,6 +23,9 @@ typedef struct {
 struct stats_publisher {
     void *pub;
     stats_metrics_t *metrics;
+    /* the backlogs of the last round that read them, reused until backlog_every_ms passed */
+    PGresult *backlog, *dept_backlog;
+    long backlog_at, backlog_every_ms;
     uint64_t epoch, stream_seq, event_seq;
     topic_seq_t *seqs;
     size_t nseqs, capacity;
@@ -38,12 +42,13 @@ static uint64_t random_epoch(void)
     return e ? e : 1;
 }
 
-stats_publisher_t *stats_publisher_new(void *pub, stats_metrics_t *metrics)
+stats_publisher_t *stats_publisher_new(void *pub, stats_metrics_t *metrics, long backlog_every_ms)
 {
     stats_publisher_t *self = calloc(1, sizeof *self);
     if (self) {
         self->pub = pub;
         self->metrics = metrics;
+        self->backlog_every_ms = backlog_every_ms;
         self->epoch = random_epoch();
     }
     return self;
@@ -52,6 +57,8 @@ stats_publisher_t *stats_publisher_new(void *pub, stats_metrics_t *metrics)
 void stats_publisher_destroy(stats_publisher_t **self)
 {
     if (*self) {
+        PQclear((*self)->backlog);
+        PQclear((*self)->dept_backlog);
         free((*self)->seqs);
         free(*self);
         *self = NULL;
@@ -230,11 +237,22 @@ static bool publish_department(stats_publisher_t *self, const stats_round_t *rd,
 bool stats_publisher_publish(stats_publisher_t *self, PGconn *db)
 {
     stats_round_t rd;
-    if (!stats_round_read(&rd, db)) {
+    long now = gc_clock_monotonic_ms();
+    bool fresh = !self->backlog || now - self->backlog_at >= self->backlog_every_ms;
+    if (!stats_round_read(&rd, db, fresh)) {
         if (self->metrics)
             stats_metrics_set_health(self->metrics, false, "the database is unreachable");
         return false;
     }
+    if (fresh) { /* the round's backlogs become the kept ones */
+        PQclear(self->backlog);
+        PQclear(self->dept_backlog);
+        self->backlog = rd.backlog;
+        self->dept_backlog = rd.dept_backlog;
+        self->backlog_at = now;
+    }
+    rd.backlog = self->backlog; /* lent to the round, taken back before it is cleared */
+    rd.dept_backlog = self->dept_backlog;
     self->event_seq = rd.event_seq;
     int fig = 0, cat = 0, backlog = 0;
     for (int a = 0; a < PQntuples(rd.areas); a++) {
@@ -266,6 +284,7 @@ bool stats_publisher_publish(stats_publisher_t *self, PGconn *db)
         stats_metrics_set_health(self->metrics, self->event_seq >= rd.log_end,
                                  "the figures are behind the case event log");
     }
+    rd.backlog = rd.dept_backlog = NULL;
     stats_round_clear(&rd);
     return true;
 }

@@ -19,8 +19,10 @@
 
 typedef struct stats_publisher stats_publisher_t;
 
-/* metrics may be NULL (no /metrics endpoint). */
-stats_publisher_t *stats_publisher_new(void *pub, stats_metrics_t *metrics);
+/* metrics may be NULL (no /metrics endpoint). The backlogs (open cases now: a read of every
+ * open case) are read at most every backlog_every_ms, not at every round: rounds come as often
+ * as every 200 ms while events change figures. */
+stats_publisher_t *stats_publisher_new(void *pub, stats_metrics_t *metrics, long backlog_every_ms);
 void stats_publisher_destroy(stats_publisher_t **self);
 
 /* One round. False when the database failed. */

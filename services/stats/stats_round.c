@@ -40,7 +40,7 @@ void stats_round_clear(stats_round_t *r)
 /* byte order, the order of strcmp in stats_round_rows */
 #define BY(column) " ORDER BY " column " COLLATE \"C\""
 
-bool stats_round_read(stats_round_t *r, PGconn *db)
+bool stats_round_read(stats_round_t *r, PGconn *db, bool with_backlog)
 {
     memset(r, 0, sizeof *r);
     bool ok = gc_pg_run(db, "round", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL);
@@ -63,18 +63,22 @@ bool stats_round_read(stats_round_t *r, PGconn *db)
                                     "SELECT * FROM stats_area_category_current" BY("area_code")
                                     ", category COLLATE \"C\"",
                                     0, NULL);
-        r->backlog = gc_pg_query(db, "backlog",
-                                 "SELECT * FROM stats_area_backlog" BY("area_code") ", status", 0, NULL);
+        if (with_backlog)
+            r->backlog = gc_pg_query(db, "backlog",
+                                     "SELECT * FROM stats_area_backlog" BY("area_code") ", status",
+                                     0, NULL);
         r->departments = gc_pg_query(db, "departments",
                                      "SELECT code, name FROM departments" BY("code"), 0, NULL);
         r->dept_figures = gc_pg_query(db, "department figures",
                                       "SELECT * FROM stats_department_current" BY("department"), 0, NULL);
-        r->dept_backlog = gc_pg_query(db, "department backlog",
-                                      "SELECT * FROM stats_department_backlog" BY("department"), 0, NULL);
+        if (with_backlog)
+            r->dept_backlog = gc_pg_query(db, "department backlog",
+                                          "SELECT * FROM stats_department_backlog" BY("department"),
+                                          0, NULL);
         ok = gc_pg_ok(r->now) && PQntuples(r->now) == STATS_WINDOWS && gc_pg_ok(r->areas)
-             && gc_pg_ok(r->figures) && gc_pg_ok(r->categories) && gc_pg_ok(r->backlog)
-             && gc_pg_ok(r->departments) && gc_pg_ok(r->dept_figures)
-             && gc_pg_ok(r->dept_backlog);
+             && gc_pg_ok(r->figures) && gc_pg_ok(r->categories) && gc_pg_ok(r->departments)
+             && gc_pg_ok(r->dept_figures)
+             && (!with_backlog || (gc_pg_ok(r->backlog) && gc_pg_ok(r->dept_backlog)));
     }
     gc_pg_rollback(db);
     if (!ok) {
@@ -97,7 +101,7 @@ const char *stats_round_check(PGconn *db)
 {
     static char missing[200];
     stats_round_t r;
-    if (!stats_round_read(&r, db))
+    if (!stats_round_read(&r, db, true))
         return NULL; /* the database failed: the rounds will say so */
     struct {
         const ProtobufCMessageDescriptor *d;

@@ -28,8 +28,9 @@ typedef struct {
     uint64_t log_end;       /* the last event in the log */
 } stats_round_t;
 
-/* Reads a round; false (and nothing to clear) when the database failed. */
-bool stats_round_read(stats_round_t *r, PGconn *db);
+/* Reads a round, with the two backlogs when with_backlog (they read the open cases: the
+ * publisher reads them less often); false (and nothing to clear) when the database failed. */
+bool stats_round_read(stats_round_t *r, PGconn *db, bool with_backlog);
 void stats_round_clear(stats_round_t *r);
 
 /* 0..3 for "day", "month", "year", "all"; -1 otherwise. */

@@ -132,7 +132,8 @@ SELECT f.* FROM stats_department_figures f JOIN gc_stats_current_windows() w
 -- were reported: by age since reported, and past the current level's deadline now (a resolved
 -- case waits for the grid's verification with its clock stopped: never overdue). Not a window
 -- figure: it moves with the clock. Cost: one read of the open cases (index cases_open_by_area)
--- per query; gc-stats queries it once per publishing round.
+-- per query, 14 ms for 4,000 open cases among 200,000; gc-stats reads both backlogs at most
+-- once per GC_STATS_INTERVAL_MS, not at every round.
 CREATE VIEW stats_area_backlog AS
 SELECT a.code AS area_code, a.name AS area_name, a.level, p.status,
        sum(p.open) AS open, sum(p.overdue_now) AS overdue_now,
@@ -149,7 +150,9 @@ FROM (SELECT c.area_code, c.status, count(*) AS open,
                                 AND c.created_at > n.now - interval '168 hours') AS open_3d_to_7d,
              count(*) FILTER (WHERE c.created_at <= n.now - interval '168 hours')
                  AS open_over_7d
-      FROM cases c, (SELECT gc_now() AS now) n
+      -- OFFSET 0 keeps "now" a one-row subquery read once: pulled up into the counts,
+      -- gc_now() ran five times per open case (2.2 s instead of 40 ms for 60,000 of them)
+      FROM cases c, (SELECT gc_now() AS now OFFSET 0) n
       WHERE c.status <> 'closed'
       GROUP BY c.area_code, c.status) p
      JOIN areas a ON a.code = ANY (gc_area_prefixes(p.area_code))
@@ -164,9 +167,15 @@ SELECT d.code AS department, d.name AS department_name,
        coalesce(s.last_seq - s.acked_seq, 0) AS unacknowledged
 FROM departments d
      LEFT JOIN (SELECT ca.department, count(*) AS held,
-                       count(*) FILTER (WHERE c.status <> 'resolved' AND c.deadline_at < gc_now())
+                       count(*) FILTER (WHERE c.status <> 'resolved' AND c.deadline_at < n.now)
                            AS overdue_now
-                FROM cases c JOIN case_assignments ca ON ca.case_id = c.id AND ca.active
+                -- each open case's assignments by its key: a join let the planner hash every
+                -- assignment ever made (a scan growing with history: 60 ms at 200,000 cases,
+                -- against 15 ms for 4,000 open cases this way)
+                FROM cases c
+                     CROSS JOIN LATERAL (SELECT x.department FROM case_assignments x
+                                         WHERE x.case_id = c.id AND x.active OFFSET 0) ca,
+                     (SELECT gc_now() AS now OFFSET 0) n  -- once, as in stats_area_backlog
                 WHERE c.status <> 'closed'
                 GROUP BY ca.department) h ON h.department = d.code
      LEFT JOIN department_delivery_state s ON s.department = d.code;
