@@ -40,19 +40,6 @@ LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE WHEN p_bucket <= 0 THEN 0
                ELSE 2 * power(1.02::double precision, p_bucket - 1) / 2.02 END $$;
 
--- The quantile q of the durations of one (subject, measure, window): the bucket holding the
--- value at rank ceil(q x cases), the rank percentile_disc takes (computed in double precision,
--- as percentile_disc does), read back.
-CREATE FUNCTION gc_stats_time_quantile(p_subject text, p_measure text, p_kind text,
-                                       p_start date, p_q double precision)
-RETURNS double precision LANGUAGE sql STABLE AS
-$$ SELECT gc_stats_bucket_seconds(min(bucket) FILTER (WHERE below_and_in >= ceil(p_q * total)))
-   FROM (SELECT bucket, sum(cases) OVER (ORDER BY bucket)::double precision AS below_and_in,
-                sum(cases) OVER ()::double precision AS total
-         FROM stats_time_buckets
-         WHERE subject = p_subject AND measure = p_measure AND window_kind = p_kind
-           AND window_start = p_start) b $$;
-
 -- The fold's writers take every entry of a batch at once, as parallel arrays (element i of each
 -- is entry i), expand each entry to its target rows and sum the deltas per target row before
 -- the upsert: each row is written once per batch (and must be: ON CONFLICT DO UPDATE cannot
@@ -174,10 +161,11 @@ $$;
 
 -- Durations: entry i is one duration of p_seconds[i] seconds, measured p_measures[i] ('close':
 -- p_subjects[i] is the case's area, added to it and every area above it; 'accept', 'resolve':
--- a department) for a case reported on p_days[i]. Adds each to its bucket in the kept windows
--- of the day, then recomputes the summary (cases, seconds, median, p90) of every (subject,
--- measure, window) it touched. Codes that name no area or department are left out. Cost: the
--- summaries read the buckets of the rows touched, a few hundred at most each.
+-- a department) for a case reported on p_days[i]. Adds each to its bucket and its bucket's group
+-- (20_time_buckets.sql) in the kept windows of the day, then recomputes the summary (cases,
+-- seconds, median, p90) of every (subject, measure, window) it touched. Codes that name no area
+-- or department are left out. Cost: per row touched, its groups (under 30 for a year of
+-- durations) and, per quantile, the buckets of one group (at most 32).
 CREATE FUNCTION gc_stats_add_times(p_subjects text[], p_measures text[], p_days date[],
                                    p_seconds bigint[])
 RETURNS void LANGUAGE plpgsql SET jit = off AS
@@ -210,28 +198,65 @@ BEGIN
         SELECT e.subject, e.measure, e.day, e.seconds FROM e
         WHERE e.measure IN ('accept', 'resolve')
           AND EXISTS (SELECT 1 FROM departments d WHERE d.code = e.subject)),
-    added AS (
-        INSERT INTO stats_time_buckets AS b
+    counted AS (
         SELECT t.subject, t.measure, w.window_kind, w.window_start,
-               gc_stats_time_bucket(t.seconds), count(*), sum(t.seconds)
+               gc_stats_time_bucket(t.seconds) AS bucket, count(*) AS cases,
+               sum(t.seconds) AS seconds
         FROM target t CROSS JOIN LATERAL gc_stats_kept_windows(t.day) w
-        GROUP BY 1, 2, 3, 4, 5
+        GROUP BY 1, 2, 3, 4, 5),
+    buckets AS (
+        INSERT INTO stats_time_buckets AS b
+        SELECT subject, measure, window_kind, window_start, bucket, cases FROM counted
         ON CONFLICT (subject, measure, window_kind, window_start, bucket) DO UPDATE SET
-            cases = b.cases + EXCLUDED.cases, seconds = b.seconds + EXCLUDED.seconds
-        RETURNING b.subject, b.measure, b.window_kind, b.window_start)
+            cases = b.cases + EXCLUDED.cases),
+    groups AS (
+        INSERT INTO stats_time_groups AS g
+        SELECT subject, measure, window_kind, window_start, bucket / 32, sum(cases), sum(seconds)
+        FROM counted GROUP BY 1, 2, 3, 4, 5
+        ON CONFLICT (subject, measure, window_kind, window_start, grp) DO UPDATE SET
+            cases = g.cases + EXCLUDED.cases, seconds = g.seconds + EXCLUDED.seconds
+        RETURNING g.subject, g.measure, g.window_kind, g.window_start)
     SELECT array_agg(t.subject), array_agg(t.measure), array_agg(t.window_kind),
            array_agg(t.window_start)
     INTO v_subjects, v_measures, v_kinds, v_starts
-    FROM (SELECT DISTINCT * FROM added) t;
-    -- a second statement: the buckets the first one wrote are visible only now
+    FROM (SELECT DISTINCT * FROM groups) t;
+    -- A second statement: what the first one wrote is visible only now. For each row touched
+    -- and each quantile q, the rank is ceil(q x cases) (in double precision, as
+    -- percentile_disc computes it): the first group whose running count reaches it, then the
+    -- first bucket of that group whose running count, from the cases below the group, does.
     INSERT INTO stats_time_summaries AS s
-    SELECT t.subject, t.measure, t.window_kind, t.window_start, sum(b.cases), sum(b.seconds),
-           gc_stats_time_quantile(t.subject, t.measure, t.window_kind, t.window_start, 0.5),
-           gc_stats_time_quantile(t.subject, t.measure, t.window_kind, t.window_start, 0.9)
-    FROM unnest(v_subjects, v_measures, v_kinds, v_starts)
-             AS t (subject, measure, window_kind, window_start)
-         JOIN stats_time_buckets b USING (subject, measure, window_kind, window_start)
-    GROUP BY t.subject, t.measure, t.window_kind, t.window_start
+    SELECT hb.subject, hb.measure, hb.window_kind, hb.window_start, max(hb.total),
+           max(hb.total_seconds), gc_stats_bucket_seconds(max(hb.bucket) FILTER (WHERE hb.q = 0.5)),
+           gc_stats_bucket_seconds(max(hb.bucket) FILTER (WHERE hb.q = 0.9))
+    FROM (SELECT h.*,
+                 (SELECT b.bucket
+                  FROM (SELECT x.bucket, h.below + sum(x.cases) OVER (ORDER BY x.bucket) AS upto
+                        FROM stats_time_buckets x
+                        WHERE x.subject = h.subject AND x.measure = h.measure
+                          AND x.window_kind = h.window_kind AND x.window_start = h.window_start
+                          AND x.bucket BETWEEN h.grp * 32 AND h.grp * 32 + 31) b
+                  WHERE b.upto::float8 >= h.rank
+                  ORDER BY b.bucket LIMIT 1) AS bucket
+          FROM (SELECT DISTINCT ON (g.subject, g.measure, g.window_kind, g.window_start, q.q)
+                       g.subject, g.measure, g.window_kind, g.window_start, q.q, g.total,
+                       g.total_seconds, g.grp, g.upto - g.cases AS below,
+                       ceil(q.q * g.total::float8) AS rank
+                FROM (SELECT x.*,
+                             sum(x.cases) OVER (PARTITION BY x.subject, x.measure, x.window_kind,
+                                                x.window_start ORDER BY x.grp) AS upto,
+                             sum(x.cases) OVER (PARTITION BY x.subject, x.measure, x.window_kind,
+                                                x.window_start) AS total,
+                             sum(x.seconds) OVER (PARTITION BY x.subject, x.measure,
+                                                  x.window_kind, x.window_start) AS total_seconds
+                      FROM unnest(v_subjects, v_measures, v_kinds, v_starts)
+                               AS t (subject, measure, window_kind, window_start)
+                           JOIN stats_time_groups x
+                             USING (subject, measure, window_kind, window_start)) g
+                     CROSS JOIN (VALUES (0.5::float8), (0.9::float8)) AS q (q)
+                WHERE g.upto::float8 >= ceil(q.q * g.total::float8)
+                ORDER BY g.subject, g.measure, g.window_kind, g.window_start, q.q, g.grp) h
+         ) hb
+    GROUP BY hb.subject, hb.measure, hb.window_kind, hb.window_start
     ON CONFLICT (subject, measure, window_kind, window_start) DO UPDATE SET
         cases = EXCLUDED.cases, seconds = EXCLUDED.seconds,
         median_seconds = EXCLUDED.median_seconds, p90_seconds = EXCLUDED.p90_seconds;
@@ -242,8 +267,8 @@ $$;
 -- from every figure table, and records the first day kept (stats_retention) so the fold does
 -- not write removed days again. Month, year and all-time windows are kept. Returns the rows
 -- removed. Called by gc-stats (GC_STATS_DAY_RETENTION_DAYS) when it starts and every hour: on
--- stats_area_windows an index scan (stats_area_windows_current), on the other three a scan of
--- the table, whose keys lead with the department or subject.
+-- stats_area_windows an index scan (stats_area_windows_current), on the others a scan of the
+-- table, whose keys lead with the department or subject.
 CREATE FUNCTION gc_stats_prune_days(p_keep_days integer) RETURNS bigint
 LANGUAGE plpgsql AS
 $$
@@ -266,6 +291,9 @@ BEGIN
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_removed := v_removed + v_n;
     DELETE FROM stats_time_buckets WHERE window_kind = 'day' AND window_start < v_from;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    v_removed := v_removed + v_n;
+    DELETE FROM stats_time_groups WHERE window_kind = 'day' AND window_start < v_from;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     v_removed := v_removed + v_n;
     DELETE FROM stats_time_summaries WHERE window_kind = 'day' AND window_start < v_from;
