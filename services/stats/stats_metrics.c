@@ -104,27 +104,34 @@ static bool all_time(const PGresult *r, int row)
     return strcmp(PQgetvalue(r, row, PQfnumber(r, "window_kind")), "all") == 0;
 }
 
-/* The all-time counters per area and category, from stats_area_category_current: the metric of
- * figure F is gridcase_F_total (the figure's name in the stream and the views). */
-static const char *const area_counters[] = {
-    "reported", "resolved", "closed", "reopened", "escalated_to_community",
-    "escalated_to_street", "escalated_to_district", "missed_deadline", "supervised",
-    "misrouted", "extended", "due", "closed_on_time", "closed_at_grid", "closed_at_community",
-    "closed_at_street", "closed_at_district", "resolved_on_spot"};
+/* The all-time figures per area and category, from stats_area_category_current: the metric of
+ * figure F is gridcase_F_total for a count (the figure's name in the stream and the views), and
+ * gridcase_open for the one that can go down. */
+static const struct {
+    const char *figure;
+    bool counter;
+} area_figures[] = {
+    {"reported", true}, {"resolved", true}, {"closed", true}, {"reopened", true},
+    {"escalated_to_community", true}, {"escalated_to_street", true},
+    {"escalated_to_district", true}, {"missed_deadline", true}, {"supervised", true},
+    {"misrouted", true}, {"extended", true}, {"due", true}, {"closed_on_time", true},
+    {"closed_at_grid", true}, {"closed_at_community", true}, {"closed_at_street", true},
+    {"closed_at_district", true}, {"resolved_on_spot", true}, {"open", false}};
 
-static void render_area_counters(stats_metrics_t *self, text_t *t, const PGresult *rows)
+static void render_area_figures(stats_metrics_t *self, text_t *t, const PGresult *rows)
 {
     int area = PQfnumber(rows, "area_code"), level = PQfnumber(rows, "level");
     int category = PQfnumber(rows, "category");
-    for (size_t k = 0; k <= sizeof area_counters / sizeof area_counters[0]; k++) {
-        bool open = k == sizeof area_counters / sizeof area_counters[0];
-        const char *figure = open ? "open" : area_counters[k];
+    for (size_t k = 0; k < sizeof area_figures / sizeof area_figures[0]; k++) {
+        const char *figure = area_figures[k].figure;
+        bool counter = area_figures[k].counter;
         char name[96], help[200];
-        snprintf(name, sizeof name, open ? "gridcase_%s" : "gridcase_%s_total", figure);
+        snprintf(name, sizeof name, counter ? "gridcase_%s_total" : "gridcase_%s", figure);
         snprintf(help, sizeof help,
                  "The figure %s of the cases reported so far, per area and category "
-                 "(docs/STATISTICS.md).", figure);
-        family(t, name, open ? "gauge" : "counter", help);
+                 "(docs/STATISTICS.md).",
+                 figure);
+        family(t, name, counter ? "counter" : "gauge", help);
         int col = PQfnumber(rows, figure);
         for (int i = 0; col >= 0 && i < PQntuples(rows); i++) {
             if (!all_time(rows, i) || !shown(self, PQgetvalue(rows, i, level)))
@@ -278,7 +285,7 @@ void stats_metrics_render(stats_metrics_t *self, const stats_round_t *r)
 {
     text_t t = {0};
     render_info(self, &t, r);
-    render_area_counters(self, &t, r->categories);
+    render_area_figures(self, &t, r->categories);
     render_gauges(self, &t, r->figures, "", "area");
     render_backlog(self, &t, r);
     render_departments(&t, r);

@@ -118,18 +118,19 @@ static json_t *message_json(const ProtobufCMessage *m)
  * "—" when there is nothing to divide (docs/STATISTICS.md has each definition). */
 static const struct {
     const char *field, *term;
+    bool share; /* the brief's shares (second line), after the assessment rates (first) */
 } rates[] = {
-    {"closed_of_due_rate", "结案率"},
-    {"closed_of_reported_rate", "化解率"},
-    {"closed_on_time_of_due_rate", "按期结案率"},
-    {"reopened_of_closed_rate", "返工率"},
-    {"extended_of_reported_rate", "延期率"},
-    {"closed_at_grid_of_closed_rate", "小事不出网格"},
-    {"closed_in_community_of_closed_rate", "小事不出社区"},
-    {"closed_in_community_of_reported_rate", "社区内办理率"},
-    {"closed_in_street_of_closed_rate", "大事不出街道"},
-    {"stayed_below_district_of_reported_rate", "矛盾不上交"},
-    {"resolved_on_spot_of_closed_rate", "当场化解"},
+    {"closed_of_due_rate", "结案率", false},
+    {"closed_of_reported_rate", "化解率", false},
+    {"closed_on_time_of_due_rate", "按期结案率", false},
+    {"reopened_of_closed_rate", "返工率", false},
+    {"extended_of_reported_rate", "延期率", false},
+    {"closed_at_grid_of_closed_rate", "小事不出网格", true},
+    {"closed_in_community_of_closed_rate", "小事不出社区", true},
+    {"closed_in_community_of_reported_rate", "社区内办理率", true},
+    {"closed_in_street_of_closed_rate", "大事不出街道", true},
+    {"stayed_below_district_of_reported_rate", "矛盾不上交", true},
+    {"resolved_on_spot_of_closed_rate", "当场化解", true},
 };
 
 static const Gridcase__Rate *rate_of(const Gridcase__Figures *f, const char *field)
@@ -173,18 +174,25 @@ static void print_snapshot(const Gridcase__StatsSnapshot *s, bool json)
     }
     if (!all || !today || !year)
         return;
-    printf("%s %s (%s), all time: %llu reported, %llu open, %llu closed\n ", s->area,
+    printf("%s %s (%s), all time: %llu reported, %llu open, %llu closed\n", s->area,
            s->area_name, name_or_empty(gc_level_name(s->level)),
            (unsigned long long)all->reported, (unsigned long long)all->open,
            (unsigned long long)all->closed);
-    for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
-        const Gridcase__Rate *r = rate_of(all, rates[k].field);
-        if (r)
-            printf(" %s %llu/%llu = %.1f%%", rates[k].term, (unsigned long long)r->numerator,
-                   (unsigned long long)r->denominator, r->percent);
-        else
-            printf(" %s —", rates[k].term);
-        printf(k == 4 ? "\n " : (k + 1 < sizeof rates / sizeof rates[0] ? ";" : "\n"));
+    for (int share = 0; share < 2; share++) {
+        const char *sep = "  ";
+        for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
+            if (rates[k].share != share)
+                continue;
+            const Gridcase__Rate *r = rate_of(all, rates[k].field);
+            if (r)
+                printf("%s%s %llu/%llu = %.1f%%", sep, rates[k].term,
+                       (unsigned long long)r->numerator, (unsigned long long)r->denominator,
+                       r->percent);
+            else
+                printf("%s%s —", sep, rates[k].term);
+            sep = "; ";
+        }
+        printf("\n");
     }
     char a[32], b[32], c[32];
     if (all->close_seconds)
