@@ -274,8 +274,7 @@ LANGUAGE plpgsql AS
 $$
 DECLARE
     v_from date;
-    v_removed bigint := 0;
-    v_n bigint;
+    v_removed bigint;
 BEGIN
     IF p_keep_days IS NULL OR p_keep_days < 1 THEN
         RAISE EXCEPTION 'gc_stats_prune_days: keep % days', p_keep_days
@@ -284,21 +283,20 @@ BEGIN
     SELECT w.window_start - p_keep_days INTO v_from
     FROM gc_stats_current_windows() w WHERE w.window_kind = 'day';
     UPDATE stats_retention SET day_windows_from = greatest(day_windows_from, v_from);
-    DELETE FROM stats_area_windows WHERE window_kind = 'day' AND window_start < v_from;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_removed := v_removed + v_n;
-    DELETE FROM stats_department_windows WHERE window_kind = 'day' AND window_start < v_from;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_removed := v_removed + v_n;
-    DELETE FROM stats_time_buckets WHERE window_kind = 'day' AND window_start < v_from;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_removed := v_removed + v_n;
-    DELETE FROM stats_time_groups WHERE window_kind = 'day' AND window_start < v_from;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    v_removed := v_removed + v_n;
-    DELETE FROM stats_time_summaries WHERE window_kind = 'day' AND window_start < v_from;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    RETURN v_removed + v_n;
+    WITH a AS (DELETE FROM stats_area_windows
+               WHERE window_kind = 'day' AND window_start < v_from RETURNING 1),
+         d AS (DELETE FROM stats_department_windows
+               WHERE window_kind = 'day' AND window_start < v_from RETURNING 1),
+         b AS (DELETE FROM stats_time_buckets
+               WHERE window_kind = 'day' AND window_start < v_from RETURNING 1),
+         g AS (DELETE FROM stats_time_groups
+               WHERE window_kind = 'day' AND window_start < v_from RETURNING 1),
+         s AS (DELETE FROM stats_time_summaries
+               WHERE window_kind = 'day' AND window_start < v_from RETURNING 1)
+    SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM d) + (SELECT count(*) FROM b)
+           + (SELECT count(*) FROM g) + (SELECT count(*) FROM s)
+    INTO v_removed;
+    RETURN v_removed;
 END
 $$;
 
