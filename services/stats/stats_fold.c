@@ -36,10 +36,16 @@ bool stats_fold_is_overdue(const gc_event_t *ev)
            && strcmp(ev->actor, "escalation") == 0;
 }
 
+/* A delivery to a department (not a reopen's delivery again, which names none). */
+static bool is_delivery(const gc_event_t *ev)
+{
+    return ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ROUTED && *ev->department;
+}
+
 bool stats_fold_needs_history(const gc_event_t *ev)
 {
     return is_closure(ev) || is_lead_resolution(ev) || stats_fold_is_overdue(ev)
-           || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED
+           || is_delivery(ev) || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_REOPENED
            || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ACCEPTED;
 }
 
@@ -141,6 +147,10 @@ bool stats_fold_dept_delta(const gc_event_t *ev, const stats_history_t *h, const
     *department = ev->department;
     switch (ev->kind) {
     case GRIDCASE__EVENT_KIND__EVENT_KIND_ROUTED: /* "" when a reopen was delivered again */
+        /* a case new to the department: a joint meeting or an escalation may deliver it again
+         * to a department that already had it */
+        if (h->delivered_ms >= 0)
+            return false;
         d->handled = 1;
         break;
     case GRIDCASE__EVENT_KIND__EVENT_KIND_RESOLVED:

@@ -67,7 +67,8 @@ typedef struct {
     bool overdue_before;       /* the case had missed a deadline before this event */
     const char *last_resolver; /* the department whose resolution a REOPENED rejects, or "" */
     int64_t delivered_ms;      /* the last delivery (routed) of the case to the event's
-                                  department before it; -1 when none */
+                                  department before it; -1 when none: a ROUTED event is then
+                                  the case's first delivery to it */
 } stats_history_t;
 
 /* The duration one event measures, if any: its subject (an area or a department code), what it

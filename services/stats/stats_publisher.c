@@ -6,6 +6,7 @@
 #include "gc_names.h"
 #include "stats.pb-c.h"
 #include "stats_fill.h"
+#include "stats_fold.h"
 #include "stats_round.h"
 
 #include <fcntl.h>
@@ -129,6 +130,13 @@ static bool publish_area(stats_publisher_t *self, const stats_round_t *rd, int a
         stats_fill(&figures[w].base, rd->figures, i, "", &arena);
         stats_fill(&leaders[w].base, rd->figures, i, "leader_", &arena);
     }
+    /* a window without cases has no row: its histogram is every bucket at 0, as always */
+    static uint64_t no_closures[STATS_TTC_BUCKETS];
+    for (int w = 0; w < STATS_WINDOWS; w++)
+        if (!figures[w].n_close_time_histogram) {
+            figures[w].n_close_time_histogram = STATS_TTC_BUCKETS;
+            figures[w].close_time_histogram = no_closures;
+        }
     /* categories: rows are sorted by category, not window; count, then lay the pointers out */
     int ncat = rows->cat[1] - rows->cat[0], per_window[STATS_WINDOWS] = {0};
     int kind = PQfnumber(rd->categories, "window_kind");

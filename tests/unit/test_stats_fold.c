@@ -189,8 +189,13 @@ static void test_department_deltas(void **state)
     assert_true(stats_fold_dept_delta(&routed, &on_time, &dept, &d));
     assert_string_equal(dept, "municipal");
     assert_int_equal(d.handled, 1);
+    assert_true(stats_fold_needs_history(&routed));
     gc_event_t redelivered = event(E_ROUTED, GRID, ROUTED, "routing", "", 1);
     assert_false(stats_fold_dept_delta(&redelivered, &on_time, &dept, &d));
+    /* delivered again (a joint meeting naming the lead it had): handled once, not twice */
+    stats_history_t had_it = {false, "", 1000000000};
+    gc_event_t again = event(E_ROUTED, STREET, ROUTED, "routing", "municipal", 86400);
+    assert_false(stats_fold_dept_delta(&again, &had_it, &dept, &d));
 
     gc_event_t resolved = event(E_RESOLVED, GRID, RESOLVED, "municipal", "municipal", 1);
     assert_true(stats_fold_dept_delta(&resolved, &on_time, &dept, &d));
