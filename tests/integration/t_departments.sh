@@ -97,7 +97,7 @@ expect_eq "routed again, and the misroute is on the timeline" \
     "$(case_field "$misrouted" '[.status, ([.timeline[].kind] | join(","))] | @tsv')" \
     $'routed\tsubmitted,routed,returned,recategorized,routed'
 expect_eq "the timeline says what changed" "$(case_field "$misrouted" '.timeline[] | select(.kind == "recategorized") | .note')" "outdoor_ads -> green_space"
-wait_for "the misroute is counted" 10 stat_is $g2 returned 1
+wait_for "the misroute is counted" 10 stat_is $g2 misrouted 1
 
 # the most specific rule wins: dirty surroundings in 映月路 community go to sanitation alone;
 # elsewhere sanitation leads with city management as co-handler
