@@ -175,6 +175,69 @@ bool stats_fold_dept_delta(const gc_event_t *ev, const stats_history_t *h, const
     return *department && **department;
 }
 
+/* The department's entry in out, added when new; NULL when full. */
+static stats_dept_delta_t *case_department(stats_case_figures_t *out, const char *code)
+{
+    for (int i = 0; i < out->ndepartments; i++)
+        if (strcmp(out->departments[i].code, code) == 0)
+            return &out->departments[i].figures;
+    if (out->ndepartments == STATS_CASE_DEPARTMENTS || strlen(code) >= sizeof out->departments[0].code)
+        return NULL;
+    snprintf(out->departments[out->ndepartments].code, sizeof out->departments[0].code, "%s", code);
+    return &out->departments[out->ndepartments++].figures;
+}
+
+bool stats_fold_case_figures(const gc_event_t *events, size_t n, stats_case_figures_t *out)
+{
+    memset(out, 0, sizeof *out);
+    stats_history_t h = {false, "", -1};
+    /* the last delivery to each department so far, for the history of its events */
+    struct {
+        const char *code;
+        int64_t at_ms;
+    } delivered[STATS_CASE_DEPARTMENTS];
+    int ndelivered = 0;
+    for (size_t i = 0; i < n; i++) {
+        const gc_event_t *ev = &events[i];
+        h.delivered_ms = -1;
+        for (int k = 0; k < ndelivered; k++)
+            if (strcmp(delivered[k].code, ev->department) == 0)
+                h.delivered_ms = delivered[k].at_ms;
+        stats_area_delta_t a;
+        if (stats_fold_area_delta(ev, &h, &a)) {
+            int64_t *sum = &out->area.reported;
+            const int64_t *v = &a.reported;
+            for (int k = 0; k < STATS_AREA_FIGURES; k++)
+                sum[k] += v[k];
+        }
+        stats_dept_delta_t d;
+        const char *department;
+        if (stats_fold_dept_delta(ev, &h, &department, &d)) {
+            stats_dept_delta_t *sum = case_department(out, department);
+            if (!sum)
+                return false;
+            for (int k = 0; k < STATS_DEPT_FIGURES; k++)
+                (&sum->handled)[k] += (&d.handled)[k];
+        }
+        /* what the next events' deltas depend on */
+        if (stats_fold_is_overdue(ev))
+            h.overdue_before = true;
+        if (is_lead_resolution(ev))
+            h.last_resolver = ev->department;
+        if (is_delivery(ev)) {
+            int k = 0;
+            while (k < ndelivered && strcmp(delivered[k].code, ev->department) != 0)
+                k++;
+            if (k == STATS_CASE_DEPARTMENTS)
+                return false;
+            delivered[k].code = ev->department;
+            delivered[k].at_ms = ev->at_ms;
+            ndelivered += k == ndelivered;
+        }
+    }
+    return true;
+}
+
 /* ---- the batch accumulator ---------------------------------------------------------------- */
 
 #define KEY_MAX 65
@@ -279,9 +342,73 @@ static bool read_history(PGconn *db, const gc_event_t *ev, stats_history_t *h, c
     return ok;
 }
 
+/* A corrected category: everything the case's earlier events added under the old category
+ * (their category in the log, 35_category_at_event.sql) moves to the new one. One read of the
+ * case's events; a correction is rare. */
+static bool fold_recategorized(PGconn *db, stats_fold_t *self, const gc_event_t *ev)
+{
+    char id[32], seq[32];
+    snprintf(id, sizeof id, "%" PRId64, ev->case_id);
+    snprintf(seq, sizeof seq, "%" PRIu64, ev->seq);
+    const char *params[] = {id, seq};
+    PGresult *res = gc_pg_query_prepared(db, "stats_case_events", 2, params);
+    if (!gc_pg_ok(res)) {
+        PQclear(res);
+        return false;
+    }
+    int n = PQntuples(res);
+    gc_event_t *events = calloc((size_t)(n ? n : 1), sizeof *events);
+    stats_case_figures_t *moved = malloc(sizeof *moved);
+    bool ok = events && moved;
+    for (int i = 0; ok && i < n; i++) {
+        gc_event_t *e = &events[i];
+        *e = *ev; /* the case's own fields: area, report time and date */
+        e->kind = gc_event_kind_value(PQgetvalue(res, i, 0));
+        e->level = gc_level_value(PQgetvalue(res, i, 1));
+        e->status = gc_status_value(PQgetvalue(res, i, 2));
+        e->department = PQgetvalue(res, i, 3);
+        e->actor = PQgetvalue(res, i, 4);
+        e->at_ms = strtoll(PQgetvalue(res, i, 5), NULL, 10);
+        e->category = PQgetvalue(res, i, 6);
+    }
+    ok = ok && stats_fold_case_figures(events, (size_t)n, moved);
+    /* every earlier event's figures are under the category just before this correction (an
+     * earlier correction moved them there): the last earlier event's */
+    const char *from = n && ok ? events[n - 1].category : ev->category;
+    if (ok && strcmp(from, ev->category) != 0) {
+        stats_area_delta_t minus = moved->area;
+        int64_t *v = &minus.reported;
+        for (int k = 0; k < STATS_AREA_FIGURES; k++)
+            v[k] = -v[k];
+        ok = accumulate(&self->areas, ev->area, from, ev->reported_on, &minus.reported,
+                        STATS_AREA_FIGURES)
+             && accumulate(&self->areas, ev->area, ev->category, ev->reported_on,
+                           &moved->area.reported, STATS_AREA_FIGURES);
+        for (int i = 0; ok && i < moved->ndepartments; i++) {
+            stats_dept_delta_t less = moved->departments[i].figures;
+            for (int k = 0; k < STATS_DEPT_FIGURES; k++)
+                (&less.handled)[k] = -(&less.handled)[k];
+            ok = accumulate(&self->departments, moved->departments[i].code, from,
+                            ev->reported_on, &less.handled, STATS_DEPT_FIGURES)
+                 && accumulate(&self->departments, moved->departments[i].code, ev->category,
+                               ev->reported_on, &moved->departments[i].figures.handled,
+                               STATS_DEPT_FIGURES);
+        }
+    }
+    if (!ok)
+        gc_log_error("case %s: cannot move its figures to category %s", ev->case_ref,
+                     ev->category);
+    free(events);
+    free(moved);
+    PQclear(res);
+    return ok;
+}
+
 static bool fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
 {
     stats_fold_t *self = ctx;
+    if (ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED)
+        return fold_recategorized(db, self, ev);
     stats_history_t h = {false, "", -1};
     char resolver[KEY_MAX] = "";
     if (stats_fold_needs_history(ev) && !read_history(db, ev, &h, resolver, sizeof resolver))
@@ -396,6 +523,12 @@ gc_consumer_t stats_fold_consumer(stats_fold_t *self)
                    "SELECT gc_stats_add_department_batch($1::text[], $2::text[], $3::date[], "
                    "$4::bigint[])",
                    4);
+    /* a case's events before one, with the category each happened under */
+    gc_pg_register("stats_case_events",
+                   "SELECT kind, level, status, department, actor, "
+                   "(extract(epoch FROM at) * 1000)::bigint, coalesce(category, '') "
+                   "FROM case_events WHERE case_id = $1 AND seq < $2 ORDER BY seq",
+                   2);
     gc_pg_register("stats_add_times",
                    "SELECT gc_stats_add_times($1::text[], $2::text[], $3::date[], $4::bigint[])",
                    4);

@@ -103,6 +103,23 @@ typedef struct stats_fold stats_fold_t;
 stats_fold_t *stats_fold_new(void);
 void stats_fold_destroy(stats_fold_t **self);
 
+/* What a case's events added to the figures of its category, replayed in order with the
+ * history each event needed rebuilt as it goes: what a correction of the case's category
+ * (RECATEGORIZED) moves from the old category to the new. Up to STATS_CASE_DEPARTMENTS
+ * departments. */
+#define STATS_CASE_DEPARTMENTS 32
+typedef struct {
+    stats_area_delta_t area;
+    int ndepartments;
+    struct {
+        char code[65];
+        stats_dept_delta_t figures;
+    } departments[STATS_CASE_DEPARTMENTS];
+} stats_case_figures_t;
+
+/* False when the case had more departments than fit. */
+bool stats_fold_case_figures(const gc_event_t *events, size_t n, stats_case_figures_t *out);
+
 /* Removes the day windows older than keep_days days (gc_stats_prune_days); month, year and
  * all-time windows stay. Returns the rows removed, or -1 when the database failed. */
 long stats_fold_prune_days(PGconn *db, long keep_days);

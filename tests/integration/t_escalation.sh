@@ -28,8 +28,9 @@ expect_eq "the stream carries the new levels" \
     "$(grep "\"case_ref\":\"$ref\"" "$events_out" | jq -r 'select(.kind == "escalated") | .level' | paste -sd,)" "community,street"
 expect_eq "stream seq numbers increase" \
     "$(jq -s '[.[].seq] | (. == sort)' "$events_out")" "true"
-expect_eq "the police were told of each escalation" \
-    "$(sql "SELECT count(*) FROM deliveries d JOIN cases c ON c.id = d.case_id WHERE c.ref = '$ref' AND d.reason = 'escalated'")" "2"
+# routing follows the log on its own: the deliveries come a moment after the steps
+wait_for "the police were told of each escalation" 10 bash -c \
+    "[ \"\$(psql '$GC_PG_DSN' -tAc \"SELECT count(*) FROM deliveries d JOIN cases c ON c.id = d.case_id WHERE c.ref = '$ref' AND d.reason = 'escalated'\")\" = 2 ]"
 
 ref2=$(gridctl submit --category street_vending --grid 4101020101 --desc "早市占道经营，社区解决不了")
 wait_for "the vending case is routed" 10 field_is "$ref2" .status routed

@@ -333,6 +333,38 @@ static void test_durations(void **state)
     assert_false(stats_fold_duration(&noted, &delivered, &t));
 }
 
+/* A case's figures replayed for a correction of its category: reported, routed to municipal,
+ * returned ("not ours": misrouted), past a deadline, then delivered to police, resolved by it
+ * and reopened; each event's delta with the history it needed at the time. */
+static void test_case_figures(void **state)
+{
+    (void)state;
+    gc_event_t ev[] = {
+        event(E_SUBMITTED, GRID, ROUTED, "resident", "", 0),
+        event(E_ROUTED, GRID, ROUTED, "routing", "municipal", 1),
+        event(E_RETURNED, GRID, GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE, "municipal", "municipal", 60),
+        event(E_ESCALATED, COMMUNITY, GRIDCASE__CASE_STATUS__CASE_STATUS_TRIAGE, "escalation", "", 3600),
+        event(E_ROUTED, COMMUNITY, ROUTED, "routing", "police", 4000),
+        event(E_ROUTED, COMMUNITY, ROUTED, "routing", "police", 4100), /* again: not handled twice */
+        event(E_RESOLVED, COMMUNITY, RESOLVED, "police", "police", 5000),
+        event(E_REOPENED, COMMUNITY, ROUTED, "grid-leader", "", 6000),
+    };
+    stats_case_figures_t f;
+    assert_true(stats_fold_case_figures(ev, sizeof ev / sizeof ev[0], &f));
+    assert_area(&f.area, &(stats_area_delta_t){.reported = 1, .misrouted = 1,
+                                                .escalated_to_community = 1,
+                                                .missed_deadline = 1, .due = 1, .resolved = 1,
+                                                .reopened = 1});
+    assert_int_equal(f.ndepartments, 2);
+    assert_string_equal(f.departments[0].code, "municipal");
+    assert_true(f.departments[0].figures.handled == 1 && f.departments[0].figures.misrouted == 1);
+    assert_string_equal(f.departments[1].code, "police");
+    stats_dept_delta_t *police = &f.departments[1].figures;
+    /* resolved after the missed deadline: not on time; the reopen counts against police */
+    assert_true(police->handled == 1 && police->resolved == 1 && police->resolved_on_time == 0
+                && police->reopened == 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_other_kinds_move_nothing),
         cmocka_unit_test(test_brief_figure_counts),
         cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_case_figures),
     };
     return cmocka_run_group_tests_name("stats_fold", tests, NULL, NULL);
 }

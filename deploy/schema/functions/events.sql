@@ -101,7 +101,9 @@ $$
 BEGIN
     RETURN QUERY
     SELECT e.seq, e.case_id, c.ref, e.kind, (extract(epoch FROM e.at) * 1000)::bigint,
-           c.area_code, c.category, e.level, e.status, e.department, e.actor, e.note, c.source,
+           -- the category the event happened under: the case's, unless it changed since
+           -- (35_category_at_event.sql)
+           c.area_code, coalesce(e.category, c.category), e.level, e.status, e.department, e.actor, e.note, c.source,
            -- the leader who must act: only for the events a leader acts on
            CASE WHEN e.kind IN ('escalated', 'supervised', 'extension_requested')
                 THEN gc_leader_area(c.area_code, e.level) END,
@@ -109,7 +111,7 @@ BEGIN
            to_char(c.created_at AT TIME ZONE (SELECT s.time_zone FROM district_settings s),
                    'YYYY-MM-DD')
     FROM (SELECT x.seq, x.case_id, x.kind, x.at, x.level, x.status, x.department, x.actor,
-                 x.note
+                 x.note, x.category
           FROM case_events x WHERE x.seq > p_after ORDER BY x.seq LIMIT p_limit) e
     CROSS JOIN LATERAL (SELECT y.ref, y.area_code, y.category, y.source, y.created_at
                         FROM cases y WHERE y.id = e.case_id OFFSET 0) c
