@@ -312,14 +312,7 @@ int gc_case_set_category(PGconn *db, const gc_case_row_t *row, const char *categ
     char id[32];
     snprintf(id, sizeof id, "%" PRId64, row->id);
     const char *params[] = {id, category};
-    /* the case's events so far happened under its old category: say so in the log, so every
-     * reader of it (gc-stats' fold above all) sees them so however late it reads them
-     * (35_category_at_event.sql) */
     PGresult *res = gc_pg_query(db, "set category",
-                                "WITH earlier AS (UPDATE case_events e SET category = c.category "
-                                "  FROM cases c WHERE c.id = $1 AND e.case_id = $1 "
-                                "  AND e.category IS NULL "
-                                "  AND EXISTS (SELECT 1 FROM categories WHERE code = $2)) "
                                 "UPDATE cases SET category = $2, updated_at = gc_now() "
                                 "WHERE id = $1 AND EXISTS (SELECT 1 FROM categories WHERE code = $2)",
                                 2, params);

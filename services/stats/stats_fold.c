@@ -343,7 +343,7 @@ static bool read_history(PGconn *db, const gc_event_t *ev, stats_history_t *h, c
 }
 
 /* A corrected category: everything the case's earlier events added under the old category
- * (their category in the log, 35_category_at_event.sql) moves to the new one. One read of the
+ * (the category each happened under, gc_event_category) moves to the new one. One read of the
  * case's events; a correction is rare. */
 static bool fold_recategorized(PGconn *db, stats_fold_t *self, const gc_event_t *ev)
 {
@@ -525,9 +525,11 @@ gc_consumer_t stats_fold_consumer(stats_fold_t *self)
                    4);
     /* a case's events before one, with the category each happened under */
     gc_pg_register("stats_case_events",
-                   "SELECT kind, level, status, department, actor, "
-                   "(extract(epoch FROM at) * 1000)::bigint, coalesce(category, '') "
-                   "FROM case_events WHERE case_id = $1 AND seq < $2 ORDER BY seq",
+                   "SELECT e.kind, e.level, e.status, e.department, e.actor, "
+                   "(extract(epoch FROM e.at) * 1000)::bigint, "
+                   "gc_event_category(e.case_id, e.seq, c.category) "
+                   "FROM case_events e JOIN cases c ON c.id = e.case_id "
+                   "WHERE e.case_id = $1 AND e.seq < $2 ORDER BY e.seq",
                    2);
     gc_pg_register("stats_add_times",
                    "SELECT gc_stats_add_times($1::text[], $2::text[], $3::date[], $4::bigint[])",

@@ -84,6 +84,17 @@ BEGIN
 END
 $$;
 
+-- The category an event of a case happened under: the old category of the first correction of
+-- the case's category after it (a 'recategorized' event, note "old -> new"), else p_current,
+-- the case's own. Read from the log alone, so every reader sees an event under the same
+-- category whenever it reads it: gc-stats' fold from scratch gives the figures per category
+-- of its live fold. Inlined; index case_events_recategorized.
+CREATE FUNCTION gc_event_category(p_case_id bigint, p_seq bigint, p_current text) RETURNS text
+LANGUAGE sql STABLE AS
+$$ SELECT coalesce((SELECT split_part(r.note, ' -> ', 1) FROM case_events r
+                    WHERE r.case_id = p_case_id AND r.kind = 'recategorized' AND r.seq > p_seq
+                    ORDER BY r.seq LIMIT 1), p_current) $$;
+
 -- The event log read, a batch at a time (intake's event publisher and the three consumers,
 -- common/gc_event.c): the batch of events by seq, then each event's case by its key, in a
 -- LATERAL subquery that OFFSET 0 keeps apart, so that whatever PostgreSQL estimates the only
@@ -101,9 +112,7 @@ $$
 BEGIN
     RETURN QUERY
     SELECT e.seq, e.case_id, c.ref, e.kind, (extract(epoch FROM e.at) * 1000)::bigint,
-           -- the category the event happened under: the case's, unless it changed since
-           -- (35_category_at_event.sql)
-           c.area_code, coalesce(e.category, c.category), e.level, e.status, e.department, e.actor, e.note, c.source,
+           c.area_code, gc_event_category(e.case_id, e.seq, c.category), e.level, e.status, e.department, e.actor, e.note, c.source,
            -- the leader who must act: only for the events a leader acts on
            CASE WHEN e.kind IN ('escalated', 'supervised', 'extension_requested')
                 THEN gc_leader_area(c.area_code, e.level) END,
@@ -111,7 +120,7 @@ BEGIN
            to_char(c.created_at AT TIME ZONE (SELECT s.time_zone FROM district_settings s),
                    'YYYY-MM-DD')
     FROM (SELECT x.seq, x.case_id, x.kind, x.at, x.level, x.status, x.department, x.actor,
-                 x.note, x.category
+                 x.note
           FROM case_events x WHERE x.seq > p_after ORDER BY x.seq LIMIT p_limit) e
     CROSS JOIN LATERAL (SELECT y.ref, y.area_code, y.category, y.source, y.created_at
                         FROM cases y WHERE y.id = e.case_id OFFSET 0) c
