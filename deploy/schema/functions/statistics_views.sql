@@ -76,7 +76,8 @@ FROM (SELECT f.area_code, f.window_kind, f.window_start,
        ON t.subject = s.area_code AND t.measure = 'close' AND t.window_kind = s.window_kind
       AND t.window_start = s.window_start;
 
--- Per area, category and window (a category's 化解率 is its closed_of_reported_rate).
+-- Per area, category and window, for the categories with cases in it (a category's 化解率 is
+-- its closed_of_reported_rate).
 CREATE VIEW stats_area_category_figures AS
 SELECT f.area_code, a.name AS area_name, a.level, f.category, c.name AS category_name,
        f.window_kind, f.window_start, f.reported, f.reported - f.closed AS open, f.resolved,
@@ -87,7 +88,10 @@ SELECT f.area_code, a.name AS area_name, a.level, f.category, c.name AS category
        round(100.0 * f.closed / nullif(f.due, 0), 2) AS closed_of_due_rate,
        round(100.0 * f.closed / nullif(f.reported, 0), 2) AS closed_of_reported_rate
 FROM stats_area_windows f JOIN areas a ON a.code = f.area_code
-     JOIN categories c ON c.code = f.category;
+     JOIN categories c ON c.code = f.category
+-- a category with no case in the window: its row is left when a corrected case's figures
+-- moved to another category (all zero then)
+WHERE f.reported > 0;
 
 -- Per department and window, over all categories.
 CREATE VIEW stats_department_figures AS
