@@ -330,6 +330,15 @@ static bool read_history(PGconn *db, const gc_event_t *ev, stats_history_t *h, c
     snprintf(id, sizeof id, "%" PRId64, ev->case_id);
     snprintf(seq, sizeof seq, "%" PRIu64, ev->seq);
     const char *params[] = {id, seq, ev->department};
+    /* deliveries and acceptances, a third of the events, need only the last delivery */
+    if (is_delivery(ev) || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ACCEPTED) {
+        PGresult *res = gc_pg_query_prepared(db, "stats_case_delivered", 3, params);
+        bool ok = gc_pg_ok(res);
+        if (ok)
+            h->delivered_ms = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+        PQclear(res);
+        return ok;
+    }
     PGresult *res = gc_pg_query_prepared(db, "stats_case_history", 3, params);
     bool ok = gc_pg_ok(res) && PQntuples(res) == 1;
     if (ok) {
@@ -343,7 +352,7 @@ static bool read_history(PGconn *db, const gc_event_t *ev, stats_history_t *h, c
 }
 
 /* A corrected category: everything the case's earlier events added under the old category
- * (the category each happened under, gc_event_category) moves to the new one. One read of the
+ * (the category each happened under, gc_event_category_before) moves to the new one. One read of the
  * case's events; a correction is rare. */
 static bool fold_recategorized(PGconn *db, stats_fold_t *self, const gc_event_t *ev)
 {
@@ -523,12 +532,17 @@ gc_consumer_t stats_fold_consumer(stats_fold_t *self)
                    "SELECT gc_stats_add_department_batch($1::text[], $2::text[], $3::date[], "
                    "$4::bigint[])",
                    4);
+    gc_pg_register("stats_case_delivered",
+                   "SELECT (extract(epoch FROM at) * 1000)::bigint FROM case_events "
+                   "WHERE case_id = $1 AND seq < $2 AND kind = 'routed' AND department = $3 "
+                   "ORDER BY seq DESC LIMIT 1",
+                   3);
     /* a case's events before one, with the category each happened under */
     gc_pg_register("stats_case_events",
                    "SELECT e.kind, e.level, e.status, e.department, e.actor, "
-                   "(extract(epoch FROM e.at) * 1000)::bigint, "
-                   "gc_event_category(e.case_id, e.seq, c.category) "
+                   "(extract(epoch FROM e.at) * 1000)::bigint, coalesce(rc.category, c.category) "
                    "FROM case_events e JOIN cases c ON c.id = e.case_id "
+                   "LEFT JOIN LATERAL gc_event_category_before(e.case_id, e.seq) rc ON true "
                    "WHERE e.case_id = $1 AND e.seq < $2 ORDER BY e.seq",
                    2);
     gc_pg_register("stats_add_times",

@@ -190,6 +190,8 @@ static void render_backlog(stats_metrics_t *self, text_t *t, const stats_round_t
         "Open cases reported less than 1 day ago.", "Open cases reported 1 to 3 days ago.",
         "Open cases reported 3 to 7 days ago.", "Open cases reported 7 days ago or more."};
     const PGresult *b = r->backlog;
+    if (!b)
+        return; /* not read yet since gc-stats started: no sample rather than 0 */
     for (size_t k = 0; k < sizeof columns / sizeof columns[0]; k++) {
         char name[96];
         snprintf(name, sizeof name, "gridcase_backlog_%s", columns[k]);
@@ -246,7 +248,7 @@ static void render_departments(text_t *t, const stats_round_t *r)
         "Of those, past their current deadline now.",
         "Deliveries its client has not acknowledged yet."};
     const PGresult *b = r->dept_backlog;
-    for (size_t k = 0; k < sizeof backlog / sizeof backlog[0]; k++) {
+    for (size_t k = 0; b && k < sizeof backlog / sizeof backlog[0]; k++) {
         char name[96];
         snprintf(name, sizeof name, "gridcase_department_backlog_%s", backlog[k]);
         family(t, name, "gauge", helps[k]);

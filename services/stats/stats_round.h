@@ -26,6 +26,7 @@ typedef struct {
     const char *district;   /* the district's code: the department topics' prefix */
     uint64_t event_seq;     /* the fold's cursor: the figures include the log up to here */
     uint64_t log_end;       /* the last event in the log */
+    long backlog_took_ms;   /* how long reading the backlogs took */
 } stats_round_t;
 
 /* Reads a round, with the two backlogs when with_backlog (they read the open cases: the
