@@ -18,7 +18,7 @@ COMMON_C := $(wildcard common/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) $(GEN_C:.c=.o)
 LIB      := $(BUILD)/libgridcase.a
 
-DAEMONS  := intake routing escalation stats
+DAEMONS  := intake routing escalation stats board
 BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
@@ -53,6 +53,16 @@ $(BUILD)/bin/gc-$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/$(1)/*
 	@$(CC) $(LDFLAGS) $$^ -o $$@ $(LDLIBS)
 endef
 $(foreach d,$(DAEMONS),$(eval $(call daemon_rule,$(d))))
+
+# gc-board carries its page: every file of services/board/www/, compiled in (embed.sh).
+BOARD_WWW := $(wildcard services/board/www/*)
+$(BUILD)/gen/board_assets.c: services/board/embed.sh $(BOARD_WWW)
+	@mkdir -p $(BUILD)/gen
+	@echo "  EMBED  services/board/www"
+	@services/board/embed.sh $(BOARD_WWW) > $@
+$(BUILD)/gen/board_assets.o: $(BUILD)/gen/board_assets.c services/board/board_assets.h
+	@$(CC) $(CFLAGS) -Iservices/board -c $< -o $@
+$(BUILD)/bin/gc-board: $(BUILD)/gen/board_assets.o
 
 $(BUILD)/bin/gridctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/gridctl/*.c)) $(LIB)
 	@mkdir -p $(BUILD)/bin

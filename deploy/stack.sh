@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The local gridcase stack: a private PostgreSQL cluster and the four daemons, in the background.
+# The local gridcase stack: a private PostgreSQL cluster and the daemons, in the background.
 #   deploy/stack.sh up BIN_DIR   start what is not running, migrate, import the district, print
 #                                the endpoints (running it twice is harmless)
 #   deploy/stack.sh down         stop the daemons and the cluster, by process id
 # Settings (environment):
 #   GC_VAR        state directory (default ./var): pg/, log/, run/ and env (source it for gridctl)
 #   GC_PORT_BASE  PostgreSQL on BASE, intake BASE+1, events BASE+2, departments BASE+3,
-#                 stats BASE+4, stats' HTTP /metrics BASE+5 (default 7100)
+#                 stats BASE+4, stats' HTTP /metrics BASE+5, the board (HTTP) BASE+6
+#                 (default 7100)
 #   GC_DISTRICT   reference data to import (default deploy/demo-district.json)
 #   GC_CURVE      1: intake, the event stream and the stats stream run CurveZMQ too (as in
 #                 docker-compose), each daemon with its own client key; the env file gives
@@ -17,7 +18,8 @@ cd "$(dirname "$0")/.."
 var=${GC_VAR:-var}
 base=${GC_PORT_BASE:-7100}
 curve=${GC_CURVE:-0}
-daemons=(intake routing escalation stats)
+daemons=(intake routing escalation stats board)
+with_db=(intake routing escalation stats) # gc-board reads only the stats stream
 
 write_env() {
     mkdir -p "$var"
@@ -28,6 +30,7 @@ export GC_EVENTS_BIND="tcp://127.0.0.1:$((base + 2))" GC_EVENTS_URL="tcp://127.0
 export GC_DEPT_BIND="tcp://127.0.0.1:$((base + 3))" GC_DEPT_URL="tcp://127.0.0.1:$((base + 3))"
 export GC_STATS_BIND="tcp://127.0.0.1:$((base + 4))" GC_STATS_URL="tcp://127.0.0.1:$((base + 4))"
 export GC_METRICS_BIND="127.0.0.1:$((base + 5))"
+export GC_BOARD_BIND="127.0.0.1:$((base + 6))"
 export GC_SCHEMA_DIR="$PWD/deploy/schema"
 export GC_DEPT_SECRET_KEY_FILE="$PWD/$var/keys/dept-server.key" GC_DEPT_KEYS_DIR="$PWD/$var/keys"
 ENV
@@ -67,6 +70,7 @@ make_keys() {
     for d in routing escalation stats; do
         "$bin/gridctl" client add "$d" --sockets events --key "$var/keys/client-$d.key" > /dev/null
     done
+    "$bin/gridctl" client add board --sockets stats --key "$var/keys/client-board.key" > /dev/null
     "$bin/gridctl" client add gridctl --sockets intake,events,stats \
         --key "$var/keys/client-gridctl.key" > /dev/null
     write_env
@@ -105,12 +109,14 @@ up() {
     make_keys "$bin"
     # each daemon connects as its own role, with only the privileges it needs (migrations/0001_baseline/60_access.sql);
     # gridctl (migrations, imports, administration) stays the schema's owner
-    for d in "${daemons[@]}"; do "$bin/gridctl" role-login "gridcase_$d"; done
+    for d in "${with_db[@]}"; do "$bin/gridctl" role-login "gridcase_$d"; done
     for d in "${daemons[@]}"; do
         running "$d" && continue
         : > "$var/log/$d.log"
+        dsn="" # each daemon with a database connects as its own role
+        [[ " ${with_db[*]} " == *" $d "* ]] && dsn="host=127.0.0.1 port=$base user=gridcase_$d dbname=gridcase"
         # shellcheck disable=SC2046 # daemon_keys prints NAME=VALUE words without spaces
-        env GC_PG_DSN="host=127.0.0.1 port=$base user=gridcase_$d dbname=gridcase" \
+        env GC_PG_DSN="$dsn" \
             GC_HEALTH_FILE="$PWD/$var/run/$d.alive" $(daemon_keys "$d") \
             setsid "$bin/gc-$d" >> "$var/log/$d.log" 2>&1 < /dev/null &
         echo $! > "$var/run/$d.pid"
@@ -128,6 +134,7 @@ gridcase is up (state in $var, logs in $var/log):
               server key $GC_DEPT_SERVER_KEY, department keys in $var/keys)
   stats       $GC_STATS_URL   (PUB: StatsSnapshot, topic = area code$([ "$curve" = 1 ] && echo "; CURVE"))
   metrics     http://$GC_METRICS_BIND/metrics   (Prometheus; /healthz)
+  board       http://$GC_BOARD_BIND/   (the district board: open it in a browser)
 Try:
   . $var/env; PATH=$bin:\$PATH
   gridctl areas

@@ -1,6 +1,7 @@
 /* stats_http: two read-only endpoints; anything else is 404, any method but GET/HEAD 405. */
 #include "stats_http.h"
 
+#include "gc_http.h"
 #include "gc_log.h"
 
 #include <arpa/inet.h>
@@ -57,16 +58,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 stats_http_t *stats_http_new(const char *bind, stats_metrics_t *metrics)
 {
-    const char *colon = strrchr(bind, ':');
-    int port = colon ? atoi(colon + 1) : 0;
     struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)port);
-    char host[64] = "0.0.0.0";
-    if (colon && colon > bind && (size_t)(colon - bind) < sizeof host)
-        snprintf(host, sizeof host, "%.*s", (int)(colon - bind), bind);
-    if (port <= 0 || port > 65535 || inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+    if (!gc_http_address(bind, &addr)) {
         gc_log_error("GC_METRICS_BIND=\"%s\": expected HOST:PORT with an IPv4 address", bind);
         return NULL;
     }
@@ -74,7 +67,7 @@ stats_http_t *stats_http_new(const char *bind, stats_metrics_t *metrics)
     if (!self)
         return NULL;
     self->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-                                    (uint16_t)port, NULL, NULL, on_request, metrics,
+                                    ntohs(addr.sin_port), NULL, NULL, on_request, metrics,
                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                     MHD_OPTION_CONNECTION_LIMIT, 32u,
                                     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);

@@ -187,6 +187,7 @@ static bool publish_area(stats_publisher_t *self, const stats_round_t *rd, int a
     s.area = (char *)code;
     s.area_name = PQgetvalue(rd->areas, a, 1);
     s.level = (Gridcase__Level)gc_level_value(PQgetvalue(rd->areas, a, 2));
+    s.parent = PQgetvalue(rd->areas, a, 3);
     s.at_ms = rd->at_ms;
     s.event_seq = self->event_seq;
     s.n_windows = STATS_WINDOWS;
