@@ -72,11 +72,12 @@ $(BUILD)/bin/gridctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/gridctl/*
 # Unit tests: tests/unit/test_NAME.c, linked with the common library. A test of a daemon's
 # module names it in TEST_OBJ_test_NAME.
 TEST_OBJ_test_stats_fold := $(BUILD)/obj/services/stats/stats_fold.o
+TEST_OBJ_test_board_store := $(BUILD)/obj/services/board/board_store.o
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $$(TEST_OBJ_$$*)
 	@mkdir -p $(BUILD)/tests
 	@echo "  LINK   $@"
-	@$(CC) $(CFLAGS) -Iservices/stats $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
+	@$(CC) $(CFLAGS) -Iservices/stats -Iservices/board $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
 
 # Test tools: small programs the integration tests use to speak raw protocol or make load.
 TEST_TOOLS := $(BUILD)/bin/gc-rawsend $(BUILD)/bin/gc-load

@@ -11,7 +11,8 @@ rm -rf "$cfg"
 mkdir -p "$cfg/secrets" "$GC_VAR/log"
 rm -f "$GC_VAR"/log/t_config-*.log
 chmod 700 "$cfg/secrets"
-daemons=(intake routing escalation stats)
+daemons=(intake routing escalation stats board)
+db_daemons=(intake routing escalation stats) # gc-board follows the stats stream only
 declare -A pids=()
 forwarder=""
 restore_roles=""
@@ -99,6 +100,7 @@ if [ -n "$compose" ]; then
         hf=$(svc "$d" .environment.GC_HEALTH_FILE)
         expect_eq "$d: its health check reads its GC_HEALTH_FILE" \
             "$(svc "$d" '.healthcheck.test[0]') $(svc "$d" '.healthcheck.test[1]' | grep -cF -- "$hf")" "CMD-SHELL 1"
+        [ "$d" = board ] && continue # no database
         expect_eq "$d: connects as its own role, its password from a secret it is given" \
             "$(svc "$d" '"\(.environment.GC_PG_DSN | test("user=gridcase_'"$d"'( |$)")) \(.environment.GC_PG_DSN | test("password") | not) \(.environment.GC_PG_PASSWORD == null) \(.environment.GC_PG_PASSWORD_FILE | ltrimstr("/run/secrets/")) \((.environment.GC_PG_PASSWORD_FILE | ltrimstr("/run/secrets/")) as $s | [.secrets[].source] | index($s) != null)"')" \
             "true true true db_${d}_password true"
@@ -106,9 +108,9 @@ if [ -n "$compose" ]; then
     expect_eq "the migrate job and gridctl set only settings the daemons document" \
         "$(jq -r '.services.migrate.environment, .services.gridctl.environment | keys[]' "$compose" | while read -r n; do
                [ -n "$(as_setting "$n" "$all_settings")" ] || echo -n "$n "; done)" ""
-    expect_eq "ports are published only for intake, departments, stats and /metrics" \
+    expect_eq "ports are published only for intake, departments, stats, /metrics and the board" \
         "$(jq -r '[.services | to_entries[] | select(.value.ports) | .key + ":" + ([.value.ports[] | if type == "string" then (split(":") | last | split("/") | first) else (.target | tostring) end] | join(","))] | sort | join(" ")' "$compose")" \
-        "intake:7101 routing:7103 stats:7104,7105"
+        "board:7106 intake:7101 routing:7103 stats:7104,7105"
     expect_eq "routing's CURVE secret key is a compose secret" \
         "$(svc routing '"\(.environment.GC_DEPT_SECRET_KEY_FILE) \([.secrets[].source] | join(","))"')" \
         "/run/secrets/dept_server_key db_routing_password,dept_server_key,intake_server_public_key,client_routing_key"
@@ -125,6 +127,8 @@ if [ -n "$compose" ]; then
         "GC_CLIENT_KEY_FILE=client_escalation_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key"
     expect_eq "stats: CURVE on the stats stream; follows events with its own key" "$(curve_settings stats)" \
         "GC_CLIENT_KEY_FILE=client_stats_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key GC_STATS_SECRET_KEY_FILE=stats_server_key"
+    expect_eq "board: follows the stats stream with its own key" "$(curve_settings board)" \
+        "GC_CLIENT_KEY_FILE=client_board_key GC_STATS_SERVER_KEY_FILE=stats_server_public_key"
     expect_eq "gridctl: a client of intake, events and stats with its own key" "$(curve_settings gridctl)" \
         "GC_CLIENT_KEY_FILE=client_gridctl_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key GC_STATS_SERVER_KEY_FILE=stats_server_public_key"
     expect_eq "each service is given every key file its settings name" \
@@ -185,6 +189,7 @@ expect_refusal "gc-stats refuses an unknown GC_METRICS_AREA_LEVEL" "GC_METRICS_A
 expect_refusal "gc-stats refuses a negative GC_STATS_INTERVAL_MS" "GC_STATS_INTERVAL_MS" stats GC_STATS_INTERVAL_MS=-5
 expect_refusal "gc-intake refuses GC_MAX_MESSAGE_BYTES below 1024" "GC_MAX_MESSAGE_BYTES" intake GC_MAX_MESSAGE_BYTES=10
 expect_refusal "gc-intake refuses LOG_FORMAT=xml" "LOG_FORMAT" intake LOG_FORMAT=xml
+expect_refusal "gc-board refuses a GC_BOARD_BIND without a port" "GC_BOARD_BIND" board GC_BOARD_BIND=localhost
 echo debug > "$cfg/level"
 expect_refusal "a NAME_FILE's content is checked like NAME's" "LOG_LEVEL" escalation LOG_LEVEL_FILE="$cfg/level"
 for d in "${daemons[@]}"; do
@@ -200,11 +205,12 @@ expect_eq "--help shows the current values and hides the secret ones" \
 # ---- each daemon run with docker-compose.yml's environment ----------------------------------
 read -r -a port <<<"$(python3 -c '
 import socket
-ss = [socket.socket() for _ in range(6)]
+ss = [socket.socket() for _ in range(7)]
 for s in ss:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')"
-# port: 0 intake, 1 events, 2 departments, 3 stats, 4 metrics, 5 a PostgreSQL that comes late
+# port: 0 intake, 1 events, 2 departments, 3 stats, 4 metrics, 5 a PostgreSQL that comes late,
+# 6 the board
 
 # compose_env SERVICE: NAME=VALUE lines, as docker-compose.yml gives them to the service (or, if
 # docker-compose is missing, as deploy/stack.sh would, in container terms)
@@ -214,9 +220,15 @@ compose_env() {
         return
     fi
     local d=$1
+    echo "GC_HEALTH_FILE=/tmp/gridcase.alive"
+    if [ "$d" = board ]; then
+        echo "GC_STATS_URL=tcp://stats:7104"; echo "GC_BOARD_BIND=0.0.0.0:7106"
+        echo "GC_STATS_SERVER_KEY_FILE=/run/secrets/stats_server_public_key"
+        echo "GC_CLIENT_KEY_FILE=/run/secrets/client_board_key"
+        return
+    fi
     echo "GC_PG_DSN=host=postgres port=5432 dbname=gridcase user=gridcase_$d application_name=gc-$d"
     echo "GC_PG_PASSWORD_FILE=/run/secrets/db_${d}_password"
-    echo "GC_HEALTH_FILE=/tmp/gridcase.alive"
     case $d in
         intake) echo "GC_INTAKE_BIND=tcp://*:7101"; echo "GC_EVENTS_BIND=tcp://*:7102"
                 echo "GC_INTAKE_SECRET_KEY_FILE=/run/secrets/intake_server_key" ;;
@@ -241,6 +253,7 @@ to_host() {
     v=${v//"tcp://*:7103"/"tcp://127.0.0.1:${port[2]}"}
     v=${v//"tcp://*:7104"/"tcp://127.0.0.1:${port[3]}"}
     v=${v//"0.0.0.0:7105"/"127.0.0.1:${port[4]}"}
+    v=${v//"0.0.0.0:7106"/"127.0.0.1:${port[6]}"}
     v=${v//"tcp://intake:7101"/"tcp://127.0.0.1:${port[0]}"}
     v=${v//"tcp://intake:7102"/"tcp://127.0.0.1:${port[1]}"}
     v=${v//"tcp://routing:7103"/"tcp://127.0.0.1:${port[2]}"}
@@ -297,7 +310,7 @@ cp "$GC_VAR/keys/dept-server.key" "$cfg/secrets/dept_server_key"
 for server in intake stats; do
     gridctl keygen "$cfg/secrets/${server}_server_key" > "$cfg/secrets/${server}_server_public_key"
 done
-for c in routing escalation stats gridctl; do gridctl keygen "$cfg/secrets/client_${c}_key" > /dev/null; done
+for c in routing escalation stats board gridctl; do gridctl keygen "$cfg/secrets/client_${c}_key" > /dev/null; done
 chmod 444 "$cfg/secrets"/*
 # gridctl and gc-load below reach the compose-configured intake as the compose gridctl would
 curve_client=(GC_INTAKE_SERVER_KEY="$(cat "$cfg/secrets/intake_server_public_key")"
@@ -311,6 +324,7 @@ restore_roles=$(psql "$GC_PG_DSN" -tAc "SELECT string_agg(format('ALTER ROLE %I 
     FROM pg_authid WHERE rolname LIKE 'gridcase\_%'")
 if [ -z "$compose" ]; then # what the migrate job would have done for the CURVE clients
     for c in routing escalation stats; do gridctl client add "$c" --sockets events --key "$cfg/secrets/client_${c}_key" > /dev/null; done
+    gridctl client add board --sockets stats --key "$cfg/secrets/client_board_key" > /dev/null
     gridctl client add gridctl --sockets intake,events,stats --key "$cfg/secrets/client_gridctl_key" > /dev/null
 else
     script=$(jq -r '.services.migrate.command[2]' "$compose")
@@ -322,9 +336,9 @@ else
     fi
     expect_eq "it enabled the four daemon roles and the dashboard's, each with a password" \
         "$(psql "$GC_PG_DSN" -tAc "SELECT count(*) FROM pg_authid WHERE rolname IN ('gridcase_intake', 'gridcase_routing', 'gridcase_escalation', 'gridcase_stats', 'gridcase_dashboard') AND rolcanlogin AND rolpassword LIKE 'SCRAM-SHA-256\$%'")" "5"
-    expect_eq "it registered the CURVE client keys of the daemons that follow events, and gridctl's" \
+    expect_eq "it registered the CURVE client keys of the daemons that follow events, the board's and gridctl's" \
         "$(gridctl client list --json | jq -r '[.[] | .name + ":" + .sockets] | join(" ")')" \
-        "escalation:events gridctl:intake,events,stats routing:events stats:events"
+        "board:stats escalation:events gridctl:intake,events,stats routing:events stats:events"
 fi
 
 for d in "${daemons[@]}"; do
@@ -340,6 +354,8 @@ expect_eq "each is connected to PostgreSQL as its own role" \
 healthz_ok() { [ "$(http_get "http://127.0.0.1:${port[4]}/healthz" | head -n 1)" = 200 ]; }
 wait_for "gc-stats serves /healthz on its compose port" 15 healthz_ok
 expect_eq "and /metrics" "$(http_get "http://127.0.0.1:${port[4]}/metrics" | grep -c '^gridcase_build_info{')" "1"
+board_ok() { [ "$(http_get "http://127.0.0.1:${port[6]}/api/area" | head -n 1)" = 200 ]; }
+wait_for "gc-board follows the compose stats stream with its own key and serves the district" 15 board_ok
 
 # a case through this intake, with a reporter's name and phone: no log may hold them
 ref=$(env "${curve_client[@]}" GC_INTAKE_URL="tcp://127.0.0.1:${port[0]}" gridctl submit --category neighbour_dispute --grid $g \
