@@ -141,3 +141,11 @@ gridctl stats --area 410102
 f=$(all_time)
 [ "$(jq -r '[.reported, .closed, .closed_at_grid, .closed_at_community, .closed_at_street, .resolved_on_spot, .escalated_to_community, .escalated_to_street] | @tsv' <<<"$f")" == $'6\t6\t3\t1\t2\t3\t3\t2' ] \
     || fail "district figures reported 6, closed 6 (at grid 3, community 1, street 2), on the spot 3, escalated to the community 3 and to the street 2: $f"
+
+say "The district board (http://$GC_BOARD_BIND/ while a stack runs; make up keeps one running)"
+board=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+    "http://$GC_BOARD_BIND/api/area?area=4101")
+jq -r '.area.windows[] | select(.window == "all") | .figures |
+    "  结案率 \(.closed_of_due_rate.numerator)/\(.closed_of_due_rate.denominator), 小事不出网格 \(.closed_at_grid_of_closed_rate.percent)%, 矛盾不上交 \(.stayed_below_district_of_reported_rate.percent)%"' <<<"$board"
+[ "$(jq -c '.area.windows[] | select(.window == "all") | .figures | [.reported, .closed]' <<<"$board")" == "[6,6]" ] \
+    || fail "the board to show the stream's figures (6 reported, 6 closed): $board"
