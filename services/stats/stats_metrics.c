@@ -295,6 +295,14 @@ void stats_metrics_render(stats_metrics_t *self, const stats_round_t *r)
     put(&t, "# HELP gridcase_stats_event_seq The case event log position the figures include.\n"
             "# TYPE gridcase_stats_event_seq gauge\ngridcase_stats_event_seq %" PRIu64 "\n",
         r->event_seq);
+    family(&t, "gridcase_consumer_lag_events", "gauge",
+           "Events of the case event log a consumer (routing, escalation, stats) has not "
+           "handled yet.");
+    for (int i = 0; i < PQntuples(r->consumers); i++) {
+        char c[160];
+        put(&t, "gridcase_consumer_lag_events{consumer=\"%s\"} %s\n",
+            label(PQgetvalue(r->consumers, i, 0), c, sizeof c), PQgetvalue(r->consumers, i, 1));
+    }
     pthread_mutex_lock(&self->lock);
     free(self->rendered.data);
     self->rendered = t;

@@ -34,7 +34,7 @@ void stats_round_clear(stats_round_t *r)
 {
     PQclear(r->now), PQclear(r->areas), PQclear(r->figures), PQclear(r->categories);
     PQclear(r->backlog), PQclear(r->departments), PQclear(r->dept_figures);
-    PQclear(r->dept_backlog);
+    PQclear(r->dept_backlog), PQclear(r->consumers);
     memset(r, 0, sizeof *r);
 }
 
@@ -78,9 +78,16 @@ bool stats_round_read(stats_round_t *r, PGconn *db, bool with_backlog)
                                           "SELECT * FROM stats_department_backlog" BY("department"),
                                           0, NULL);
         r->backlog_took_ms = gc_clock_monotonic_ms() - started;
+        /* every consumer of the event log, as far behind as this snapshot sees it: a daemon
+         * that is down or stuck falls behind while events come in (a few rows: no cost) */
+        r->consumers = gc_pg_query(db, "consumer lag",
+                                   "SELECT c.consumer, s.last_seq - c.last_seq "
+                                   "FROM consumer_cursors c, event_streams s "
+                                   "WHERE s.stream = 'case'" BY("c.consumer"),
+                                   0, NULL);
         ok = gc_pg_ok(r->now) && PQntuples(r->now) == STATS_WINDOWS && gc_pg_ok(r->areas)
              && gc_pg_ok(r->figures) && gc_pg_ok(r->categories) && gc_pg_ok(r->departments)
-             && gc_pg_ok(r->dept_figures)
+             && gc_pg_ok(r->dept_figures) && gc_pg_ok(r->consumers)
              && (!with_backlog || (gc_pg_ok(r->backlog) && gc_pg_ok(r->dept_backlog)));
     }
     gc_pg_rollback(db);

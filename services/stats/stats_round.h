@@ -21,6 +21,7 @@ typedef struct {
     PGresult *departments;  /* code, name */
     PGresult *dept_figures; /* stats_department_current */
     PGresult *dept_backlog; /* stats_department_backlog */
+    PGresult *consumers;    /* consumer, lag: the log's last event minus the consumer's cursor */
     const char *start[STATS_WINDOWS]; /* each window's first day, YYYY-MM-DD */
     int64_t at_ms;
     const char *district;   /* the district's code: the department topics' prefix */
