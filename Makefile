@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke chaos soak up down demo clean
+.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke chaos soak up down demo clean board-check monitoring-check
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -177,6 +177,15 @@ unit: $(UNIT_BIN)
 integration: all $(TEST_TOOLS)
 	@tests/integration/run.sh $(BUILD)/bin
 
+# The board's page in a real browser: Debian's chromium driven by playwright-core (npm, from the
+# lock file) against a stack of its own; screenshots under var/board/.
+board-check: all
+	@tests/board/run.sh $(BUILD)/bin
+
+# deploy/monitoring with Prometheus' own tools, and a real Prometheus scraping a stack.
+monitoring-check: all
+	@tests/monitoring/run.sh $(BUILD)/bin
+
 # The same unit and integration tests against an AddressSanitizer + UBSan build.
 asan-check:
 	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit integration
@@ -185,7 +194,7 @@ check: deps
 	@if command -v docker-compose >/dev/null 2>&1; then \
 	    docker-compose config -q && echo "# docker-compose.yml: valid (docker-compose config)"; \
 	else echo "# SKIP docker-compose.yml validation: docker-compose is not installed (make deps installs it)"; fi
-	$(MAKE) all lint unit sqltest schema-check integration bench-smoke
+	$(MAKE) all lint unit sqltest schema-check integration board-check monitoring-check bench-smoke
 	$(MAKE) chaos CASES=400 SECONDS=25
 	$(MAKE) asan-check
 	$(MAKE) fuzz FUZZ_SECONDS=10

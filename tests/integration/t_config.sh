@@ -108,9 +108,9 @@ if [ -n "$compose" ]; then
     expect_eq "the migrate job and gridctl set only settings the daemons document" \
         "$(jq -r '.services.migrate.environment, .services.gridctl.environment | keys[]' "$compose" | while read -r n; do
                [ -n "$(as_setting "$n" "$all_settings")" ] || echo -n "$n "; done)" ""
-    expect_eq "ports are published only for intake, departments, stats, /metrics and the board" \
+    expect_eq "ports are published only for intake, departments, stats, /metrics, the board, and the monitoring profile's Prometheus and Grafana" \
         "$(jq -r '[.services | to_entries[] | select(.value.ports) | .key + ":" + ([.value.ports[] | if type == "string" then (split(":") | last | split("/") | first) else (.target | tostring) end] | join(","))] | sort | join(" ")' "$compose")" \
-        "board:7106 intake:7101 routing:7103 stats:7104,7105"
+        "board:7106 grafana:3000 intake:7101 prometheus:9090 routing:7103 stats:7104,7105"
     expect_eq "routing's CURVE secret key is a compose secret" \
         "$(svc routing '"\(.environment.GC_DEPT_SECRET_KEY_FILE) \([.secrets[].source] | join(","))"')" \
         "/run/secrets/dept_server_key db_routing_password,dept_server_key,intake_server_public_key,client_routing_key"

@@ -16,7 +16,7 @@ trap cleanup EXIT
 deploy/stack.sh up "$bin" > "$GC_VAR/up.log" 2>&1 || { cat "$GC_VAR/up.log"; exit 1; }
 # shellcheck disable=SC1091
 . "$GC_VAR/env"
-daemons=(intake routing escalation stats)
+daemons=(intake routing escalation stats board)
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$(cat "$GC_VAR/run/$1.pid")/status"; }
 fds() { ls "/proc/$(cat "$GC_VAR/run/$1.pid")/fd" | wc -l; }
 sample() { for d in "${daemons[@]}"; do printf '%s %s %s\n' "$d" "$(rss "$d")" "$(fds "$d")"; done; }
