@@ -244,12 +244,12 @@ static enum MHD_Result serve_metrics(struct MHD_Connection *c, board_store_t *st
             "# HELP gridcase_board_departments Departments the board has figures of.\n"
             "# TYPE gridcase_board_departments gauge\ngridcase_board_departments %u\n"
             "# HELP gridcase_board_clients Live feeds open (pages showing the board).\n"
-            "# TYPE gridcase_board_clients gauge\ngridcase_board_clients %u\n"
-            "# HELP gridcase_build_info The running gridcase release.\n"
-            "# TYPE gridcase_build_info gauge\n"
-            "gridcase_build_info{version=\"%s\",daemon=\"gc-board\"} 1\n",
+            "# TYPE gridcase_board_clients gauge\ngridcase_board_clients %u\n",
             (double)s.age_ms / 1000, BOARD_STALE_MS / 1000, s.live ? 1 : 0,
-            (unsigned long long)s.heartbeats, s.areas, s.departments, s.feeds, GC_VERSION);
+            (unsigned long long)s.heartbeats, s.areas, s.departments, s.feeds);
+    char *process = gc_http_process_metrics("gc-board");
+    fputs(process ? process : "", f);
+    free(process);
     if (fclose(f) != 0) {
         free(text);
         return reply_text(c, 500, "out of memory\n");
