@@ -61,12 +61,30 @@ static const char *content_type(const char *name)
     return "application/octet-stream";
 }
 
+/* The page may load nothing but its own files and talk to nothing but gc-board: what makes it
+ * work offline is enforced by the browser, and an area name in the reference data cannot run
+ * as script. */
+#define PAGE_POLICY                                                                            \
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "         \
+    "form-action 'none'; frame-ancestors 'none'"
+
 static enum MHD_Result serve_asset(struct MHD_Connection *c, const char *name)
 {
-    for (size_t i = 0; i < board_assets_count; i++)
-        if (strcmp(board_assets[i].name, name) == 0)
-            return reply(c, 200, content_type(name), "no-cache", (void *)board_assets[i].data,
-                         board_assets[i].size, MHD_RESPMEM_PERSISTENT);
+    for (size_t i = 0; i < board_assets_count; i++) {
+        if (strcmp(board_assets[i].name, name) != 0)
+            continue;
+        struct MHD_Response *r = MHD_create_response_from_buffer(
+            board_assets[i].size, (void *)board_assets[i].data, MHD_RESPMEM_PERSISTENT);
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header(r, "Content-Type", content_type(name));
+        MHD_add_response_header(r, "Cache-Control", "no-cache");
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(r, "Content-Security-Policy", PAGE_POLICY);
+        enum MHD_Result ok = MHD_queue_response(c, 200, r);
+        MHD_destroy_response(r);
+        return ok;
+    }
     return reply_text(c, 404, "not found: no such file of the board\n");
 }
 

@@ -31,6 +31,9 @@ expect_eq "GET / serves the page (compiled into gc-board)" \
     "$(head -n 1 <<<"$page") $(grep -c '<html' <<<"$page")" "200 1"
 expect_eq "its files are served under /assets/, an unknown one is 404" \
     "$(http_get "$board/assets/index.html" | head -n 1) $(http_get "$board/assets/nothing.js" | head -n 1)" "200 404"
+expect_eq "the page may load only its own files (Content-Security-Policy)" \
+    "$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).headers["Content-Security-Policy"])' "$board/" | grep -o "default-src 'self'")" \
+    "default-src 'self'"
 expect_eq "a POST is refused with 405" \
     "$(python3 -c 'import sys, urllib.request, urllib.error
 try: urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"x"), timeout=5)
