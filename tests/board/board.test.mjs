@@ -144,7 +144,7 @@ function readPage(page) {
     const counts = {};
     for (const el of document.querySelectorAll('#board [data-count]')) counts[el.dataset.count] = text(el.querySelector('.value'));
     return {
-      shown: !board.hidden, area: board.dataset.area, window: board.dataset.window,
+      shown: board.checkVisibility(), area: board.dataset.area, window: board.dataset.window,
       name: text(document.querySelector('[data-field="area_name"]')),
       level: text(document.querySelector('[data-field="level"]')),
       leader: text(document.querySelector('[data-field="leader"]')),
@@ -155,6 +155,7 @@ function readPage(page) {
       crumbs: [...document.querySelectorAll('#crumbs [data-crumb]')].map((c) => ({ code: c.dataset.crumb, text: text(c), link: c.tagName === 'A' })),
       empty: text(document.querySelector('[data-empty="children"]')),
       state: document.querySelector('#state').dataset.state,
+      stateShown: document.querySelector('#state').checkVisibility() ? text(document.querySelector('#state')).replace(/\s+/g, ' ') : null,
       message: document.querySelector('#message').hidden ? null : document.querySelector('#message').dataset.message,
       messageText: text(document.querySelector('#message')),
     };
@@ -229,8 +230,12 @@ const troubles = [];
 // those, matched by this pattern) are expected, and listed apart
 let expecting = null;
 const expected = [];
+// while gc-board stops: its feeds must end cleanly, not be cut in the middle of a chunk
+let stopping = false;
+const cut = [];
 function trouble(text) {
   if (expecting && expecting.test(text)) expected.push(text);
+  else if (stopping && /ERR_INCOMPLETE_CHUNKED_ENCODING/.test(text)) cut.push(text);
   else troubles.push(text);
 }
 function watch(page, label) {
@@ -258,7 +263,7 @@ async function stopDaemon(name) {
 }
 const stateOf = (page) => page.evaluate(() => document.querySelector('#state').dataset.state);
 const shownArea = (page, code) => page.waitForFunction(
-  (c) => { const b = document.querySelector('#board'); return !b.hidden && b.dataset.area === c; }, code, { timeout: 10000 });
+  (c) => { const b = document.querySelector('#board'); return b.checkVisibility() && b.dataset.area === c; }, code, { timeout: 10000 });
 
 // ============================================================================================
 async function makeCases() {
@@ -436,7 +441,7 @@ async function main() {
       await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'stale', null, { timeout: 8000, polling: 50 });
       staleAfter = Date.now() - tKill;
     } catch (_) { /* reported below */ }
-    const staleWords = await page.evaluate(() => document.querySelector('#state').textContent);
+    const staleWords = await page.evaluate(() => document.querySelector('#state').textContent.replace(/\s+/g, ' '));
     note(`stale: data-state="stale" ${staleAfter} ms after gc-stats was stopped ("${staleWords.trim()}")`);
     ok(staleAfter !== null && staleAfter <= 5000 && staleWords.includes('数据已过期'),
       `gc-stats stopped: the page says 数据已过期 within 5 s (${staleAfter} ms)`);
@@ -458,13 +463,16 @@ async function main() {
     // feed reconnects by itself
     expecting = /api\/feed.*ERR_CONNECTION_REFUSED|ERR_CONNECTION_REFUSED.*api\/feed/;
     const tBoard = Date.now();
+    stopping = true;
     await stopDaemon('board');
     let lostAfter = null;
     try {
       await page.waitForFunction(() => document.querySelector('#message').dataset.message === 'unreachable'
-        && document.querySelector('#state').dataset.state === 'stale' && !document.querySelector('#board').hidden, null, { timeout: 8000, polling: 50 });
+        && document.querySelector('#state').dataset.state === 'stale' && document.querySelector('#board').checkVisibility(), null, { timeout: 8000, polling: 50 });
       lostAfter = Date.now() - tBoard;
     } catch (_) { /* reported below */ }
+    stopping = false;
+    ok(cut.length === 0, 'gc-board stopped (SIGTERM) ends the open feed cleanly: the browser saw no stream cut mid-chunk', cut.join('\n'));
     const lostWords = (await readPage(page)).messageText;
     ok(lostAfter !== null && lostWords.includes('连接已中断'),
       `gc-board stopped: the page says the connection broke (${lostAfter} ms) and keeps the figures, marked stale`, lostWords);
@@ -490,8 +498,10 @@ async function main() {
     const unknown = await readPage(page);
     await page.screenshot({ path: `${SHOTS}/unknown.png` });
     const back = await page.$('#message a[data-area=""]');
-    ok(unknown.messageText.includes('未找到区域 9999') && !unknown.shown && back !== null && (await back.getAttribute('href')) === '/',
-      '/?area=9999 says 未找到区域 9999, with a link back to the district', JSON.stringify(unknown.messageText));
+    ok(unknown.messageText.includes('未找到区域 9999') && !unknown.shown && unknown.stateShown === null
+       && back !== null && (await back.getAttribute('href')) === '/',
+      '/?area=9999 says 未找到区域 9999, with a link back to the district; no figures, no live/stale claim',
+      JSON.stringify({ message: unknown.messageText, board: unknown.shown, state: unknown.stateShown }));
     await back.click();
     await shownArea(page, district);
     ok(new URL(page.url()).search === '', 'the link shows the district');

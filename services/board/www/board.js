@@ -167,8 +167,10 @@ function connect() {
 function feedError(err) {
   state.view = null;
   if (err.code === 'unknown_area') {
+    // gc-board's message and hint are English, for operators: kept in the tooltip
     const box = showMessage('unknown_area', `未找到区域 ${state.area}`);
-    if (err.hint) box.append(h('p', { class: 'hint' }, err.hint));
+    box.title = [err.message, err.hint].filter(Boolean).join(' — ');
+    box.append(h('p', { class: 'hint' }, '区域代码有误，或该区域已不在本区的区域树中。请从全区页面逐级点击进入。'));
     box.append(h('p', {}, h('a', { href: urlFor('', state.window), 'data-area': '' }, '返回全区')));
     renderState();
     return;
@@ -186,6 +188,7 @@ function feedError(err) {
 
 function showMessage(kind, text) {
   const box = $('#message');
+  box.removeAttribute('title');
   box.replaceChildren(h('p', { class: 'text' }, text));
   box.dataset.message = kind;
   box.hidden = false;
@@ -194,6 +197,7 @@ function showMessage(kind, text) {
     $('[data-field="area_name"]').textContent = kind === 'unknown_area' ? '未找到区域' : '统计看板';
     $('[data-field="level"]').textContent = '';
     $('[data-field="leader"]').textContent = '—';
+    $('.leader').hidden = true;
     $('#crumbs').replaceChildren(h('a', { href: urlFor('', state.window), 'data-crumb': '', 'data-area': '' }, '全区'));
   }
   return box;
@@ -208,6 +212,8 @@ function hideMessage() {
 
 function renderState() {
   const el = $('#state');
+  // no figures and no feed (an unknown area): nothing is live or stale
+  el.hidden = !state.view && state.source && state.source.readyState === EventSource.CLOSED;
   const live = state.lastBeat > 0 && Date.now() - state.lastBeat < STALE_MS;
   let word;
   if (live) word = '实时';
@@ -242,6 +248,7 @@ function render() {
   $('[data-field="area_name"]').textContent = a.area_name;
   $('[data-field="level"]').textContent = LEVEL_NAMES[a.level] || a.level;
   $('[data-field="leader"]').textContent = (w && w.leader && w.leader.name) || '—';
+  $('.leader').hidden = false;
   $('#board').hidden = false;
   $('#board').dataset.area = a.area;
   $('#board').dataset.window = state.window;
