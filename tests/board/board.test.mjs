@@ -5,7 +5,7 @@
 // Run by tests/board/run.sh, which starts the stack and sets the environment (GC_VAR's env
 // file: GC_BOARD_URL, the sockets, the keys; PATH with gridctl; BOARD_BIN_DIR). Prints TAP.
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
@@ -251,6 +251,10 @@ function watch(page, label) {
   page.on('response', (r) => {
     if (r.status() >= 400) trouble(`${label}: HTTP ${r.status()} for ${r.url()}`);
   });
+  // the page works offline: nothing but gc-board is ever asked for anything
+  page.on('request', (r) => {
+    if (new URL(r.url()).origin !== new URL(BOARD).origin) trouble(`${label}: a request outside gc-board: ${r.url()}`);
+  });
   return page;
 }
 async function stopDaemon(name) {
@@ -434,15 +438,15 @@ async function main() {
 
     // 5. gc-stats stopped: stale; started again: live, by itself
     ok((await stateOf(page)) === 'live', 'the page says 实时 (data-state="live") while gc-stats publishes');
-    const tKill = Date.now();
     await stopDaemon('stats');
+    const tKill = Date.now(); // from the moment it is gone: its last heartbeat was before
     let staleAfter = null;
     try {
       await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'stale', null, { timeout: 8000, polling: 50 });
       staleAfter = Date.now() - tKill;
     } catch (_) { /* reported below */ }
     const staleWords = await page.evaluate(() => document.querySelector('#state').textContent.replace(/\s+/g, ' '));
-    note(`stale: data-state="stale" ${staleAfter} ms after gc-stats was stopped ("${staleWords.trim()}")`);
+    note(`stale: data-state="stale" ${staleAfter} ms after gc-stats was gone ("${staleWords.trim()}")`);
     ok(staleAfter !== null && staleAfter <= 5000 && staleWords.includes('数据已过期'),
       `gc-stats stopped: the page says 数据已过期 within 5 s (${staleAfter} ms)`);
     await page.screenshot({ path: `${SHOTS}/stale.png` });
@@ -450,7 +454,7 @@ async function main() {
     execFileSync('deploy/stack.sh', ['up', BIN], { stdio: ['ignore', 'ignore', 'pipe'] });
     let liveAfter = null;
     try {
-      await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'live', null, { timeout: 15000, polling: 50 });
+      await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'live', null, { timeout: 30000, polling: 50 });
       liveAfter = Date.now() - tUp;
     } catch (_) { /* reported below */ }
     note(`live again ${liveAfter} ms after deploy/stack.sh up started gc-stats again`);
@@ -482,7 +486,7 @@ async function main() {
     let backAfter = null;
     try {
       await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'live'
-        && document.querySelector('#message').hidden, null, { timeout: 15000, polling: 50 });
+        && document.querySelector('#message').hidden, null, { timeout: 30000, polling: 50 });
       backAfter = Date.now() - tBoardUp;
     } catch (_) { /* reported below */ }
     expecting = null;
@@ -530,6 +534,23 @@ async function main() {
   } finally {
     await browser.close();
   }
+
+  // every file of the page is served under /assets/ as it is in services/board/www, with its type
+  const types = { html: 'text/html', js: 'javascript', css: 'text/css', svg: 'image/svg+xml', json: 'application/json', txt: 'text/plain', png: 'image/png' };
+  const assetProblems = [];
+  const www = readdirSync('services/board/www');
+  for (const name of www) {
+    const r = await fetch(`${BOARD}/assets/${encodeURIComponent(name)}`);
+    const body = Buffer.from(await r.arrayBuffer());
+    const type = r.headers.get('content-type') || '';
+    const want = types[name.split('.').pop()];
+    if (r.status !== 200 || !want || !type.includes(want) || !body.equals(readFileSync(`services/board/www/${name}`))) {
+      assetProblems.push(`${name}: HTTP ${r.status}, ${type}, ${body.length} bytes`);
+    }
+  }
+  const index = Buffer.from(await (await fetch(`${BOARD}/`)).arrayBuffer());
+  if (!index.equals(readFileSync('services/board/www/index.html'))) assetProblems.push('/ is not index.html');
+  ok(assetProblems.length === 0, `gc-board serves every file of the page (${www.join(', ')}) at /assets/ with its content type, and index.html at /`, assetProblems.join('\n'));
 
   // 7. the whole run
   ok(troubles.length === 0, 'no console error or warning, no failed request, during the whole run', troubles.join('\n'));
