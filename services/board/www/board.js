@@ -253,9 +253,7 @@ function render() {
   $('#board').dataset.area = a.area;
   $('#board').dataset.window = state.window;
 
-  for (const b of document.querySelectorAll('[data-window]')) {
-    b.setAttribute('aria-pressed', String(b.dataset.window === state.window));
-  }
+  markWindow();
 
   $('#crumbs').replaceChildren(...(v.path || []).map((p, i, all) => {
     const label = `${p.area_name}`;
@@ -370,7 +368,14 @@ function setWindow(win) {
   if (win === state.window) return;
   state.window = win;
   history.replaceState(null, '', urlFor(state.area, win));
+  markWindow();
   render();
+}
+
+function markWindow() {
+  for (const b of document.querySelectorAll('[data-window]')) {
+    b.setAttribute('aria-pressed', String(b.dataset.window === state.window));
+  }
 }
 
 document.addEventListener('click', (e) => {
@@ -397,8 +402,6 @@ window.addEventListener('popstate', () => {
 });
 
 readUrl();
-for (const b of document.querySelectorAll('[data-window]')) {
-  b.setAttribute('aria-pressed', String(b.dataset.window === state.window));
-}
+markWindow();
 connect();
 setInterval(renderState, 500);
