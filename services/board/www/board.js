@@ -230,12 +230,14 @@ function renderState() {
 // --- rendering the view --------------------------------------------------------------------
 
 function rateTile(name, label, note, rate) {
-  const width = rate ? Math.max(0, Math.min(100, rate.percent)) : 0;
+  // the bar's width through the CSSOM: gc-board's Content-Security-Policy refuses style attributes
+  const bar = h('span');
+  bar.style.width = `${rate ? Math.max(0, Math.min(100, rate.percent)) : 0}%`;
   return h('div', { class: 'tile', 'data-figure': name, title: note },
     h('div', { class: 'label' }, label),
     h('div', { class: 'value', 'data-role': 'percent' }, fmtPercent(rate)),
     h('div', { class: 'fraction', 'data-role': 'fraction' }, rate ? fmtFraction(rate) : '无数据'),
-    h('div', { class: 'bar' }, h('span', { style: `width:${width}%` })));
+    h('div', { class: 'bar' }, bar));
 }
 
 function render() {
