@@ -59,8 +59,12 @@ int main(int argc, char **argv)
     zmq_setsockopt(stats, ZMQ_SUBSCRIBE, "", 0);
     board_store_t *store = board_store_new();
     board_http_t *http = store ? board_http_new(cfg.board_bind, store, MAX_CONNECTIONS) : NULL;
-    if (!http)
-        return 2; /* board_http_new named GC_BOARD_BIND */
+    if (!http) { /* board_http_new named GC_BOARD_BIND: a bad setting, status 2 */
+        board_store_destroy(&store);
+        zmq_close(stats);
+        zmq_ctx_term(ctx);
+        return 2;
+    }
     gc_log_info("ready: the board on http://%s/, following %s", cfg.board_bind, cfg.stats_url);
 
     while (!gc_daemon_stop) {

@@ -49,20 +49,39 @@ stat_is() { [ "$(stat "$1" "$2")" == "$3" ]; }
 
 # sql QUERY: one value from the database
 sql() { psql "$GC_PG_DSN" -tAc "$1"; }
-# hold_counter_then_lock REF SECONDS: in the background, a session that takes the event counter
-# as the writers that take it first do, sleeps SECONDS, then locks case REF as writers lock
-# cases, and commits; its pid in $holder, its output in $GC_VAR/holder.out. deadlocks prints
+# hold_counter_then_lock REF ROLE: in the background, a session that takes the event counter as
+# the writers that take it first do, waits (up to 30 s) until a session of ROLE waits for a lock,
+# notes what that session has written ("waiter: TABLE,..." in $GC_VAR/holder.out, "no waiter"
+# if none came), holds on 0.3 s more, then locks case REF as writers lock cases, and commits; its
+# pid in $holder. Waiting for the waiter, not for a fixed time, keeps the hold shorter than a
+# daemon's wait for one statement (GC_PG_TIMEOUT_MS) however slow the machine. deadlocks prints
 # how many deadlocks PostgreSQL has reported so far.
 hold_counter_then_lock() {
     psql "$GC_PG_DSN" -v ON_ERROR_STOP=1 -qtA > "$GC_VAR/holder.out" 2>&1 <<SQL &
 BEGIN;
 SELECT gc_lock_event_stream();
-SELECT pg_sleep($2);
+DO \$\$
+BEGIN
+    FOR i IN 1..600 LOOP
+        PERFORM pg_stat_clear_snapshot(); -- else the transaction sees its first reading only
+        EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity WHERE usename = '$2' AND wait_event_type = 'Lock');
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END
+\$\$;
+SELECT coalesce('waiter: ' || (SELECT string_agg(DISTINCT l.relation::regclass::text, ',' ORDER BY l.relation::regclass::text)
+                               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                               WHERE a.usename = '$2' AND a.wait_event_type = 'Lock' AND l.granted
+                                 AND l.mode = 'RowExclusiveLock' AND l.locktype = 'relation'),
+                'no waiter');
+SELECT pg_sleep(0.3);
 SELECT ref FROM cases WHERE ref = '$1' FOR NO KEY UPDATE;
 COMMIT;
 SQL
     holder=$!
 }
+# holding_counter: the holder has the counter (its DO block runs)
+holding_counter() { [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE usename = current_user AND query LIKE 'DO %'")" = 1 ]; }
 deadlocks() { grep -c "deadlock detected" "$GC_VAR/pg/pgdata/server.log" || true; }
 
 # http_get URL: prints the HTTP status on the first line, then the body (a reader that stops

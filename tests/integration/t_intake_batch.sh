@@ -287,18 +287,16 @@ expect_eq "and nothing of them stayed" "$(sql "SELECT count(*) FROM cases WHERE 
 # intake, which holds only the foreign key's KEY SHARE lock on it: no deadlock, both go through.
 first=$(gridctl submit --category illegal_construction --grid $g --desc "违建 原件")
 deadlocks_before=$(deadlocks)
-hold_counter_then_lock "$first" 1 # within intake's wait for a statement (INTAKE_PG_TIMEOUT_MS)
-for _ in $(seq 50); do
-    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1);'")" = 1 ] && break
-    sleep 0.1
-done
+hold_counter_then_lock "$first" gridcase_intake
+for _ in $(seq 50); do holding_counter && break; sleep 0.1; done
 gridctl submit --category illegal_construction --grid $g --desc "违建 重复" > "$GC_VAR/dup.out" 2>&1 &
 submitter=$!
-intake_inserted_first() { # intake waits for the counter with its new case already inserted
-    [ "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.usename = 'gridcase_intake' AND l.relation = 'cases'::regclass AND l.mode = 'RowExclusiveLock' AND a.wait_event_type = 'Lock'")" = 1 ]
-}
-wait_for "intake waits for the counter after inserting its case" 2 intake_inserted_first
-if wait "$holder"; then
+if wait "$holder" && grep -qE '^waiter: (.*,)?cases(,|$)' "$GC_VAR/holder.out"; then
+    ok "intake waits for the counter after inserting its case"
+else
+    not_ok "intake waits for the counter after inserting its case" "$(cat "$GC_VAR/holder.out")"
+fi
+if grep -qx "$first" "$GC_VAR/holder.out"; then
     ok "the session holding the counter locked the case intake's new case names"
 else
     not_ok "the session holding the counter locked the case intake's new case names" "$(cat "$GC_VAR/holder.out")"

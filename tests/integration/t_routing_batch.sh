@@ -184,10 +184,8 @@ expect_fail "and so is a department named twice" "routing_rules_department_once"
 # A writer holding the counter that then wants one of those cases (the other writers' order:
 # counter, then cases) would deadlock with it; routing waits at most 200 ms for the counter,
 # then undoes its run (releasing the cases) and does it again counter first. Here a session
-# holds the counter while routing starts with a new case to route, and asks for that case 8 s
-# later: it must get it, no deadlock may be detected, and the case is routed once. (The 8 s
-# must cover restarting the stack and routing's start: under ASan, 3 s once did not, and
-# routing started after the session had let go.)
+# holds the counter while routing starts with a new case to route, and asks for that case once
+# routing waits: it must get it, no deadlock may be detected, and the case is routed once.
 kill -TERM "$(cat "$GC_VAR/run/routing.pid")"
 wait_for "routing stopped again" 10 routing_stopped
 echo "street_light $g batch-d 路灯不亮" > "$GC_VAR/batch-d.in"
@@ -195,13 +193,15 @@ PYTHONPATH="$GC_VAR/py" timeout 60 /usr/bin/python3 "$GC_VAR/py/submit_many.py" 
     "batch-d-$$" < "$GC_VAR/batch-d.in" > "$GC_VAR/batch-d.refs"
 light=$(awk '{ print $2 }' "$GC_VAR/batch-d.refs")
 deadlocks_before=$(deadlocks)
-hold_counter_then_lock "$light" 8
+hold_counter_then_lock "$light" gridcase_routing
+for _ in $(seq 50); do holding_counter && break; sleep 0.1; done
 deploy/stack.sh up "$bin" > /dev/null
-routing_waits() {
-    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE usename = 'gridcase_routing' AND wait_event_type = 'Lock'")" -ge 1 ]
-}
-wait_for "routing waits for the counter the session holds" 8 routing_waits
-if wait "$holder"; then
+if wait "$holder" && grep -q '^waiter: ' "$GC_VAR/holder.out"; then
+    ok "routing waits for the counter the session holds"
+else
+    not_ok "routing waits for the counter the session holds" "$(cat "$GC_VAR/holder.out")"
+fi
+if grep -qx "$light" "$GC_VAR/holder.out"; then
     ok "the session holding the counter got the case routing had locked"
 else
     not_ok "the session holding the counter got the case routing had locked" "$(cat "$GC_VAR/holder.out")"
