@@ -24,8 +24,9 @@
 #
 # Failover timing (GC_HA_FAST=0 keeps pg_auto_failover's defaults; deploy/ha/README.md says why
 # these values and what they cost): the monitor checks each node every second, a node is
-# unhealthy after 2 failed checks and 4 s without its keeper's report, and a primary that does
-# not confirm its demotion is given up after 5 s.
+# unhealthy after 2 failed checks (1 s each, 0.5 s apart) and 3 s without its keeper's report,
+# and a primary that does not confirm its demotion is given up after 5 s; a primary cut off
+# from both the monitor and its standby demotes itself after 3 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cmd=${1:?usage: formation.sh up|down|state|primary|start|pids|pgpids DIR [NODE]}
@@ -118,7 +119,7 @@ pgautofailover.health_check_period = 1000
 pgautofailover.health_check_timeout = 1000
 pgautofailover.health_check_max_retries = 1
 pgautofailover.health_check_retry_delay = 500
-pgautofailover.node_considered_unhealthy_timeout = 4000
+pgautofailover.node_considered_unhealthy_timeout = 3000
 pgautofailover.primary_demote_timeout = 5000
 CONF
     fi
@@ -138,9 +139,13 @@ max_wal_size = '${GC_PG_MAX_WAL_SIZE:-2GB}'
 checkpoint_timeout = '15min'
 CONF
     # the daemons' roles, from the application's machine only (pg_autoctl adds its own rules for
-    # the monitor and the replication link); the standby's base backup copies this file
+    # the monitor and the replication link), and pg_rewind's connection from the other node (it
+    # reads the postgres database: without it an old primary rejoins by a whole base backup,
+    # which first waits for a spread checkpoint); the standby's base backup copies this file
     cat >> "$real/n1/pgdata/pg_hba.conf" <<HBA
 host gridcase all $net.${addr[app]}/32 trust
+host postgres pgautofailover_replicator $net.${addr[n1]}/32 trust
+host postgres pgautofailover_replicator $net.${addr[n2]}/32 trust
 HBA
     for node in n1 n2; do
         as_pg "$prefix-$node" "$node" pg_autoctl create postgres --pgdata "$real/$node/pgdata" \
@@ -188,11 +193,9 @@ primary() {
 # (PostgreSQL's children each start a session of their own, so a session or a process group
 # would not find them.)
 procs_in() {
-    local p c
-    for p in /proc/[0-9]*; do
-        c=$(readlink "$p/cwd" 2>/dev/null) || continue
-        case $c in "$1" | "$1"/*) echo "${p#/proc/}" ;; esac
-    done
+    # (find complains about processes that end while it looks)
+    { find /proc -mindepth 2 -maxdepth 2 -name cwd \( -lname "$1" -o -lname "$1/*" \) 2>/dev/null || true; } |
+        cut -d/ -f3
 }
 node_pids() { procs_in "$real/$1"; }
 pg_pids() { procs_in "$real/$1/pgdata"; }

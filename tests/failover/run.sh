@@ -14,13 +14,15 @@
 # rejoin; at the end, acknowledged cases lost, doubled and references naming another case, the
 # event log's gaplessness, and every figure against the recount. Exits non-zero on any loss.
 #   tests/failover/run.sh BIN_DIR       FAILOVER_SHORT=1: fewer cases (for make check)
-#                                       FAILOVER_CASES=N, FAILOVER_FAULTS="kill freeze cut"
+#                                       FAILOVER_RATE=N cases a second per reporter (4 of them)
+#                                       FAILOVER_FAULTS="kill freeze cut"
 # Needs root (network namespaces) and pg_auto_failover (postgresql-15-auto-failover).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 bin=$(cd "${1:?usage: run.sh BIN_DIR}" && pwd)
-if [ "${FAILOVER_SHORT:-0}" = 1 ]; then cases=${FAILOVER_CASES:-800} rate=1.5
-else cases=${FAILOVER_CASES:-6000} rate=8; fi # per reporter per second, 4 reporters
+# 4 reporters, each submitting batches of $batch cases at $rate a second until the faults are done
+if [ "${FAILOVER_SHORT:-0}" = 1 ]; then batch=20 rate=${FAILOVER_RATE:-2}
+else batch=100 rate=${FAILOVER_RATE:-10}; fi
 read -r -a faults <<< "${FAILOVER_FAULTS:-kill freeze cut}"
 export GC_VAR="var/failover-$$" GC_PORT_BASE=7100 # the stack's ports are on the app namespace's own loopback
 export GC_ESCALATION_TICK_MS=200 GC_STATS_INTERVAL_MS=500 GC_TEST_CLOCK=1 PATH="$bin:$PATH"
@@ -80,14 +82,25 @@ watch_health() {
 watch_health &
 echo $! >> "$GC_VAR/workers.pids"
 
-# the load, in the application's namespace
+# the load, in the application's namespace: reporters in batches until the faults are done
 for d in municipal cityman; do
-    app gc-chaos-dept "$d" 3600 "$GC_VAR/$d.seqs" > "$GC_VAR/dept-$d.out" 2>&1 &
+    ip netns exec "$GC_HA_APP_NS" gc-chaos-dept "$d" 3600 "$GC_VAR/$d.seqs" > "$GC_VAR/dept-$d.out" 2>&1 &
     echo $! >> "$GC_VAR/workers.pids"
 done
+report_loop() {
+    local r=$1 b=0 p
+    until [ -e "$GC_VAR/faults.done" ] || [ -e "$GC_VAR/stop" ]; do
+        ip netns exec "$GC_HA_APP_NS" gc-chaos-report "$GC_INTAKE_URL" "$batch" "$$-$r-$b" "$GC_VAR/acks" "$rate" \
+            >> "$GC_VAR/report-$r.out" 2>&1 &
+        p=$!
+        echo "$p" >> "$GC_VAR/workers.pids"
+        wait "$p" || echo "batch $b gave up or saw a refusal" >> "$GC_VAR/report-failures"
+        b=$((b + 1))
+    done
+}
 reporters=()
 for r in 1 2 3 4; do
-    app gc-chaos-report "$GC_INTAKE_URL" $((cases / 4)) "$$-$r" "$GC_VAR/acks" "$rate" > "$GC_VAR/report-$r.out" 2>&1 &
+    report_loop "$r" &
     reporters+=($!)
 done
 verify_loop() { # grid leaders close what departments resolved
@@ -124,8 +137,11 @@ for fault in "${faults[@]}"; do
     new=$([ "$old" = n1 ] && echo n2 || echo n1)
     t0=$(now_ms)
     case $fault in
-        kill) for p in $(deploy/ha/formation.sh pids "$ha" "$old"); do kill -KILL "$p" 2>/dev/null; done ;;
+        kill) victims=$(deploy/ha/formation.sh pids "$ha" "$old")
+              [ -n "$victims" ] || { say "kill: no process of $old found"; exit 1; }
+              for p in $victims; do kill -KILL "$p" 2>/dev/null; done ;;
         freeze) frozen=$(deploy/ha/formation.sh pgpids "$ha" "$old")
+                [ -n "$frozen" ] || { say "freeze: no postgres process of $old found"; exit 1; }
                 for p in $frozen; do kill -STOP "$p" 2>/dev/null; done ;;
         cut) ip -n "$(cat "$ha/prefix")-br" link set "$old" down ;;
     esac
@@ -163,10 +179,11 @@ for fault in "${faults[@]}"; do
     app deploy/stack.sh up "$bin" >> "$GC_VAR/restarts.log" 2>&1 # a daemon that died is started again
 done
 
-say "faults done after $((SECONDS - started)) s; waiting for the reporters"
+say "faults done after $((SECONDS - started)) s; waiting for the reporters' last batches"
+touch "$GC_VAR/faults.done"
+for p in "${reporters[@]}"; do wait "$p"; done
 reporter_failures=0
-for p in "${reporters[@]}"; do wait "$p" || reporter_failures=$((reporter_failures + 1)); done
-cat "$GC_VAR"/report-*.out
+[ -f "$GC_VAR/report-failures" ] && reporter_failures=$(wc -l < "$GC_VAR/report-failures")
 
 # settle: every open case past every deadline, every consumer and both workers caught up
 app deploy/stack.sh up "$bin" >> "$GC_VAR/restarts.log" 2>&1
@@ -190,7 +207,7 @@ while read -r p; do kill "$p" 2>/dev/null; done < "$GC_VAR/workers.pids"
 problems=()
 problem() { problems+=("$1"); }
 [ "$settled" = yes ] || problem "the system did not settle within 180 s"
-[ $reporter_failures -eq 0 ] || problem "$reporter_failures reporter(s) gave up or saw a refusal"
+[ "$reporter_failures" -eq 0 ] || problem "$reporter_failures reporter(s) gave up or saw a refusal"
 acked=$(wc -l < "$GC_VAR/acks")
 app psql "$GC_PG_DSN" -q -c "CREATE TABLE failover_acks (key text, ref text)" \
     -c "\\copy failover_acks FROM '$GC_VAR/acks' WITH (FORMAT text, DELIMITER ' ')" >/dev/null
@@ -224,7 +241,9 @@ else problem "statistics differ from the recount: $compared"; stats_ok="DIFFEREN
 
 say "--- per fault ---"
 printf 'failover: %s\n' "${results[@]}"
-say "$acked cases acknowledged of $cases; lost: $lost, doubled: $doubled, references naming another case: $misnamed"
+sent=$(awk '/acknowledged/ {n += $4} END {print n + 0}' "$GC_VAR"/report-*.out)
+resends=$(awk '/acknowledged/ {n += $6} END {print n + 0}' "$GC_VAR"/report-*.out)
+say "$acked cases acknowledged of $sent submitted ($resends resends); lost: $lost, doubled: $doubled, references naming another case: $misnamed"
 say "event log: $gapless; statistics: $stats_ok"
 say "took $((SECONDS - started)) s"
 for r in "${results[@]}"; do [[ $r == *NOT* ]] && problem "$r"; done
