@@ -7,6 +7,8 @@
 #   freeze  the primary hangs: SIGSTOP of its postgres processes (TCP still answers), SIGCONT
 #           once the standby has taken over
 #   cut     the primary's network is cut (its link on the bridge down), restored after failover
+#   standby (not by default) the standby's machine dies: how long the primary's commits stall
+#           before pg_auto_failover lets it commit alone (wait_primary)
 # each followed by the old primary rejoining as the new standby, so the next fault again meets
 # a synchronous standby. For each fault it prints the failover time (fault to the new primary
 # taking a write), each daemon's time back (fault to its first database work on the new primary:
@@ -15,7 +17,10 @@
 # event log's gaplessness, and every figure against the recount. Exits non-zero on any loss.
 #   tests/failover/run.sh BIN_DIR       FAILOVER_SHORT=1: fewer cases (for make check)
 #                                       FAILOVER_RATE=N cases a second per reporter (4 of them)
-#                                       FAILOVER_FAULTS="kill freeze cut"
+#                                       FAILOVER_FAULTS="kill freeze cut" (and/or standby)
+#                                       FAILOVER_FREEZE_HOLD=S: the frozen primary stays frozen
+#                                       until every daemon is back on the new one, or S seconds
+#                                       (15); a daemon back only after it woke is a failure
 # Needs root (network namespaces) and pg_auto_failover (postgresql-15-auto-failover).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -105,9 +110,9 @@ for r in 1 2 3 4; do
 done
 verify_loop() { # grid leaders close what departments resolved
     until [ -e "$GC_VAR/stop" ]; do
-        for ref in $(sql "SELECT ref FROM cases WHERE status = 'resolved' AND description = 'chaos' LIMIT 40"); do
-            app gridctl verify "$ref" --ok --actor "grid-leader" >/dev/null 2>&1
-        done
+        # several at once: each waits for intake's commit, which waits for the standby
+        sql "SELECT ref FROM cases WHERE status = 'resolved' AND description = 'chaos' LIMIT 64" |
+            xargs -r -P 8 -I REF ip netns exec "$GC_HA_APP_NS" gridctl verify REF --ok --actor grid-leader >/dev/null 2>&1
         sleep 0.3
     done
 }
@@ -128,52 +133,70 @@ writable() {
 }
 fmt() { awk -v ms="$1" 'BEGIN {printf "%.1f s", ms / 1000}'; }
 
+# first_work DAEMON FROM_MS: when the daemon first rewrote its health file at or after FROM_MS
+first_work() { awk -v d="$1" -v t="$2" '$1 == d && $2 >= t {print $2; exit}' "$GC_VAR/health.log"; }
+hold=${FAILOVER_FREEZE_HOLD:-15}
 results=()
 sleep 10 # the load running before the first fault
 for fault in "${faults[@]}"; do
     for _ in $(seq 120); do ready && break; sleep 1; done
     ready || { say "no primary with a synchronous standby before '$fault'"; deploy/ha/formation.sh state "$ha"; exit 1; }
-    old=$(primary_node)
-    new=$([ "$old" = n1 ] && echo n2 || echo n1)
+    primary=$(primary_node)
+    standby=$([ "$primary" = n1 ] && echo n2 || echo n1)
+    # the machine the fault hits, and the one that must take writes afterwards
+    if [ "$fault" = standby ]; then victim=$standby target=$primary; else victim=$primary target=$standby; fi
     t0=$(now_ms)
     case $fault in
-        kill) victims=$(deploy/ha/formation.sh pids "$ha" "$old")
-              [ -n "$victims" ] || { say "kill: no process of $old found"; exit 1; }
-              for p in $victims; do kill -KILL "$p" 2>/dev/null; done ;;
-        freeze) frozen=$(deploy/ha/formation.sh pgpids "$ha" "$old")
-                [ -n "$frozen" ] || { say "freeze: no postgres process of $old found"; exit 1; }
-                for p in $frozen; do kill -STOP "$p" 2>/dev/null; done ;;
-        cut) ip -n "$(cat "$ha/prefix")-br" link set "$old" down ;;
+        kill | standby)
+            procs=$(deploy/ha/formation.sh pids "$ha" "$victim")
+            [ -n "$procs" ] || { say "$fault: no process of $victim found"; exit 1; }
+            for p in $procs; do kill -KILL "$p" 2>/dev/null; done ;;
+        freeze)
+            procs=$(deploy/ha/formation.sh pgpids "$ha" "$victim")
+            [ -n "$procs" ] || { say "freeze: no postgres process of $victim found"; exit 1; }
+            for p in $procs; do kill -STOP "$p" 2>/dev/null; done ;;
+        cut) ip -n "$(cat "$ha/prefix")-br" link set "$victim" down ;;
+        *) say "unknown fault $fault"; exit 2 ;;
     esac
     tfo=""
     for _ in $(seq 600); do
-        if writable "$new"; then tfo=$(now_ms); break; fi
+        if writable "$target"; then tfo=$(now_ms); break; fi
         sleep 0.1
     done
-    [ -n "$tfo" ] || { say "$fault: $new never became writable"; deploy/ha/formation.sh state "$ha"; exit 1; }
-    line="$fault: $old -> $new writable after $(fmt $((tfo - t0)))"
-    # recovery of the old primary, then each daemon's first work on the new one
+    [ -n "$tfo" ] || { say "$fault: $target never took a write"; deploy/ha/formation.sh state "$ha"; exit 1; }
+    if [ "$fault" = standby ]; then line="standby $victim killed: $target's commits stalled $(fmt $((tfo - t0)))"
+    else line="$fault: $victim -> $target writable after $(fmt $((tfo - t0)))"; fi
+    # a frozen primary stays frozen for a while: a silent server must not hold a daemon
+    if [ "$fault" = freeze ]; then
+        for _ in $(seq $((hold * 10))); do
+            n=0
+            for d in intake routing escalation stats; do [ -n "$(first_work "$d" "$tfo")" ] && n=$((n + 1)); done
+            [ $n = 4 ] && break
+            sleep 0.1
+        done
+        woken=$(now_ms)
+    fi
+    # the machine comes back (it rejoins as the standby), then each daemon's first work
     case $fault in
-        kill) deploy/ha/formation.sh start "$ha" "$old" ;;
-        freeze) for p in $frozen; do kill -CONT "$p" 2>/dev/null; done ;;
-        cut) ip -n "$(cat "$ha/prefix")-br" link set "$old" up ;;
+        kill | standby) deploy/ha/formation.sh start "$ha" "$victim" ;;
+        freeze) for p in $procs; do kill -CONT "$p" 2>/dev/null; done ;;
+        cut) ip -n "$(cat "$ha/prefix")-br" link set "$victim" up ;;
     esac
     back=()
     for d in intake routing escalation stats; do
         t=""
-        for _ in $(seq 600); do
-            t=$(awk -v d="$d" -v t="$tfo" '$1 == d && $2 >= t {print $2; exit}' "$GC_VAR/health.log")
-            [ -n "$t" ] && break
-            sleep 0.1
-        done
-        if [ -n "$t" ]; then back+=("$d $(fmt $((t - t0)))"); else back+=("$d NOT BACK in 60 s"); fi
+        for _ in $(seq 600); do t=$(first_work "$d" "$tfo"); [ -n "$t" ] && break; sleep 0.1; done
+        if [ -z "$t" ]; then back+=("$d NOT BACK in 60 s")
+        elif [ "$fault" = freeze ] && [ "$t" -ge "$woken" ]; then
+            back+=("$d $(fmt $((t - t0))) (NOT while $victim was frozen: only once it woke, $(fmt $((woken - t0))) after the fault)")
+        else back+=("$d $(fmt $((t - t0)))"); fi
     done
     joined=$(IFS=,; echo "${back[*]}")
     line="$line; daemons back: ${joined//,/, }"
     rejoined=""
-    for _ in $(seq 180); do if ready && [ "$(primary_node)" = "$new" ]; then rejoined=$(now_ms); break; fi; sleep 1; done
-    if [ -n "$rejoined" ]; then line="$line; $old standby again after $(fmt $((rejoined - t0)))"
-    else line="$line; $old NOT rejoined in 180 s"; fi
+    for _ in $(seq 180); do if ready && [ "$(primary_node)" = "$target" ]; then rejoined=$(now_ms); break; fi; sleep 1; done
+    if [ -n "$rejoined" ]; then line="$line; $victim standby again after $(fmt $((rejoined - t0)))"
+    else line="$line; $victim NOT rejoined in 180 s"; fi
     say "$line"
     results+=("$line")
     app deploy/stack.sh up "$bin" >> "$GC_VAR/restarts.log" 2>&1 # a daemon that died is started again
@@ -246,7 +269,7 @@ resends=$(awk '/acknowledged/ {n += $6} END {print n + 0}' "$GC_VAR"/report-*.ou
 say "$acked cases acknowledged of $sent submitted ($resends resends); lost: $lost, doubled: $doubled, references naming another case: $misnamed"
 say "event log: $gapless; statistics: $stats_ok"
 say "took $((SECONDS - started)) s"
-for r in "${results[@]}"; do [[ $r == *NOT* ]] && problem "$r"; done
+for r in "${results[@]}"; do if [[ $r == *NOT* ]]; then problem "$r"; fi; done
 if [ ${#problems[@]} -gt 0 ]; then
     printf 'failover: FAILED: %s\n' "${problems[@]}"
     exit 1
