@@ -168,7 +168,7 @@ for fault in "${faults[@]}"; do
     else line="$fault: $victim -> $target writable after $(fmt $((tfo - t0)))"; fi
     # a frozen primary stays frozen for a while: a silent server must not hold a daemon
     if [ "$fault" = freeze ]; then
-        for _ in $(seq $((hold * 10))); do
+        while [ "$(now_ms)" -lt $((tfo + hold * 1000)) ]; do
             n=0
             for d in intake routing escalation stats; do [ -n "$(first_work "$d" "$tfo")" ] && n=$((n + 1)); done
             [ $n = 4 ] && break
@@ -191,8 +191,8 @@ for fault in "${faults[@]}"; do
             back+=("$d $(fmt $((t - t0))) (NOT while $victim was frozen: only once it woke, $(fmt $((woken - t0))) after the fault)")
         else back+=("$d $(fmt $((t - t0)))"); fi
     done
-    joined=$(IFS=,; echo "${back[*]}")
-    line="$line; daemons back: ${joined//,/, }"
+    joined=$(IFS='|'; echo "${back[*]}")
+    line="$line; daemons back: ${joined//|/, }"
     rejoined=""
     for _ in $(seq 180); do if ready && [ "$(primary_node)" = "$target" ]; then rejoined=$(now_ms); break; fi; sleep 1; done
     if [ -n "$rejoined" ]; then line="$line; $victim standby again after $(fmt $((rejoined - t0)))"
