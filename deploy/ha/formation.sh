@@ -231,7 +231,17 @@ case $cmd in
     down) down ;;
     state) state ;;
     primary) primary ;;
-    start) run_node "${3:?NODE}" pg_autoctl run --pgdata "$real/$3/pgdata" ;;
+    start)
+        # a node killed a moment ago may not be gone yet, and pg_autoctl refuses to start while
+        # the pid in its pid file lives
+        for _ in $(seq 50); do [ -z "$(node_pids "${3:?NODE}")" ] && break; sleep 0.2; done
+        # (a killed process nobody has reaped yet is a zombie, which kill -0 still finds: its pid
+        # file is stale)
+        for f in $(find "$real/$3/run" -name pg_autoctl.pid 2>/dev/null); do
+            state=$(ps -o stat= -p "$(head -n 1 "$f")" 2>/dev/null || true)
+            if [ -z "$state" ] || [ "${state:0:1}" = Z ]; then rm -f "$f"; fi
+        done
+        run_node "$3" pg_autoctl run --pgdata "$real/$3/pgdata" ;;
     pids) node_pids "${3:?NODE}" ;;
     pgpids) pg_pids "${3:?NODE}" ;;
     *) echo "formation: unknown command $cmd" >&2; exit 2 ;;
