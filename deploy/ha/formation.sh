@@ -237,7 +237,7 @@ case $cmd in
         for _ in $(seq 50); do [ -z "$(node_pids "${3:?NODE}")" ] && break; sleep 0.2; done
         # (a killed process nobody has reaped yet is a zombie, which kill -0 still finds: its pid
         # file is stale)
-        for f in $(find "$real/$3/run" -name pg_autoctl.pid 2>/dev/null); do
+        find "$real/$3/run" -name pg_autoctl.pid 2>/dev/null | while read -r f; do
             state=$(ps -o stat= -p "$(head -n 1 "$f")" 2>/dev/null || true)
             if [ -z "$state" ] || [ "${state:0:1}" = Z ]; then rm -f "$f"; fi
         done
