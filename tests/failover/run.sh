@@ -222,14 +222,14 @@ quiet() {
     sleep 2 && [ "$(sql "SELECT last_seq FROM event_streams")" = "$last" ]
 }
 settled=no
-for _ in $(seq 180); do if quiet; then settled=yes; break; fi; sleep 1; done
+for _ in $(seq 600); do if quiet; then settled=yes; break; fi; sleep 1; done
 touch "$GC_VAR/stop"
 while read -r p; do kill "$p" 2>/dev/null; done < "$GC_VAR/workers.pids"
 
 # the checks
 problems=()
 problem() { problems+=("$1"); }
-[ "$settled" = yes ] || problem "the system did not settle within 180 s"
+[ "$settled" = yes ] || problem "the system did not settle within 600 s"
 [ "$reporter_failures" -eq 0 ] || problem "$reporter_failures reporter(s) gave up or saw a refusal"
 acked=$(wc -l < "$GC_VAR/acks")
 app psql "$GC_PG_DSN" -q -c "CREATE TABLE failover_acks (key text, ref text)" \
