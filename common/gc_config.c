@@ -18,14 +18,14 @@ typedef struct {
 enum {
     PG_DSN, INTAKE_BIND, INTAKE_URL, EVENTS_BIND, EVENTS_URL, DEPT_BIND, DEPT_URL, STATS_BIND,
     STATS_URL, SCHEMA_DIR, ESCALATION_TICK_MS, STATS_INTERVAL_MS, STATS_DAY_RETENTION_DAYS,
-    MAX_MESSAGE_BYTES,
+    MAX_MESSAGE_BYTES, PG_TIMEOUT_MS,
     DEPT_SECRET_KEY_FILE, DEPT_SERVER_KEY, DEPT_KEYS_DIR, ESCALATION_BATCH, METRICS_BIND,
     METRICS_AREA_LEVEL, BOARD_BIND, INTAKE_SECRET_KEY_FILE, INTAKE_SERVER_KEY, STATS_SECRET_KEY_FILE,
     STATS_SERVER_KEY, CLIENT_KEY_FILE, PG_PASSWORD, HEALTH_FILE, LOG_LEVEL, LOG_FORMAT, SETTINGS
 };
 
 static const setting_t settings[SETTINGS] = {
-    {"GC_PG_DSN", "dbname=gridcase", "libpq connection string (PGHOST, PGPORT... also apply)", true},
+    {"GC_PG_DSN", "dbname=gridcase", "libpq connection string (PGHOST, PGPORT... also apply); host=A,B for a primary and standbys", true},
     {"GC_INTAKE_BIND", "tcp://*:7101", "intake ROUTER: cases and commands from people", false},
     {"GC_INTAKE_URL", "tcp://127.0.0.1:7101", "where clients find intake", false},
     {"GC_EVENTS_BIND", "tcp://*:7102", "intake PUB: the case event stream", false},
@@ -39,6 +39,7 @@ static const setting_t settings[SETTINGS] = {
     {"GC_STATS_INTERVAL_MS", "1000", "how often stats publishes every snapshot", false},
     {"GC_STATS_DAY_RETENTION_DAYS", "400", "stats: days a day window's figures are kept (months, years kept)", false},
     {"GC_MAX_MESSAGE_BYTES", "65536", "largest message accepted from a peer (ZMQ_MAXMSGSIZE)", false},
+    {"GC_PG_TIMEOUT_MS", "0", "daemons: longest wait for the database's answer to a statement, then reconnect (0: gc-intake 1500, the others 10000)", false},
     {"GC_DEPT_SECRET_KEY_FILE", "", "routing: file with the department socket's CURVE secret key", false},
     {"GC_DEPT_SERVER_KEY", "", "department clients: routing's CURVE public key (Z85)", false},
     {"GC_DEPT_KEYS_DIR", ".", "gridctl dept: directory holding DEPT.key secret key files", false},
@@ -122,25 +123,69 @@ static bool load_file_variant(int i, char *err, int errlen)
     return values[i] != NULL;
 }
 
-/* GC_PG_DSN plus password='...', quoted as libpq wants (\ and ' escaped). */
-static const char *dsn(void)
+/* Liveness settings a GC_PG_DSN in key=value form gets unless it sets them: a daemon finds a
+ * dead or unreachable server within seconds and, given several hosts, connects to the one that
+ * takes writes. libpq's defaults wait minutes (the system's TCP timeouts) or forever. */
+static const struct {
+    const char *key, *value;
+} liveness[] = {
+    {"connect_timeout", "2"},      /* seconds per host tried */
+    {"keepalives_idle", "2"},      /* an idle connection is probed after 2 s, */
+    {"keepalives_interval", "1"},  /* every second, */
+    {"keepalives_count", "2"},     /* and given up after 2 unanswered probes */
+    {"tcp_user_timeout", "3000"},  /* data unacknowledged for 3 s: the peer is gone */
+    {"target_session_attrs", "read-write"}, /* the primary, when several hosts are listed */
+};
+
+/* GC_PG_DSN with the liveness settings it lacks and password='...' (quoted as libpq wants: \
+ * and ' escaped). A URI (postgresql://...) is used as it is, with the password added only in
+ * key=value form, as before: put the settings in the URI. */
+static const char *dsn(const PQconninfoOption *given)
 {
-    const char *password = setting(PG_PASSWORD);
-    if (!*password)
-        return setting(PG_DSN);
-    size_t len = strlen(setting(PG_DSN)) + 2 * strlen(password) + 16;
+    const char *raw = setting(PG_DSN), *password = setting(PG_PASSWORD);
+    bool uri = strncmp(raw, "postgres://", 11) == 0 || strncmp(raw, "postgresql://", 13) == 0;
+    size_t len = 0;
     free(dsn_with_password);
-    dsn_with_password = malloc(len);
-    if (!dsn_with_password)
-        return setting(PG_DSN);
-    size_t o = (size_t)snprintf(dsn_with_password, len, "%s password='", setting(PG_DSN));
-    for (const char *c = password; *c; c++) {
-        if (*c == '\\' || *c == '\'')
-            dsn_with_password[o++] = '\\';
-        dsn_with_password[o++] = *c;
+    dsn_with_password = NULL;
+    FILE *f = open_memstream(&dsn_with_password, &len);
+    if (!f)
+        return raw;
+    fputs(raw, f);
+    for (size_t k = 0; !uri && k < sizeof liveness / sizeof liveness[0]; k++) {
+        bool set = false;
+        for (const PQconninfoOption *o = given; o && o->keyword; o++)
+            set |= strcmp(o->keyword, liveness[k].key) == 0 && o->val && *o->val;
+        if (!set)
+            fprintf(f, " %s=%s", liveness[k].key, liveness[k].value);
     }
-    snprintf(dsn_with_password + o, len - o, "'");
+    if (*password && !uri) {
+        fputs(" password='", f);
+        for (const char *c = password; *c; c++) {
+            if (*c == '\\' || *c == '\'')
+                fputc('\\', f);
+            fputc(*c, f);
+        }
+        fputc('\'', f);
+    }
+    if (fclose(f) != 0) {
+        free(dsn_with_password);
+        dsn_with_password = NULL;
+        return raw;
+    }
     return dsn_with_password;
+}
+
+/* The number of comma-separated entries in a host or port list (0 when unset). */
+static int entries(const PQconninfoOption *given, const char *key)
+{
+    for (const PQconninfoOption *o = given; o && o->keyword; o++)
+        if (strcmp(o->keyword, key) == 0 && o->val && *o->val) {
+            int n = 1;
+            for (const char *c = o->val; *c; c++)
+                n += *c == ',';
+            return n;
+        }
+    return 0;
 }
 
 /* A setting that takes one of a few words. */
@@ -167,15 +212,25 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
     for (int i = 0; i < SETTINGS; i++)
         if (!load_file_variant(i, err, errlen))
             return false;
-    cfg->pg_dsn = dsn();
     char *why = NULL;
-    PQconninfoOption *parsed = PQconninfoParse(cfg->pg_dsn, &why);
+    PQconninfoOption *parsed = PQconninfoParse(setting(PG_DSN), &why);
     if (!parsed) {
         snprintf(err, errlen, "GC_PG_DSN is not a libpq connection string: %s",
                  why ? why : "out of memory");
         PQfreemem(why);
         return false;
     }
+    /* libpq says so only when connecting, every time: say it once, at start */
+    int hosts = entries(parsed, "hostaddr") ? entries(parsed, "hostaddr") : entries(parsed, "host");
+    int ports = entries(parsed, "port");
+    if (ports > 1 && ports != hosts) {
+        snprintf(err, errlen,
+                 "GC_PG_DSN names %d host(s) and %d ports: give one port for all, or one per host",
+                 hosts, ports);
+        PQconninfoFree(parsed);
+        return false;
+    }
+    cfg->pg_dsn = dsn(parsed);
     PQconninfoFree(parsed);
     cfg->intake_bind = setting(INTAKE_BIND);
     cfg->intake_url = setting(INTAKE_URL);
@@ -210,6 +265,7 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
                         errlen)
            && load_long(MAX_MESSAGE_BYTES, 1024, 16 * 1024 * 1024, &cfg->max_message_bytes, err,
                         errlen)
+           && load_long(PG_TIMEOUT_MS, 0, 3600000, &cfg->pg_timeout_ms, err, errlen)
            && load_long(ESCALATION_BATCH, 1, 100000, &cfg->escalation_batch, err, errlen);
 }
 

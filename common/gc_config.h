@@ -7,7 +7,7 @@
 
 /* Every setting a gridcase process can read, with its default. Documented in README.md. */
 typedef struct {
-    const char *pg_dsn;         /* GC_PG_DSN with GC_PG_PASSWORD added: libpq connection string */
+    const char *pg_dsn;         /* GC_PG_DSN with liveness settings and GC_PG_PASSWORD added */
     const char *intake_bind;    /* GC_INTAKE_BIND */
     const char *intake_url;     /* GC_INTAKE_URL */
     const char *events_bind;    /* GC_EVENTS_BIND */
@@ -21,6 +21,7 @@ typedef struct {
     long stats_interval_ms;     /* GC_STATS_INTERVAL_MS */
     long stats_day_retention_days; /* GC_STATS_DAY_RETENTION_DAYS */
     long max_message_bytes;     /* GC_MAX_MESSAGE_BYTES: ZMQ_MAXMSGSIZE on sockets read from outside */
+    long pg_timeout_ms;         /* GC_PG_TIMEOUT_MS: a daemon's wait for one statement's answer (0: its own) */
     const char *dept_secret_key_file; /* GC_DEPT_SECRET_KEY_FILE: routing's CURVE secret key */
     const char *dept_server_key;      /* GC_DEPT_SERVER_KEY: routing's public key, for clients */
     const char *dept_keys_dir;        /* GC_DEPT_KEYS_DIR: where gridctl finds DEPT.key */

@@ -4,6 +4,7 @@
 #include "gc_clock.h"
 #include "gc_curve.h"
 #include "gc_log.h"
+#include "gc_pg.h"
 #include "gc_msg.h"
 
 #include <stdio.h>
@@ -52,6 +53,8 @@ void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
     gc_log_set_level(cfg->log_level);
     gc_log_set_format(cfg->log_format);
     health_file = cfg->health_file;
+    /* gridctl, not a daemon, waits as long as it takes */
+    gc_pg_set_timeout(cfg->pg_timeout_ms ? cfg->pg_timeout_ms : GC_DAEMON_PG_TIMEOUT_MS);
 }
 
 void gc_daemon_alive(void)

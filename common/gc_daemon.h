@@ -10,6 +10,12 @@
 /* The release, printed by --version and exported as gridcase_build_info. */
 #define GC_VERSION "0.3.0"
 
+/* How long a daemon waits for the database's answer to one statement unless GC_PG_TIMEOUT_MS
+ * says otherwise: long enough for any statement of a busy day (a catch-up batch, a lock held by
+ * another writer), short enough that a frozen server is left within seconds. gc-intake, whose
+ * callers wait for its answer, uses a shorter one (services/intake/main.c). */
+#define GC_DAEMON_PG_TIMEOUT_MS 10000
+
 /* The send high-water mark of the daemons' PUB sockets (the event and stats streams). */
 #define GC_DAEMON_PUB_SNDHWM 100000
 

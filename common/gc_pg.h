@@ -8,6 +8,15 @@
 #include <signal.h>
 #include <stdbool.h>
 
+/* The longest a daemon waits for the database's answer to one statement (GC_PG_TIMEOUT_MS; 0,
+ * the default: no limit, as for gridctl). When it passes, the server is taken to be gone or
+ * frozen: the connection is dropped (the statement fails, gc_pg_alive turns false, the caller
+ * reconnects), so a server that accepts TCP but never answers cannot freeze a daemon. The
+ * server may still have run the statement: what the daemons do is safe to retry (idempotency
+ * keys, cursors moved with their effects). Returns the previous value, so a known-long
+ * statement can raise it and put it back. */
+long gc_pg_set_timeout(long ms);
+
 /* Connects, retrying with backoff (0.1 s doubling to 5 s) until it succeeds or *stop is set.
  * Returns NULL only when stopped. Logs each failure once per attempt. */
 PGconn *gc_pg_connect(const char *dsn, volatile sig_atomic_t *stop);
@@ -43,6 +52,10 @@ void gc_pg_register(const char *name, const char *sql, int nparams);
 /* Prepares every registered statement on db (gc_pg_try_connect does, on each new connection).
  * False, with the failing statement logged, when one cannot be prepared. */
 bool gc_pg_prepare_all(PGconn *db);
+
+/* The result of a statement sent with libpq's PQsend* functions, waiting at most the timeout
+ * (gc_pg_set_timeout). Never NULL. What gc_pg_query and the prepared-statement calls use. */
+PGresult *gc_pg_await(PGconn *db, const char *what);
 
 /* Runs a registered statement; the result is never NULL (see gc_pg_query). */
 PGresult *gc_pg_query_prepared(PGconn *db, const char *name, int nparams,

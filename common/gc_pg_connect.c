@@ -37,6 +37,9 @@ PGconn *gc_pg_try_connect(const char *dsn)
         return NULL;
     }
     PQsetNoticeProcessor(db, ignore_notice, NULL); /* NOTICEs are not events to log */
+    /* sending never blocks (a server that stopped reading fills the socket's buffer): every
+     * statement is flushed and awaited within the deadline by gc_pg_await */
+    PQsetnonblocking(db, 1);
     if (!gc_pg_prepare_all(db)) {
         PQfinish(db);
         return NULL;

@@ -33,8 +33,10 @@ void gc_pg_register(const char *name, const char *sql, int nparams)
 bool gc_pg_prepare_all(PGconn *db)
 {
     for (int i = 0; i < nstatements; i++) {
-        PGresult *res = PQprepare(db, statements[i].name, statements[i].sql,
-                                  statements[i].nparams, NULL);
+        PGresult *res = PQsendPrepare(db, statements[i].name, statements[i].sql,
+                                      statements[i].nparams, NULL)
+                            ? gc_pg_await(db, statements[i].name)
+                            : PQmakeEmptyPGresult(db, PGRES_FATAL_ERROR);
         bool ok = gc_pg_ok(res);
         if (!ok)
             gc_log_error("prepare %s: %s", statements[i].name, PQresultErrorMessage(res));
@@ -43,17 +45,6 @@ bool gc_pg_prepare_all(PGconn *db)
             return false;
     }
     return true;
-}
-
-PGresult *gc_pg_query_prepared(PGconn *db, const char *name, int nparams,
-                               const char *const *params)
-{
-    PGresult *res = PQexecPrepared(db, name, nparams, params, NULL, NULL, 0);
-    if (!res)
-        res = PQmakeEmptyPGresult(db, PGRES_FATAL_ERROR);
-    if (!gc_pg_ok(res))
-        gc_pg_log_failure(db, name, res);
-    return res;
 }
 
 bool gc_pg_run_prepared(PGconn *db, const char *name, int nparams, const char *const *params)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define KEEPALIVE_MS 2000 /* a feed writes at least this often: dead clients are found soon */
 
@@ -341,7 +342,12 @@ board_http_t *board_http_new(const char *bind, board_store_t *store, unsigned ma
 void board_http_destroy(board_http_t **self)
 {
     if (*self) {
-        board_store_stop((*self)->store); /* feeds end within one wait */
+        board_store_stop((*self)->store); /* each feed ends its stream at its next look */
+        /* MHD_stop_daemon cuts open connections: wait (1 s at most) until each feed has sent
+         * its stream's end, or a browser reports the stream cut mid-chunk as an error */
+        for (long until = gc_clock_monotonic_ms() + 1000;
+             board_store_status((*self)->store).feeds > 0 && gc_clock_monotonic_ms() < until;)
+            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
         MHD_stop_daemon((*self)->daemon);
         free(*self);
         *self = NULL;

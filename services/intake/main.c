@@ -6,13 +6,13 @@
 #include "intake_batch.h"
 
 #include "gc_case.h"
-#include "gc_clock.h"
 #include "gc_daemon.h"
 #include "gc_event.h"
 #include "gc_geo.h"
 #include "gc_log.h"
 #include "gc_msg.h"
 #include "gc_pg.h"
+#include "gc_pg_connector.h"
 #include "gc_zap.h"
 
 #include <errno.h>
@@ -20,30 +20,40 @@
 
 #define BATCHES_PER_TURN 16  /* then publish events and look at the other sockets */
 #define RECONNECT_MS 500     /* while the database is down, try again this often */
+#define TAKE_MS 100          /* and look this often whether the connector got through */
+#define FIRST_CONNECT_MS 10000 /* at start, wait this long for the first attempt */
+/* Intake's wait for one statement unless GC_PG_TIMEOUT_MS is set: a client hears UNAVAILABLE
+ * within about this long when the database stalls, and retries with its idempotency key. A
+ * statement of intake's normal work takes milliseconds; a lock held longer by another writer
+ * (or a stalled disk) turns into UNAVAILABLE, and the work it did may still commit: the retry
+ * finds it by its key. */
+#define INTAKE_PG_TIMEOUT_MS 1500
 
 typedef struct {
-    const gc_config_t *cfg;
     PGconn *db;                  /* NULL while the database is unreachable */
+    gc_pg_connector_t *connector; /* connects in the background meanwhile */
     gc_area_index_t *areas;      /* the district's areas, for locating cases */
     event_publisher_t *publisher;
     void *pub;
-    long next_attempt;           /* gc_clock_monotonic_ms() of the next reconnect attempt */
 } intake_t;
 
 static void disconnect(intake_t *in)
 {
-    if (in->db)
+    if (in->db) {
         PQfinish(in->db);
+        gc_pg_connector_again(in->connector);
+    }
     in->db = NULL;
     gc_area_index_destroy(&in->areas);
     event_publisher_destroy(&in->publisher);
 }
 
-/* One attempt: connect, listen for the doorbells, load the areas, find the log's end. */
-static void try_connect(intake_t *in)
+/* Takes the connector's connection, if it made one (waiting up to wait_ms for its first
+ * attempt): listen for the doorbells, load the areas, find the log's end. */
+static void try_connect(intake_t *in, long wait_ms)
 {
-    in->next_attempt = gc_clock_monotonic_ms() + RECONNECT_MS;
-    in->db = gc_pg_try_connect(in->cfg->pg_dsn);
+    in->db = wait_ms ? gc_pg_connector_first(in->connector, wait_ms)
+                     : gc_pg_connector_take(in->connector);
     if (!in->db)
         return;
     bool ok = gc_pg_run(in->db, "listen", "LISTEN gc_case_events", 0, NULL)
@@ -98,20 +108,26 @@ int main(int argc, char **argv)
                                  cfg.max_message_bytes);
     int mandatory = 1;
     zmq_setsockopt(router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
+    if (!cfg.pg_timeout_ms)
+        gc_pg_set_timeout(INTAKE_PG_TIMEOUT_MS);
     gc_case_register();
     gc_event_register();
-    intake_t in = {.cfg = &cfg, .pub = pub};
-    try_connect(&in);
+    intake_t in = {.pub = pub, .connector = gc_pg_connector_new(cfg.pg_dsn, RECONNECT_MS)};
+    if (!in.connector)
+        return 1;
+    /* the first attempt's end before "ready", as every daemon connects first: the ZAP handler
+     * needs the database to admit the clients that connect as soon as intake is up */
+    try_connect(&in, FIRST_CONNECT_MS);
     gc_log_info("ready: intake on %s, events on %s", cfg.intake_bind, cfg.events_bind);
 
     while (!gc_daemon_stop) {
         zmq_pollitem_t items[] = {{router, 0, ZMQ_POLLIN, 0},
                                   {gc_zap_socket(zap), 0, ZMQ_POLLIN, 0},
                                   {NULL, in.db ? PQsocket(in.db) : -1, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, in.db ? 3 : 2, in.db ? 1000 : RECONNECT_MS) < 0 && errno != EINTR)
+        if (zmq_poll(items, in.db ? 3 : 2, in.db ? 1000 : TAKE_MS) < 0 && errno != EINTR)
             break;
-        if (!in.db && gc_clock_monotonic_ms() >= in.next_attempt)
-            try_connect(&in);
+        if (!in.db)
+            try_connect(&in, 0);
         gc_zap_handle(zap, in.db);
         bool db_failed = false;
         for (int turn = 0; turn < BATCHES_PER_TURN && !db_failed && !gc_daemon_stop; turn++)
@@ -121,13 +137,13 @@ int main(int argc, char **argv)
                       || !event_publisher_flush(in.publisher, in.db) || !gc_pg_alive(in.db))) {
             gc_log_warn("database connection lost; answering UNAVAILABLE until it is back");
             disconnect(&in);
-            in.next_attempt = 0;
         }
         if (in.db)
             gc_daemon_alive();
     }
     gc_log_info("stopping");
     disconnect(&in);
+    gc_pg_connector_destroy(&in.connector);
     gc_zap_destroy(&zap);
     zmq_close(router);
     zmq_close(pub);

@@ -5,7 +5,7 @@
 // Run by tests/board/run.sh, which starts the stack and sets the environment (GC_VAR's env
 // file: GC_BOARD_URL, the sockets, the keys; PATH with gridctl; BOARD_BIN_DIR). Prints TAP.
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
@@ -144,7 +144,7 @@ function readPage(page) {
     const counts = {};
     for (const el of document.querySelectorAll('#board [data-count]')) counts[el.dataset.count] = text(el.querySelector('.value'));
     return {
-      shown: !board.hidden, area: board.dataset.area, window: board.dataset.window,
+      shown: board.checkVisibility(), area: board.dataset.area, window: board.dataset.window,
       name: text(document.querySelector('[data-field="area_name"]')),
       level: text(document.querySelector('[data-field="level"]')),
       leader: text(document.querySelector('[data-field="leader"]')),
@@ -155,6 +155,7 @@ function readPage(page) {
       crumbs: [...document.querySelectorAll('#crumbs [data-crumb]')].map((c) => ({ code: c.dataset.crumb, text: text(c), link: c.tagName === 'A' })),
       empty: text(document.querySelector('[data-empty="children"]')),
       state: document.querySelector('#state').dataset.state,
+      stateShown: document.querySelector('#state').checkVisibility() ? text(document.querySelector('#state')).replace(/\s+/g, ' ') : null,
       message: document.querySelector('#message').hidden ? null : document.querySelector('#message').dataset.message,
       messageText: text(document.querySelector('#message')),
     };
@@ -229,8 +230,12 @@ const troubles = [];
 // those, matched by this pattern) are expected, and listed apart
 let expecting = null;
 const expected = [];
+// while gc-board stops: its feeds must end cleanly, not be cut in the middle of a chunk
+let stopping = false;
+const cut = [];
 function trouble(text) {
   if (expecting && expecting.test(text)) expected.push(text);
+  else if (stopping && /ERR_INCOMPLETE_CHUNKED_ENCODING/.test(text)) cut.push(text);
   else troubles.push(text);
 }
 function watch(page, label) {
@@ -246,6 +251,10 @@ function watch(page, label) {
   page.on('response', (r) => {
     if (r.status() >= 400) trouble(`${label}: HTTP ${r.status()} for ${r.url()}`);
   });
+  // the page works offline: nothing but gc-board is ever asked for anything
+  page.on('request', (r) => {
+    if (new URL(r.url()).origin !== new URL(BOARD).origin) trouble(`${label}: a request outside gc-board: ${r.url()}`);
+  });
   return page;
 }
 async function stopDaemon(name) {
@@ -258,7 +267,7 @@ async function stopDaemon(name) {
 }
 const stateOf = (page) => page.evaluate(() => document.querySelector('#state').dataset.state);
 const shownArea = (page, code) => page.waitForFunction(
-  (c) => { const b = document.querySelector('#board'); return !b.hidden && b.dataset.area === c; }, code, { timeout: 10000 });
+  (c) => { const b = document.querySelector('#board'); return b.checkVisibility() && b.dataset.area === c; }, code, { timeout: 10000 });
 
 // ============================================================================================
 async function makeCases() {
@@ -429,15 +438,15 @@ async function main() {
 
     // 5. gc-stats stopped: stale; started again: live, by itself
     ok((await stateOf(page)) === 'live', 'the page says 实时 (data-state="live") while gc-stats publishes');
-    const tKill = Date.now();
     await stopDaemon('stats');
+    const tKill = Date.now(); // from the moment it is gone: its last heartbeat was before
     let staleAfter = null;
     try {
       await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'stale', null, { timeout: 8000, polling: 50 });
       staleAfter = Date.now() - tKill;
     } catch (_) { /* reported below */ }
-    const staleWords = await page.evaluate(() => document.querySelector('#state').textContent);
-    note(`stale: data-state="stale" ${staleAfter} ms after gc-stats was stopped ("${staleWords.trim()}")`);
+    const staleWords = await page.evaluate(() => document.querySelector('#state').textContent.replace(/\s+/g, ' '));
+    note(`stale: data-state="stale" ${staleAfter} ms after gc-stats was gone ("${staleWords.trim()}")`);
     ok(staleAfter !== null && staleAfter <= 5000 && staleWords.includes('数据已过期'),
       `gc-stats stopped: the page says 数据已过期 within 5 s (${staleAfter} ms)`);
     await page.screenshot({ path: `${SHOTS}/stale.png` });
@@ -445,7 +454,7 @@ async function main() {
     execFileSync('deploy/stack.sh', ['up', BIN], { stdio: ['ignore', 'ignore', 'pipe'] });
     let liveAfter = null;
     try {
-      await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'live', null, { timeout: 15000, polling: 50 });
+      await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'live', null, { timeout: 30000, polling: 50 });
       liveAfter = Date.now() - tUp;
     } catch (_) { /* reported below */ }
     note(`live again ${liveAfter} ms after deploy/stack.sh up started gc-stats again`);
@@ -458,13 +467,16 @@ async function main() {
     // feed reconnects by itself
     expecting = /api\/feed.*ERR_CONNECTION_REFUSED|ERR_CONNECTION_REFUSED.*api\/feed/;
     const tBoard = Date.now();
+    stopping = true;
     await stopDaemon('board');
     let lostAfter = null;
     try {
       await page.waitForFunction(() => document.querySelector('#message').dataset.message === 'unreachable'
-        && document.querySelector('#state').dataset.state === 'stale' && !document.querySelector('#board').hidden, null, { timeout: 8000, polling: 50 });
+        && document.querySelector('#state').dataset.state === 'stale' && document.querySelector('#board').checkVisibility(), null, { timeout: 8000, polling: 50 });
       lostAfter = Date.now() - tBoard;
     } catch (_) { /* reported below */ }
+    stopping = false;
+    ok(cut.length === 0, 'gc-board stopped (SIGTERM) ends the open feed cleanly: the browser saw no stream cut mid-chunk', cut.join('\n'));
     const lostWords = (await readPage(page)).messageText;
     ok(lostAfter !== null && lostWords.includes('连接已中断'),
       `gc-board stopped: the page says the connection broke (${lostAfter} ms) and keeps the figures, marked stale`, lostWords);
@@ -474,7 +486,7 @@ async function main() {
     let backAfter = null;
     try {
       await page.waitForFunction(() => document.querySelector('#state').dataset.state === 'live'
-        && document.querySelector('#message').hidden, null, { timeout: 15000, polling: 50 });
+        && document.querySelector('#message').hidden, null, { timeout: 30000, polling: 50 });
       backAfter = Date.now() - tBoardUp;
     } catch (_) { /* reported below */ }
     expecting = null;
@@ -490,8 +502,10 @@ async function main() {
     const unknown = await readPage(page);
     await page.screenshot({ path: `${SHOTS}/unknown.png` });
     const back = await page.$('#message a[data-area=""]');
-    ok(unknown.messageText.includes('未找到区域 9999') && !unknown.shown && back !== null && (await back.getAttribute('href')) === '/',
-      '/?area=9999 says 未找到区域 9999, with a link back to the district', JSON.stringify(unknown.messageText));
+    ok(unknown.messageText.includes('未找到区域 9999') && !unknown.shown && unknown.stateShown === null
+       && back !== null && (await back.getAttribute('href')) === '/',
+      '/?area=9999 says 未找到区域 9999, with a link back to the district; no figures, no live/stale claim',
+      JSON.stringify({ message: unknown.messageText, board: unknown.shown, state: unknown.stateShown }));
     await back.click();
     await shownArea(page, district);
     ok(new URL(page.url()).search === '', 'the link shows the district');
@@ -521,8 +535,27 @@ async function main() {
     await browser.close();
   }
 
+  // every file of the page is served under /assets/ as it is in services/board/www, with its type
+  const types = { html: 'text/html', js: 'javascript', css: 'text/css', svg: 'image/svg+xml', json: 'application/json', txt: 'text/plain', png: 'image/png' };
+  const assetProblems = [];
+  const www = readdirSync('services/board/www');
+  for (const name of www) {
+    const r = await fetch(`${BOARD}/assets/${encodeURIComponent(name)}`);
+    const body = Buffer.from(await r.arrayBuffer());
+    const type = r.headers.get('content-type') || '';
+    const want = types[name.split('.').pop()];
+    if (r.status !== 200 || !want || !type.includes(want) || !body.equals(readFileSync(`services/board/www/${name}`))) {
+      assetProblems.push(`${name}: HTTP ${r.status}, ${type}, ${body.length} bytes`);
+    }
+  }
+  const index = Buffer.from(await (await fetch(`${BOARD}/`)).arrayBuffer());
+  if (!index.equals(readFileSync('services/board/www/index.html'))) assetProblems.push('/ is not index.html');
+  ok(assetProblems.length === 0, `gc-board serves every file of the page (${www.join(', ')}) at /assets/ with its content type, and index.html at /`, assetProblems.join('\n'));
+
   // 7. the whole run
-  ok(troubles.length === 0, 'no console error or warning, no failed request, during the whole run', troubles.join('\n'));
+  const distinct = [...new Set(troubles)];
+  ok(troubles.length === 0, 'no console error or warning, no failed request, during the whole run',
+    `${troubles.length} in all, ${distinct.length} distinct; the first 20:\n${distinct.slice(0, 20).join('\n')}`);
   if (process.env.BOARD_UPDATE_DOCS === '1') {
     copyFileSync(`${SHOTS}/district.png`, 'docs/board.png');
     note(`docs/board.png updated (${statSync('docs/board.png').size} bytes)`);

@@ -17,7 +17,7 @@ here=tests/board
 [ -x "$bin/gc-board" ] || { echo "not ok 1 - no $bin/gc-board"; exit 1; }
 # the lock file decides: install again when node_modules is missing or older than it
 if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_modules" ]; then
-    (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$here" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) | sed 's/^/# npm: /'
     touch "$here/node_modules"
 fi
 

@@ -70,7 +70,7 @@ wait
 expect_ok "gridctl client remove" gridctl client remove dashboard
 expect_eq "a removed client is refused at its next connection" "$(probe sub "$GC_STATS_URL" "$GC_STATS_SERVER_KEY" "$keys/dashboard.key" 2)" silent
 expect_eq "gridctl client list names the rest" "$(gridctl client list --json | jq -r '[.[] | .name + ":" + .sockets] | join(" ")')" \
-    "escalation:events gridctl:intake,events,stats routing:events stats:events"
+    "board:stats escalation:events gridctl:intake,events,stats routing:events stats:events"
 expect_fail "gridctl client add refuses an unknown socket" "unknown socket 'dept'" \
     gridctl client add x --sockets intake,dept --key "$keys/x.key"
 expect_fail "gridctl without its key says which setting is missing" "GC_CLIENT_KEY_FILE" \

@@ -141,3 +141,31 @@ sleep 1 # pg_stat_database is updated when a backend reports (at most every 0.5 
 txns=$(( $(commits) - before ))
 if [ "$txns" -lt 1000 ]; then ok "the whole system committed $txns transactions for them ($(cut -d' ' -f2- "$GC_VAR/load-submit.err"))"
 else not_ok "submissions in flight together share transactions" "$txns commits for 1000 cases"; fi
+
+# 9. a frozen server (it accepts connections and never answers: every PostgreSQL process
+# stopped with SIGSTOP): UNAVAILABLE within 2 s, again while it stays frozen (intake connects
+# in the background, never blocked by the attempts), and served again once it runs; the retry
+# with the same key finds the one case, whether or not the first attempt had committed.
+pm=$(head -n 1 "$GC_VAR/pg/pgdata/postmaster.pid")
+mapfile -t frozen < <(echo "$pm"; ps -o pid= --ppid "$pm" | tr -d ' ')
+thaw() { kill -CONT "${frozen[@]}" 2>/dev/null; }
+trap thaw EXIT
+kill -STOP "${frozen[@]}"
+for attempt in 1 2; do
+    start=$(date +%s%N)
+    out=$(gridctl submit --category drain_cover --grid 4101010207 --desc "数据库冻结时的报告" --key "frozen-$$" 2>&1)
+    rc=$?
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    if [ $rc -ne 0 ] && grep -q ERROR_CODE_UNAVAILABLE <<<"$out" && [ "$ms" -lt 2000 ]; then
+        ok "with PostgreSQL frozen, submit $attempt fails with UNAVAILABLE within 2 s ($ms ms)"
+    else
+        not_ok "with PostgreSQL frozen, submit $attempt fails with UNAVAILABLE within 2 s" "status $rc after $ms ms: $out"
+    fi
+done
+expect_eq "intake said it gave up on the silent server" \
+    "$(grep -c 'no answer from the database within 1500 ms' "$GC_VAR/log/intake.log" | awk '$1 > 0 {print "yes"}')" "yes"
+thaw
+trap - EXIT
+wait_for "once PostgreSQL runs again, intake takes cases by itself" 15 \
+    gridctl submit --category drain_cover --grid 4101010207 --desc "数据库冻结时的报告" --key "frozen-$$"
+expect_eq "and the key names one case" "$(sql "SELECT count(*) FROM cases WHERE idempotency_key = 'frozen-$$'")" "1"

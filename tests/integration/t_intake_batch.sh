@@ -47,12 +47,13 @@ for r in reqs:
               "entry=%d" % a.diary_entry)
 PY
 # send_batch FILE: the requests of FILE, the first alone, the rest while the counter is locked
+# (for 1.3 s: less than intake's wait for one statement, after which it would answer UNAVAILABLE)
 send_batch() {
-    psql "$GC_PG_DSN" -qtA -c "BEGIN" -c "SELECT gc_lock_event_stream()" -c "SELECT pg_sleep(2)" \
+    psql "$GC_PG_DSN" -qtA -c "BEGIN" -c "SELECT gc_lock_event_stream()" -c "SELECT pg_sleep(1.3)" \
         -c "COMMIT" > /dev/null &
     local holder=$!
     for _ in $(seq 50); do
-        [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(2)'")" = 1 ] && break
+        [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1.3)'")" = 1 ] && break
         sleep 0.1
     done
     PYTHONPATH="$GC_VAR/py" timeout 30 /usr/bin/python3 "$GC_VAR/py/batch_send.py" "$GC_INTAKE_URL" < "$1"
@@ -286,9 +287,9 @@ expect_eq "and nothing of them stayed" "$(sql "SELECT count(*) FROM cases WHERE 
 # intake, which holds only the foreign key's KEY SHARE lock on it: no deadlock, both go through.
 first=$(gridctl submit --category illegal_construction --grid $g --desc "违建 原件")
 deadlocks_before=$(deadlocks)
-hold_counter_then_lock "$first" 2
+hold_counter_then_lock "$first" 1 # within intake's wait for a statement (INTAKE_PG_TIMEOUT_MS)
 for _ in $(seq 50); do
-    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(2);'")" = 1 ] && break
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1);'")" = 1 ] && break
     sleep 0.1
 done
 gridctl submit --category illegal_construction --grid $g --desc "违建 重复" > "$GC_VAR/dup.out" 2>&1 &

@@ -156,7 +156,7 @@ want() {
         awk '!($3 == "open" && $1 ~ /^dept\//)' | sort
 }
 got() { # the samples as recount lines: counters summed over categories, a percent x 100
-    grep -E '^gridcase_' <<<"$metrics" | grep -vE '_info\{|^gridcase_(build_info|stats_event_seq)|_seconds_(median|p90)\{' |
+    grep -E '^gridcase_' <<<"$metrics" | grep -vE '_info\{|^gridcase_(build_info|stats_event_seq|consumer_lag_events)|_seconds_(median|p90)\{' |
     sed -E 's/^gridcase_([a-z0-9_]+)\{([^}]*)\} (.*)$/\1 \2 \3/' |
     awk -v want="$1" '
         { name = $1; labels = $2; v = $3

@@ -14,6 +14,11 @@
 
 #include "gc_config.h"
 
+/* what gc_config adds to a DSN that does not set them (gc_config.c, liveness) */
+#define LIVENESS                                                                               \
+    " connect_timeout=2 keepalives_idle=2 keepalives_interval=1 keepalives_count=2"           \
+    " tcp_user_timeout=3000 target_session_attrs=read-write"
+
 /* ---- gc_config_parse_long ---------------------------------------------------------------- */
 
 static void test_parse_valid(void **state)
@@ -88,7 +93,7 @@ static void test_parse_overflow(void **state)
 /* ---- gc_config_load ---------------------------------------------------------------------- */
 
 static const char *const all_vars[] = {
-    "GC_PG_DSN",         "GC_INTAKE_BIND",        "GC_INTAKE_URL",        "GC_EVENTS_BIND",
+    "GC_PG_DSN",         "GC_PG_TIMEOUT_MS",      "GC_INTAKE_BIND",        "GC_INTAKE_URL",        "GC_EVENTS_BIND",
     "GC_EVENTS_URL",     "GC_DEPT_BIND",          "GC_DEPT_URL",          "GC_STATS_BIND",
     "GC_STATS_URL",      "GC_SCHEMA_DIR",         "GC_ESCALATION_TICK_MS", "GC_STATS_INTERVAL_MS",
     "GC_MAX_MESSAGE_BYTES", "GC_ESCALATION_BATCH", "GC_PG_PASSWORD", "GC_PG_PASSWORD_FILE",
@@ -110,7 +115,8 @@ static void test_load_defaults(void **state)
     gc_config_t cfg;
     char err[256] = "";
     assert_true(gc_config_load(&cfg, err, sizeof err));
-    assert_string_equal(cfg.pg_dsn, "dbname=gridcase");
+    assert_string_equal(cfg.pg_dsn, "dbname=gridcase" LIVENESS);
+    assert_int_equal(cfg.pg_timeout_ms, 0); /* each daemon's own */
     assert_string_equal(cfg.intake_bind, "tcp://*:7101");
     assert_string_equal(cfg.intake_url, "tcp://127.0.0.1:7101");
     assert_string_equal(cfg.events_bind, "tcp://*:7102");
@@ -137,7 +143,7 @@ static void test_load_override(void **state)
     char err[256] = "";
     assert_true(gc_config_load(&cfg, err, sizeof err));
     assert_string_equal(cfg.intake_url, "tcp://10.0.0.5:9101");
-    assert_string_equal(cfg.pg_dsn, "host=db dbname=gc_test");
+    assert_string_equal(cfg.pg_dsn, "host=db dbname=gc_test" LIVENESS);
     assert_int_equal(cfg.escalation_tick_ms, 250);
     assert_int_equal(cfg.max_message_bytes, 1024);
     /* the others keep their defaults */
@@ -214,7 +220,8 @@ static void test_password_file_joins_the_dsn(void **state)
     char err[256] = "";
     assert_true(gc_config_load(&cfg, err, sizeof err));
     assert_string_equal(cfg.pg_dsn,
-                        "host=db dbname=gridcase user=gridcase_intake password='s3cr\\'et\\\\x'");
+                        "host=db dbname=gridcase user=gridcase_intake" LIVENESS
+                        " password='s3cr\\'et\\\\x'");
     /* both the value and its file: refused, naming both */
     setenv("GC_PG_PASSWORD", "other", 1);
     assert_false(gc_config_load(&cfg, err, sizeof err));
@@ -224,6 +231,32 @@ static void test_password_file_joins_the_dsn(void **state)
     /* a file that is not there: refused with the reason */
     assert_false(gc_config_load(&cfg, err, sizeof err));
     assert_non_null(strstr(err, path));
+}
+
+/* The liveness settings a DSN sets itself stay as given, once; several hosts need one port or
+ * one per host; a URI is left alone. */
+static void test_dsn_liveness_and_hosts(void **state)
+{
+    (void)state;
+    gc_config_t cfg;
+    char err[256] = "";
+    setenv("GC_PG_DSN", "host=a,b port=5432 connect_timeout=10 target_session_attrs=any", 1);
+    assert_true(gc_config_load(&cfg, err, sizeof err));
+    assert_string_equal(cfg.pg_dsn, "host=a,b port=5432 connect_timeout=10 target_session_attrs=any"
+                                    " keepalives_idle=2 keepalives_interval=1 keepalives_count=2"
+                                    " tcp_user_timeout=3000");
+    setenv("GC_PG_DSN", "host=a,b port=5432,5433", 1);
+    assert_true(gc_config_load(&cfg, err, sizeof err));
+    setenv("GC_PG_DSN", "host=a,b,c port=5432,5433", 1);
+    assert_false(gc_config_load(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "GC_PG_DSN names 3 host(s) and 2 ports"));
+    setenv("GC_PG_DSN", "postgresql://db1,db2/gridcase?target_session_attrs=read-write", 1);
+    assert_true(gc_config_load(&cfg, err, sizeof err));
+    assert_string_equal(cfg.pg_dsn, "postgresql://db1,db2/gridcase?target_session_attrs=read-write");
+    setenv("GC_PG_TIMEOUT_MS", "250", 1);
+    assert_true(gc_config_load(&cfg, err, sizeof err));
+    assert_int_equal(cfg.pg_timeout_ms, 250);
+    expect_refused("GC_PG_TIMEOUT_MS", "-1");
 }
 
 static void test_words_refused(void **state)
@@ -258,6 +291,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_err_names_the_bad_variable_only, clear_env, clear_env),
         cmocka_unit_test_setup_teardown(test_password_file_joins_the_dsn, clear_env, clear_env),
         cmocka_unit_test_setup_teardown(test_words_refused, clear_env, clear_env),
+        cmocka_unit_test_setup_teardown(test_dsn_liveness_and_hosts, clear_env, clear_env),
     };
     return cmocka_run_group_tests_name("gc_config", tests, NULL, NULL);
 }

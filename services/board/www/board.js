@@ -167,8 +167,10 @@ function connect() {
 function feedError(err) {
   state.view = null;
   if (err.code === 'unknown_area') {
+    // gc-board's message and hint are English, for operators: kept in the tooltip
     const box = showMessage('unknown_area', `未找到区域 ${state.area}`);
-    if (err.hint) box.append(h('p', { class: 'hint' }, err.hint));
+    box.title = [err.message, err.hint].filter(Boolean).join(' — ');
+    box.append(h('p', { class: 'hint' }, '区域代码有误，或该区域已不在本区的区域树中。请从全区页面逐级点击进入。'));
     box.append(h('p', {}, h('a', { href: urlFor('', state.window), 'data-area': '' }, '返回全区')));
     renderState();
     return;
@@ -186,6 +188,7 @@ function feedError(err) {
 
 function showMessage(kind, text) {
   const box = $('#message');
+  box.removeAttribute('title');
   box.replaceChildren(h('p', { class: 'text' }, text));
   box.dataset.message = kind;
   box.hidden = false;
@@ -194,6 +197,7 @@ function showMessage(kind, text) {
     $('[data-field="area_name"]').textContent = kind === 'unknown_area' ? '未找到区域' : '统计看板';
     $('[data-field="level"]').textContent = '';
     $('[data-field="leader"]').textContent = '—';
+    $('.leader').hidden = true;
     $('#crumbs').replaceChildren(h('a', { href: urlFor('', state.window), 'data-crumb': '', 'data-area': '' }, '全区'));
   }
   return box;
@@ -208,6 +212,8 @@ function hideMessage() {
 
 function renderState() {
   const el = $('#state');
+  // no figures and no feed (an unknown area): nothing is live or stale
+  el.hidden = !state.view && state.source && state.source.readyState === EventSource.CLOSED;
   const live = state.lastBeat > 0 && Date.now() - state.lastBeat < STALE_MS;
   let word;
   if (live) word = '实时';
@@ -224,12 +230,14 @@ function renderState() {
 // --- rendering the view --------------------------------------------------------------------
 
 function rateTile(name, label, note, rate) {
-  const width = rate ? Math.max(0, Math.min(100, rate.percent)) : 0;
+  // the bar's width through the CSSOM: gc-board's Content-Security-Policy refuses style attributes
+  const bar = h('span');
+  bar.style.width = `${rate ? Math.max(0, Math.min(100, rate.percent)) : 0}%`;
   return h('div', { class: 'tile', 'data-figure': name, title: note },
     h('div', { class: 'label' }, label),
     h('div', { class: 'value', 'data-role': 'percent' }, fmtPercent(rate)),
     h('div', { class: 'fraction', 'data-role': 'fraction' }, rate ? fmtFraction(rate) : '无数据'),
-    h('div', { class: 'bar' }, h('span', { style: `width:${width}%` })));
+    h('div', { class: 'bar' }, bar));
 }
 
 function render() {
@@ -242,13 +250,12 @@ function render() {
   $('[data-field="area_name"]').textContent = a.area_name;
   $('[data-field="level"]').textContent = LEVEL_NAMES[a.level] || a.level;
   $('[data-field="leader"]').textContent = (w && w.leader && w.leader.name) || '—';
+  $('.leader').hidden = false;
   $('#board').hidden = false;
   $('#board').dataset.area = a.area;
   $('#board').dataset.window = state.window;
 
-  for (const b of document.querySelectorAll('[data-window]')) {
-    b.setAttribute('aria-pressed', String(b.dataset.window === state.window));
-  }
+  markWindow();
 
   $('#crumbs').replaceChildren(...(v.path || []).map((p, i, all) => {
     const label = `${p.area_name}`;
@@ -363,7 +370,14 @@ function setWindow(win) {
   if (win === state.window) return;
   state.window = win;
   history.replaceState(null, '', urlFor(state.area, win));
+  markWindow();
   render();
+}
+
+function markWindow() {
+  for (const b of document.querySelectorAll('[data-window]')) {
+    b.setAttribute('aria-pressed', String(b.dataset.window === state.window));
+  }
 }
 
 document.addEventListener('click', (e) => {
@@ -390,8 +404,6 @@ window.addEventListener('popstate', () => {
 });
 
 readUrl();
-for (const b of document.querySelectorAll('[data-window]')) {
-  b.setAttribute('aria-pressed', String(b.dataset.window === state.window));
-}
+markWindow();
 connect();
 setInterval(renderState, 500);
