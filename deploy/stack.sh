@@ -13,18 +13,36 @@
 #                 docker-compose), each daemon with its own client key; the env file gives
 #                 gridctl a key for all three. Default 0: plain on loopback, for development
 #                 (the department socket always runs CurveZMQ).
+#   GC_PG_EXTERNAL 1: start no cluster; use the PostgreSQL at GC_PG_HOSTS and GC_PG_PORTS (lists
+#                 of equal length, as libpq takes them: "10.0.0.1,10.0.0.2" "5432,5432"), e.g. a
+#                 primary and its standby under a failover manager (deploy/ha/), where the
+#                 gridcase superuser and database already exist. Every connection then looks for
+#                 the writable host and gives up on a silent one within seconds, so the daemons
+#                 follow a failover by themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 var=${GC_VAR:-var}
 base=${GC_PORT_BASE:-7100}
 curve=${GC_CURVE:-0}
+external=${GC_PG_EXTERNAL:-0}
 daemons=(intake routing escalation stats board)
 with_db=(intake routing escalation stats) # gc-board reads only the stats stream
+
+# where every DSN points: the private cluster, or each host of an external one
+pg_where() {
+    if [ "$external" = 1 ]; then
+        echo "host=${GC_PG_HOSTS:?GC_PG_EXTERNAL=1 needs GC_PG_HOSTS} port=${GC_PG_PORTS:?and GC_PG_PORTS}" \
+            "target_session_attrs=read-write connect_timeout=2 tcp_user_timeout=3000" \
+            "keepalives_idle=2 keepalives_interval=1 keepalives_count=2"
+    else
+        echo "host=127.0.0.1 port=$base"
+    fi
+}
 
 write_env() {
     mkdir -p "$var"
     cat > "$var/env" <<ENV
-export GC_PG_DSN="host=127.0.0.1 port=$base user=gridcase dbname=gridcase"
+export GC_PG_DSN="$(pg_where) user=gridcase dbname=gridcase"
 export GC_INTAKE_BIND="tcp://127.0.0.1:$((base + 1))" GC_INTAKE_URL="tcp://127.0.0.1:$((base + 1))"
 export GC_EVENTS_BIND="tcp://127.0.0.1:$((base + 2))" GC_EVENTS_URL="tcp://127.0.0.1:$((base + 2))"
 export GC_DEPT_BIND="tcp://127.0.0.1:$((base + 3))" GC_DEPT_URL="tcp://127.0.0.1:$((base + 3))"
@@ -103,7 +121,7 @@ up() {
     # shellcheck disable=SC1091
     . "$var/env"
     mkdir -p "$var/log" "$var/run"
-    deploy/pg.sh start "$var/pg" "$base"
+    [ "$external" = 1 ] || deploy/pg.sh start "$var/pg" "$base"
     "$bin/gridctl" migrate
     "$bin/gridctl" import "${GC_DISTRICT:-deploy/demo-district.json}" >/dev/null
     make_keys "$bin"
@@ -114,7 +132,7 @@ up() {
         running "$d" && continue
         : > "$var/log/$d.log"
         dsn="" # each daemon with a database connects as its own role
-        [[ " ${with_db[*]} " == *" $d "* ]] && dsn="host=127.0.0.1 port=$base user=gridcase_$d dbname=gridcase"
+        [[ " ${with_db[*]} " == *" $d "* ]] && dsn="$(pg_where) user=gridcase_$d dbname=gridcase"
         # shellcheck disable=SC2046 # daemon_keys prints NAME=VALUE words without spaces
         env GC_PG_DSN="$dsn" \
             GC_HEALTH_FILE="$PWD/$var/run/$d.alive" $(daemon_keys "$d") \
@@ -156,7 +174,7 @@ down() {
         fi
         rm -f "$var/run/$d.pid"
     done
-    deploy/pg.sh stop "$var/pg"
+    [ "$external" = 1 ] || deploy/pg.sh stop "$var/pg"
 }
 
 case "${1:-}" in
