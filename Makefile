@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke chaos soak up down demo clean board-check monitoring-check
+.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke chaos soak up down demo clean board-check monitoring-check failover
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -102,6 +102,13 @@ $(BUILD)/bin/gc-soak-load: tests/soak/soak_load.c $(LIB)
 MINUTES ?= 30
 soak: all $(SOAK_TOOLS)
 	@tests/soak/run.sh $(BUILD)/bin $(MINUTES)
+
+# make failover: the stack on a primary and its synchronous standby under pg_auto_failover
+# (deploy/ha, each machine in a network namespace: needs root), the chaos run's load, and the
+# primary killed, frozen and cut off in turn. SHORT=1: fewer cases (make check).
+SHORT ?= 0
+failover: all $(CHAOS_TOOLS)
+	@FAILOVER_SHORT=$(SHORT) tests/failover/run.sh $(BUILD)/bin
 
 # make chaos CASES=N SECONDS=S
 CASES ?= 2000
@@ -196,6 +203,7 @@ check: deps
 	else echo "# SKIP docker-compose.yml validation: docker-compose is not installed (make deps installs it)"; fi
 	$(MAKE) all lint unit sqltest schema-check integration board-check monitoring-check bench-smoke
 	$(MAKE) chaos CASES=400 SECONDS=25
+	$(MAKE) failover SHORT=1
 	$(MAKE) asan-check
 	$(MAKE) fuzz FUZZ_SECONDS=10
 	@echo "make check: all green"

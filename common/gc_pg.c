@@ -94,12 +94,10 @@ const char *gc_pg_sqlstate(const PGresult *res)
     return s ? s : "";
 }
 
-PGresult *gc_pg_query(PGconn *db, const char *what, const char *sql, int nparams,
-                      const char *const *params)
+/* The result of a statement just sent (sent: PQsend*'s status), its failure logged. */
+static PGresult *finish(PGconn *db, const char *what, int sent)
 {
-    PGresult *res = PQsendQueryParams(db, sql, nparams, NULL, params, NULL, NULL, 0)
-                        ? gc_pg_await(db, what)
-                        : PQmakeEmptyPGresult(db, PGRES_FATAL_ERROR);
+    PGresult *res = sent ? gc_pg_await(db, what) : PQmakeEmptyPGresult(db, PGRES_FATAL_ERROR);
     if (!res)
         gc_log_error("%s: out of memory", what);
     else if (!gc_pg_ok(res))
@@ -107,17 +105,16 @@ PGresult *gc_pg_query(PGconn *db, const char *what, const char *sql, int nparams
     return res ? res : PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
 }
 
+PGresult *gc_pg_query(PGconn *db, const char *what, const char *sql, int nparams,
+                      const char *const *params)
+{
+    return finish(db, what, PQsendQueryParams(db, sql, nparams, NULL, params, NULL, NULL, 0));
+}
+
 PGresult *gc_pg_query_prepared(PGconn *db, const char *name, int nparams,
                                const char *const *params)
 {
-    PGresult *res = PQsendQueryPrepared(db, name, nparams, params, NULL, NULL, 0)
-                        ? gc_pg_await(db, name)
-                        : PQmakeEmptyPGresult(db, PGRES_FATAL_ERROR);
-    if (!res)
-        gc_log_error("%s: out of memory", name);
-    else if (!gc_pg_ok(res))
-        gc_pg_log_failure(db, name, res);
-    return res ? res : PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+    return finish(db, name, PQsendQueryPrepared(db, name, nparams, params, NULL, NULL, 0));
 }
 
 void gc_pg_log_failure(PGconn *db, const char *what, const PGresult *res)

@@ -1,6 +1,7 @@
 /* gc_pg_connector: one thread, one attempt at a time, the connection handed over under a lock. */
 #include "gc_pg_connector.h"
 
+#include "gc_clock.h"
 #include "gc_pg.h"
 
 #include <pthread.h>
@@ -24,12 +25,7 @@ struct gc_pg_connector {
 /* Waits on wake until woken or ms pass; the lock is held. */
 static void wait_ms(gc_pg_connector_t *self, long ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L)
-        until.tv_sec++, until.tv_nsec -= 1000000000L;
+    struct timespec until = gc_clock_after(CLOCK_REALTIME, ms); /* the condition's clock */
     pthread_cond_timedwait(&self->wake, &self->lock, &until);
 }
 

@@ -343,12 +343,7 @@ char *board_store_heartbeat(board_store_t *self, uint64_t *number)
 
 void board_store_wait(board_store_t *self, uint64_t *gen, uint64_t *heartbeats, long timeout_ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L)
-        until.tv_sec++, until.tv_nsec -= 1000000000L;
+    struct timespec until = gc_clock_after(CLOCK_MONOTONIC, timeout_ms); /* see board_store_new */
     pthread_mutex_lock(&self->lock);
     while (!self->stopping && self->gen <= *gen && self->heartbeats <= *heartbeats)
         if (pthread_cond_timedwait(&self->changed, &self->lock, &until) != 0)
