@@ -31,7 +31,7 @@ with_db=(intake routing escalation stats) # gc-board reads only the stats stream
 # where every DSN points: the private cluster, or each host of an external one
 pg_where() {
     if [ "$external" = 1 ]; then
-        echo "host=${GC_PG_HOSTS:?GC_PG_EXTERNAL=1 needs GC_PG_HOSTS} port=${GC_PG_PORTS:?and GC_PG_PORTS}" \
+        echo "host=${GC_PG_HOSTS:?an external PostgreSQL needs GC_PG_HOSTS} port=${GC_PG_PORTS:?and GC_PG_PORTS}" \
             "target_session_attrs=read-write connect_timeout=2 tcp_user_timeout=3000" \
             "keepalives_idle=2 keepalives_interval=1 keepalives_count=2"
     else
