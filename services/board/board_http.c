@@ -129,8 +129,8 @@ static void feed_event(FILE *f, const char *name, const char *data)
  * for KEEPALIVE_MS. Blocks until there is something. */
 static void feed_next(feed_t *feed, FILE *f)
 {
-    uint64_t gen;
-    unsigned status;
+    uint64_t gen = 0;
+    unsigned status = 500; /* what a view that could not be made counts as */
     if (!feed->started) {
         feed->started = true;
         char *view = board_store_view(feed->store, feed->area, &gen, &status);
@@ -142,14 +142,13 @@ static void feed_next(feed_t *feed, FILE *f)
         } else {
             fputs("retry: 2000\n", f); /* how soon EventSource reconnects when cut */
             feed_event(f, "view", view);
-            if (board_store_status(feed->store).live)
+            if (beat && board_store_status(feed->store).live)
                 feed_event(f, "heartbeat", beat); /* a stale one would say "live" */
             feed->view_gen = gen;
         }
         free(view), free(beat);
         return;
     }
-    long waited = 0;
     for (;;) {
         uint64_t seen = feed->heartbeats;
         long wait = KEEPALIVE_MS - (gc_clock_monotonic_ms() - feed->written_at);
@@ -172,10 +171,9 @@ static void feed_next(feed_t *feed, FILE *f)
                 feed_event(f, "heartbeat", beat), sent = true;
             free(beat);
         }
-        waited = gc_clock_monotonic_ms() - feed->written_at;
         if (sent)
             return;
-        if (waited >= KEEPALIVE_MS) {
+        if (gc_clock_monotonic_ms() - feed->written_at >= KEEPALIVE_MS) {
             fputs(": keepalive\n\n", f);
             return;
         }
