@@ -211,18 +211,10 @@ reporter_failures=0
 # settle: every open case past every deadline, every consumer and both workers caught up
 app deploy/stack.sh up "$bin" >> "$GC_VAR/restarts.log" 2>&1
 for _ in 1 2 3 4 5; do app gridctl clock advance $((24 * 3600)) >/dev/null; sleep 1; done
-quiet() {
-    local last
-    last=$(sql "SELECT last_seq FROM event_streams")
-    [ -n "$last" ] &&
-    [ "$(sql "SELECT count(*) FROM consumer_cursors WHERE last_seq <> $last")" = 0 ] &&
-    [ "$(sql "SELECT count(*) FROM department_delivery_state WHERE department IN ('municipal', 'cityman') AND acked_seq <> last_seq")" = 0 ] &&
-    [ "$(sql "SELECT count(*) FROM cases WHERE status = 'resolved' AND description = 'chaos'")" = 0 ] &&
-    [ "$(app gridctl stats --heartbeat --json --timeout 5 | jq -r .event_seq)" = "$last" ] &&
-    sleep 2 && [ "$(sql "SELECT last_seq FROM event_streams")" = "$last" ]
-}
+# shellcheck source=tests/chaos/quiet.sh
+. tests/chaos/quiet.sh
 settled=no
-for _ in $(seq 600); do if quiet; then settled=yes; break; fi; sleep 1; done
+for _ in $(seq 600); do if chaos_quiet app; then settled=yes; break; fi; sleep 1; done
 touch "$GC_VAR/stop"
 while read -r p; do kill "$p" 2>/dev/null; done < "$GC_VAR/workers.pids"
 
