@@ -384,7 +384,7 @@ all_triaged() { [ "$(sql "SELECT count(*) FROM cases WHERE idempotency_key LIKE 
 wait_for "the load is routed while two routing instances run" 20 all_triaged
 expect_eq "each case of the load was triaged exactly once" \
     "$(sql "SELECT count(*) || ' ' || count(DISTINCT e.case_id) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.idempotency_key LIKE 'gc-load-$load-%' AND e.kind = 'triaged'")" "$n $n"
-for d in routing escalation stats; do
+for d in routing escalation stats board; do
     stop_daemon "gc-$d stops on SIGTERM with status 0 and logs it" "$d" "$GC_VAR/log/t_config-$d.log"
 done
 expect_eq "every line they logged is logfmt with the documented keys" \
@@ -456,4 +456,5 @@ expect_eq "and no info line was logged (not even the stop)" "$(grep -c 'level=in
 # leave the roles as the stack had them
 [ -n "$restore_roles" ] && psql "$GC_PG_DSN" -qc "$restore_roles" >/dev/null
 restore_roles=""
+cleanup_config # anything a failed check left running
 trap - EXIT
