@@ -150,7 +150,7 @@ static void feed_next(feed_t *feed, FILE *f)
         return;
     }
     for (;;) {
-        uint64_t seen = feed->heartbeats;
+        uint64_t seen = feed->heartbeats, looked = feed->store_gen;
         long wait = KEEPALIVE_MS - (gc_clock_monotonic_ms() - feed->written_at);
         board_store_wait(feed->store, &feed->store_gen, &feed->heartbeats, wait > 0 ? wait : 0);
         if (board_store_stopping(feed->store)) {
@@ -158,7 +158,10 @@ static void feed_next(feed_t *feed, FILE *f)
             return;
         }
         bool sent = false;
-        char *view = board_store_view(feed->store, feed->area, &gen, &status);
+        /* a view is built only when some snapshot changed: a heartbeat alone changes none */
+        char *view = feed->store_gen > looked
+                         ? board_store_view(feed->store, feed->area, &gen, &status)
+                         : NULL;
         if (view && status == 200 && gen > feed->view_gen) {
             feed_event(f, "view", view);
             feed->view_gen = gen;
