@@ -35,13 +35,17 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 net=10.77.0
 declare -A addr=([mon]=2 [n1]=11 [n2]=12 [app]=100)
 
-as_pg() { # as the postgres user, in namespace $1, with this node's own pg_autoctl config and state
-    local ns=$1 node=$2
+# pg_user NS NODE: sets $as_node to the command prefix that runs a program as the postgres user
+# in namespace NS, with NODE's own pg_autoctl configuration and state
+pg_user() {
+    as_node=(ip netns exec "$1" setpriv --reuid=postgres --regid=postgres --init-groups
+             env -i PATH="$pgbin:/usr/bin:/bin" HOME="$real/$2" XDG_CONFIG_HOME="$real/$2/config"
+             XDG_DATA_HOME="$real/$2/share" XDG_RUNTIME_DIR="$real/$2/run" PG_CONFIG="$pgbin/pg_config")
+}
+as_pg() { # as_pg NS NODE COMMAND...
+    pg_user "$1" "$2"
     shift 2
-    ip netns exec "$ns" setpriv --reuid=postgres --regid=postgres --init-groups \
-        env -i PATH="$pgbin:/usr/bin:/bin" HOME="$real/$node" XDG_CONFIG_HOME="$real/$node/config" \
-        XDG_DATA_HOME="$real/$node/share" XDG_RUNTIME_DIR="$real/$node/run" PG_CONFIG="$pgbin/pg_config" \
-        "$@"
+    "${as_node[@]}" "$@"
 }
 
 load() {
@@ -56,10 +60,8 @@ port_of() { case $1 in mon) echo "$port" ;; n1) echo $((port + 1)) ;; n2) echo $
 run_node() {
     local node=$1
     shift
-    (cd "$real/$node" && exec ip netns exec "$prefix-$node" setpriv --reuid=postgres --regid=postgres \
-        --init-groups env -i PATH="$pgbin:/usr/bin:/bin" HOME="$real/$node" \
-        XDG_CONFIG_HOME="$real/$node/config" XDG_DATA_HOME="$real/$node/share" \
-        XDG_RUNTIME_DIR="$real/$node/run" setsid "$@") >> "$real/$node/autoctl.log" 2>&1 < /dev/null &
+    pg_user "$prefix-$node" "$node"
+    (cd "$real/$node" && exec "${as_node[@]}" setsid "$@") >> "$real/$node/autoctl.log" 2>&1 < /dev/null &
     echo $! > "$dir/$node.pid"
 }
 
@@ -84,6 +86,8 @@ up() {
     # PostgreSQL's unix sockets live in /var/run/postgresql, shared by every namespace: ports
     # differ per formation (and per node) so that no two clusters on this machine collide
     port=${GC_HA_PORT:-$((26000 + ($$ % 300) * 10))}
+    # the nodes' data, as deploy/pg.sh keeps a cluster: the postgres user must reach it, and a
+    # checkout (under /root, say) may be closed to it
     real=$(mktemp -d /tmp/gridcase-ha.XXXXXX)
     echo "$prefix" > "$dir/prefix"
     echo "$real" > "$dir/real"
