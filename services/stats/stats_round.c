@@ -38,9 +38,6 @@ void stats_round_clear(stats_round_t *r)
     memset(r, 0, sizeof *r);
 }
 
-/* The longest wait for the backlogs' reads (a frozen server is found in this time, not sooner). */
-#define BACKLOG_TIMEOUT_MS 30000
-
 /* byte order, the order of strcmp in stats_round_rows */
 #define BY(column) " ORDER BY " column " COLLATE \"C\""
 
@@ -68,11 +65,6 @@ bool stats_round_read(stats_round_t *r, PGconn *db, bool with_backlog)
                                     ", category COLLATE \"C\"",
                                     0, NULL);
         long started = gc_clock_monotonic_ms();
-        /* the backlogs read every open case: seconds with a million of them, so they may take
-         * longer than the statements of a round's other reads (GC_PG_TIMEOUT_MS) */
-        long timeout = gc_pg_set_timeout(BACKLOG_TIMEOUT_MS); /* put back below */
-        if (!timeout || timeout > BACKLOG_TIMEOUT_MS)
-            gc_pg_set_timeout(timeout); /* no limit, or a longer one: keep it */
         if (with_backlog)
             r->backlog = gc_pg_query(db, "backlog",
                                      "SELECT * FROM stats_area_backlog" BY("area_code") ", status",
@@ -85,7 +77,6 @@ bool stats_round_read(stats_round_t *r, PGconn *db, bool with_backlog)
             r->dept_backlog = gc_pg_query(db, "department backlog",
                                           "SELECT * FROM stats_department_backlog" BY("department"),
                                           0, NULL);
-        gc_pg_set_timeout(timeout);
         r->backlog_took_ms = gc_clock_monotonic_ms() - started;
         /* every consumer of the event log, as far behind as this snapshot sees it: a daemon
          * that is down or stuck falls behind while events come in (a few rows: no cost) */
