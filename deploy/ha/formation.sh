@@ -10,6 +10,13 @@
 #   deploy/ha/formation.sh start DIR NODE  start NODE's pg_autoctl again (it rejoins as standby)
 #   deploy/ha/formation.sh pids DIR NODE   every process of NODE (its pg_autoctl, its postgres)
 #   deploy/ha/formation.sh pgpids DIR NODE its postgres processes only
+#   deploy/ha/formation.sh backup DIR      a full backup (pgBackRest) taken on the primary
+#   deploy/ha/formation.sh archived DIR    the primary's current WAL segment closed and archived
+#                                          (pgbackrest check), so a restore finds all of it
+#   deploy/ha/formation.sh restore DIR TIME
+#                                          the backups and the archived WAL restored as they were
+#                                          at TIME into a cluster of its own, started on a unix
+#                                          socket only; prints the psql connection string
 # DIR/env then sets GC_PG_HOSTS, GC_PG_PORTS, GC_HA_APP_NS (the namespace the daemons run in,
 # wired to the same bridge) and GC_HA_MONITOR (the monitor's URL, for pg_autoctl commands).
 #
@@ -22,6 +29,11 @@
 # only because nothing outside these namespaces can reach them. A real formation uses
 # --auth scram-sha-256 with passwords in ~/.pgpass and --ssl-self-signed or real certificates.
 #
+# WAL archiving: whichever node is primary pushes every WAL segment to one pgBackRest repository
+# (archive_mode = on, the only mode pgBackRest supports: a standby pushes nothing). Here the
+# repository is a directory beside the nodes; on real machines it is storage that outlives both
+# (deploy/ha/README.md, which also says what a failover costs the archive).
+#
 # Failover timing (GC_HA_FAST=0 keeps pg_auto_failover's defaults; deploy/ha/README.md says why
 # these values and what they cost): the monitor checks each node every second, a node is
 # unhealthy after 2 failed checks (1 s each, 0.5 s apart) and 3 s without its keeper's report,
@@ -29,7 +41,7 @@
 # from both the monitor and its standby demotes itself after 3 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cmd=${1:?usage: formation.sh up|down|state|primary|start|pids|pgpids DIR [NODE]}
+cmd=${1:?usage: formation.sh up|down|state|primary|start|pids|pgpids|backup|archived|restore DIR [NODE|TIME]}
 dir=${2:?DIR}
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 net=10.77.0
@@ -40,7 +52,8 @@ declare -A addr=([mon]=2 [n1]=11 [n2]=12 [app]=100)
 pg_user() {
     as_node=(ip netns exec "$1" setpriv --reuid=postgres --regid=postgres --init-groups
              env -i PATH="$pgbin:/usr/bin:/bin" HOME="$real/$2" XDG_CONFIG_HOME="$real/$2/config"
-             XDG_DATA_HOME="$real/$2/share" XDG_RUNTIME_DIR="$real/$2/run" PG_CONFIG="$pgbin/pg_config")
+             XDG_DATA_HOME="$real/$2/share" XDG_RUNTIME_DIR="$real/$2/run" PG_CONFIG="$pgbin/pg_config"
+             PGBACKREST_CONFIG="$real/$2/pgbackrest.conf")
 }
 as_pg() { # as_pg NS NODE COMMAND...
     pg_user "$1" "$2"
@@ -54,7 +67,26 @@ load() {
     monitor="postgres://autoctl_node@$net.${addr[mon]}:$port/pg_auto_failover?sslmode=disable"
 }
 
-port_of() { case $1 in mon) echo "$port" ;; n1) echo $((port + 1)) ;; n2) echo $((port + 2)) ;; esac; }
+port_of() { case $1 in mon) echo "$port" ;; n1) echo $((port + 1)) ;; n2) echo $((port + 2)) ;; rs) echo $((port + 3)) ;; esac; }
+
+# backup_config NODE: the node's pgBackRest configuration (on a real machine,
+# /etc/pgbackrest.conf): the shared repository, and this node's cluster
+backup_config() {
+    cat > "$real/$1/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$real/repo
+repo1-retention-full=2
+compress-type=lz4
+start-fast=y
+log-level-console=warn
+log-level-file=info
+log-path=$real/$1
+lock-path=$real/$1/run
+[gridcase]
+pg1-path=$real/$1/pgdata
+pg1-port=$(port_of "$1")
+CONF
+}
 
 # run NODE pg_autoctl ...: in the background, its own session, pid recorded
 run_node() {
@@ -108,7 +140,9 @@ up() {
         ip -n "$prefix-$m" addr add "$net.${addr[$m]}/24" dev eth0
         ip -n "$prefix-$m" link set eth0 up
     done
-    for m in mon n1 n2; do mkdir -p "$real/$m/config" "$real/$m/share" "$real/$m/run"; done
+    for m in mon n1 n2 rs; do mkdir -p "$real/$m/config" "$real/$m/share" "$real/$m/run"; done
+    mkdir -p "$real/repo"
+    for m in n1 n2 rs; do backup_config "$m"; done
     chown -R postgres: "$real"
     chmod 700 "$real"
 
@@ -141,6 +175,8 @@ CONF
 shared_buffers = '${GC_PG_SHARED_BUFFERS:-256MB}'
 max_wal_size = '${GC_PG_MAX_WAL_SIZE:-2GB}'
 checkpoint_timeout = '15min'
+archive_mode = 'on'
+archive_command = 'pgbackrest --stanza=gridcase archive-push %p'
 CONF
     # the daemons' roles, from the application's machine only (pg_autoctl adds its own rules for
     # the monitor and the replication link), and pg_rewind's connection from the other node (it
@@ -172,6 +208,7 @@ HBA
             as_pg "$prefix-n1" n1 psql -X -h "$net.${addr[n1]}" -p "$((port + 1))" -d gridcase -q \
                 -c "CREATE ROLE gridcase LOGIN SUPERUSER" -c "ALTER DATABASE gridcase OWNER TO gridcase" \
                 -c "ALTER SCHEMA public OWNER TO gridcase"
+            as_pg "$prefix-n1" n1 pgbackrest --stanza=gridcase stanza-create >> "$real/n1/autoctl.log" 2>&1
         fi
     done
     wait_for 180 "a primary and its synchronous standby" formation_ready
@@ -204,9 +241,50 @@ procs_in() {
 node_pids() { procs_in "$real/$1"; }
 pg_pids() { procs_in "$real/$1/pgdata"; }
 
+# backup: a full backup, taken where the primary is (pgBackRest backs up a primary; the other
+# node's keeper may be mid-failover, so ask the monitor)
+backup() {
+    local node
+    node=$(primary) || { echo "formation: no primary to back up" >&2; exit 1; }
+    as_pg "$prefix-$node" "$node" pgbackrest --stanza=gridcase --type=full backup
+}
+archived() {
+    local node
+    node=$(primary) || { echo "formation: no primary" >&2; exit 1; }
+    as_pg "$prefix-$node" "$node" pgbackrest --stanza=gridcase check
+}
+
+# restore TIME: what the repository holds, recovered to TIME (recovery_target_time: every
+# transaction committed before it, none after) into rs/pgdata, then promoted, with archiving
+# off so that the copy never writes into the formation's archive. It listens on a unix socket
+# only: the settings it restored name the node's address, which only that node has.
+restore() {
+    local target=$1 sock="$real/rs/run"
+    rs_stop
+    rm -rf "$real/rs/pgdata"
+    install -d -o postgres -g postgres -m 700 "$real/rs/pgdata"
+    as_pg "$prefix-app" rs pgbackrest --stanza=gridcase --type=time "--target=$target" \
+        --target-action=promote --archive-mode=off restore >&2
+    as_pg "$prefix-app" rs pg_ctl -D "$real/rs/pgdata" -l "$real/rs/postgres.log" -w -t 300 \
+        -o "-c listen_addresses='' -c port=$(port_of rs) -c unix_socket_directories='$sock' -c synchronous_standby_names=''" \
+        start >&2
+    # pg_ctl -w returns once connections are taken, which is during recovery
+    wait_for 300 "the restored cluster's promotion" rs_promoted
+    echo "host=$sock port=$(port_of rs) user=gridcase dbname=gridcase"
+}
+rs_promoted() {
+    [ "$(as_pg "$prefix-app" rs psql -X -h "$real/rs/run" -p "$(port_of rs)" -d gridcase \
+        -tAc "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]
+}
+rs_stop() {
+    [ -f "$real/rs/pgdata/postmaster.pid" ] || return 0
+    as_pg "$prefix-app" rs pg_ctl -D "$real/rs/pgdata" -m immediate stop >/dev/null 2>&1 || true
+}
+
 down() {
     [ -f "$dir/prefix" ] || exit 0
     local node p left
+    rs_stop
     for node in n1 n2 mon; do
         # pg_autoctl stops its postgres on SIGTERM; whatever is left after 15 s is killed
         for p in $(node_pids "$node"); do kill -TERM "$p" 2>/dev/null || true; done
@@ -248,5 +326,8 @@ case $cmd in
         run_node "$3" pg_autoctl run --pgdata "$real/$3/pgdata" ;;
     pids) node_pids "${3:?NODE}" ;;
     pgpids) pg_pids "${3:?NODE}" ;;
+    backup) backup ;;
+    archived) archived ;;
+    restore) restore "${3:?TIME}" ;;
     *) echo "formation: unknown command $cmd" >&2; exit 2 ;;
 esac

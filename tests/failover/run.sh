@@ -15,6 +15,10 @@
 # the first rewrite of its health file after the failover) and how long the old primary took to
 # rejoin; at the end, acknowledged cases lost, doubled and references naming another case, the
 # event log's gaplessness, and every figure against the recount. Exits non-zero on any loss.
+# The formation archives its WAL (pgBackRest): a full backup is taken once the stack is up, a
+# moment under load before the first fault is marked, and at the end the archive is restored to
+# that moment and compared with the live database: every case acknowledged before it is there,
+# nothing committed after it, and its event log is the live one's, cut there.
 #   tests/failover/run.sh BIN_DIR       FAILOVER_SHORT=1: fewer cases (for make check)
 #                                       FAILOVER_RATE=N cases a second per reporter (4 of them)
 #                                       FAILOVER_FAULTS="kill freeze cut" (and/or standby)
@@ -68,6 +72,9 @@ app deploy/stack.sh up "$bin" > "$GC_VAR/up.log" 2>&1 || { cat "$GC_VAR/up.log";
 # shellcheck disable=SC1091
 . "$GC_VAR/env"
 sql() { app psql "$GC_PG_DSN" -tAc "$1" 2>/dev/null; }
+t=$SECONDS
+deploy/ha/formation.sh backup "$ha" > "$GC_VAR/backup.log" 2>&1 || { cat "$GC_VAR/backup.log"; exit 1; }
+say "full backup in $((SECONDS - t)) s"
 IFS=, read -r -a hosts <<< "$GC_PG_HOSTS"
 IFS=, read -r -a ports <<< "$GC_PG_PORTS"
 node_index() { [ "$1" = n1 ] && echo 0 || echo 1; }
@@ -137,7 +144,12 @@ fmt() { awk -v ms="$1" 'BEGIN {printf "%.1f s", ms / 1000}'; }
 first_work() { awk -v d="$1" -v t="$2" '$1 == d && $2 >= t {print $2; exit}' "$GC_VAR/health.log"; }
 hold=${FAILOVER_FREEZE_HOLD:-15}
 results=()
-sleep 10 # the load running before the first fault
+sleep 7 # the load running before the point in time restored at the end
+# the point in time: the acknowledgements received so far were for commits before it
+acked_at_mark=$(wc -l < "$GC_VAR/acks")
+mark=$(sql "SELECT clock_timestamp()")
+[ -n "$mark" ] || { say "no answer from the primary at the point in time"; exit 1; }
+sleep 3 # and commits after it, before the first fault
 for fault in "${faults[@]}"; do
     for _ in $(seq 120); do ready && break; sleep 1; done
     ready || { say "no primary with a synchronous standby before '$fault'"; deploy/ha/formation.sh state "$ha"; exit 1; }
@@ -203,6 +215,12 @@ for fault in "${faults[@]}"; do
 done
 
 say "faults done after $((SECONDS - started)) s; waiting for the reporters' last batches"
+# a failover leaves the archive without what the dead primary had not pushed yet
+# (deploy/ha/README.md): the operator takes a full backup on the new primary
+t=$SECONDS
+if deploy/ha/formation.sh backup "$ha" >> "$GC_VAR/backup.log" 2>&1; then
+    say "full backup on the new primary ($(deploy/ha/formation.sh primary "$ha")) in $((SECONDS - t)) s"
+else backup_failed=1; fi
 touch "$GC_VAR/faults.done"
 for p in "${reporters[@]}"; do wait "$p"; done
 reporter_failures=0
@@ -222,6 +240,7 @@ while read -r p; do kill "$p" 2>/dev/null; done < "$GC_VAR/workers.pids"
 problems=()
 problem() { problems+=("$1"); }
 [ "$settled" = yes ] || problem "the system did not settle within 600 s"
+[ -z "${backup_failed:-}" ] || problem "the backup on the new primary failed (see $GC_VAR/backup.log)"
 [ "$reporter_failures" -eq 0 ] || problem "$reporter_failures reporter(s) gave up or saw a refusal"
 acked=$(wc -l < "$GC_VAR/acks")
 app psql "$GC_PG_DSN" -q -c "CREATE TABLE failover_acks (key text, ref text)" \
@@ -254,12 +273,45 @@ mkdir -p "$GC_VAR/stats"
 if compared=$(app tests/integration/stats_compare.sh "$GC_VAR/stats"); then stats_ok="all $compared equal to the recount"
 else problem "statistics differ from the recount: $compared"; stats_ok="DIFFERENT from the recount"; fi
 
+# the point in time, restored from the backup and the archived WAL (across every failover since)
+restored=""
+if deploy/ha/formation.sh archived "$ha" > "$GC_VAR/restore.log" 2>&1; then
+    t=$(now_ms)
+    restored=$(deploy/ha/formation.sh restore "$ha" "$mark" 2>> "$GC_VAR/restore.log")
+    restore_ms=$(($(now_ms) - t))
+fi
+if [ -z "$restored" ]; then
+    problem "the restore to $mark failed (see $GC_VAR/restore.log)"
+    pitr="FAILED"
+else
+    rsql() { psql "$restored" -tAc "$1" 2>/dev/null; }
+    head -n "$acked_at_mark" "$GC_VAR/acks" > "$GC_VAR/acks-at-mark"
+    psql "$restored" -q -c "CREATE TABLE mark_acks (key text, ref text)" \
+        -c "\\copy mark_acks FROM '$GC_VAR/acks-at-mark' WITH (FORMAT text, DELIMITER ' ')" >/dev/null
+    r_missing=$(rsql "SELECT count(*) FROM mark_acks a WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.idempotency_key = a.key AND c.ref = a.ref)")
+    # events are stamped with their transaction's start, before its commit: none after the mark
+    r_late=$(rsql "SELECT count(*) FROM case_events, clock WHERE at - make_interval(secs => offset_seconds) > '$mark'")
+    read -r r_events r_last r_counter <<< "$(rsql "SELECT count(*), coalesce(max(seq), 0), (SELECT last_seq FROM event_streams) FROM case_events" | tr '|' ' ')"
+    digest="SELECT md5(string_agg(seq || ' ' || case_id || ' ' || kind || ' ' || at || ' ' || status, ',' ORDER BY seq)) FROM case_events WHERE seq <= $r_last"
+    [ "$(rsql "$digest")" = "$(sql "$digest")" ] && r_prefix=yes || r_prefix=no
+    pitr="restored to $mark in $(fmt "$restore_ms"): $r_events events (seq 1..$r_last), $acked_at_mark cases acknowledged before it"
+    [ "$r_missing" = 0 ] || problem "the restore lacks $r_missing case(s) acknowledged before $mark"
+    [ "$r_late" = 0 ] || problem "the restore holds $r_late event(s) stamped after $mark"
+    [ "$r_events" = "$r_last" ] && [ "$r_counter" = "$r_last" ] && [ "$r_events" -gt 0 ] ||
+        problem "the restored event log is not gapless ($r_events events, last $r_last, counter $r_counter)"
+    [ "$r_prefix" = yes ] || problem "the restored event log differs from the live one's first $r_last events"
+    if [ "$r_missing" = 0 ] && [ "$r_late" = 0 ] && [ "$r_prefix" = yes ]; then
+        pitr="$pitr, all present, nothing after it, the log equal to the live one's up to there"
+    fi
+fi
+
 say "--- per fault ---"
 printf 'failover: %s\n' "${results[@]}"
 sent=$(awk '/acknowledged/ {n += $4} END {print n + 0}' "$GC_VAR"/report-*.out)
 resends=$(awk '/acknowledged/ {n += $6} END {print n + 0}' "$GC_VAR"/report-*.out)
 say "$acked cases acknowledged of $sent submitted ($resends resends); lost: $lost, doubled: $doubled, references naming another case: $misnamed"
 say "event log: $gapless; statistics: $stats_ok"
+say "point-in-time restore: $pitr"
 say "took $((SECONDS - started)) s"
 for r in "${results[@]}"; do if [[ $r == *NOT* ]]; then problem "$r"; fi; done
 if [ ${#problems[@]} -gt 0 ]; then
