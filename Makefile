@@ -168,6 +168,7 @@ deps:
 # plpgsql_check over every PL/pgSQL function of the migrated schema (tests/sql/run.sh).
 lint: all
 	@python3 tests/lint/sql_literals.py
+	@tests/lint/timeouts.sh
 	@tests/sql/run.sh $(BUILD)/bin lint
 
 # pgTAP tests of the PL/pgSQL functions (tests/sql/t_*.sql) on a private cluster.

@@ -38,7 +38,7 @@ as_setting() {
 expect_refusal() {
     local name=$1 pattern=$2 d=$3 out rc
     shift 3
-    out=$(env -i PATH="$PATH" "$@" timeout 10 "gc-$d" 2>&1 < /dev/null)
+    out=$(env -i PATH="$PATH" "$@" timeout -k 5 10 "gc-$d" 2>&1 < /dev/null)
     rc=$?
     if [ $rc -ne 2 ]; then not_ok "$name" "gc-$d $* exited $rc (expected 2): $out"
     elif ! grep -qF -- "$pattern" <<<"$out"; then not_ok "$name" "expected '$pattern' in: $out"
@@ -174,7 +174,7 @@ for d in "${daemons[@]}"; do
     echo secret > "$cfg/pw"
     expect_refusal "gc-$d refuses GC_PG_PASSWORD and GC_PG_PASSWORD_FILE both set" \
         "set GC_PG_PASSWORD or GC_PG_PASSWORD_FILE, not both" "$d" GC_PG_PASSWORD=x GC_PG_PASSWORD_FILE="$cfg/pw"
-    out=$(env -i PATH="$PATH" timeout 10 "gc-$d" --bogus 2>&1); rc=$?
+    out=$(env -i PATH="$PATH" timeout -k 5 10 "gc-$d" --bogus 2>&1); rc=$?
     expect_eq "gc-$d --bogus: status 2 and a pointer to --help" "$rc $(grep -c -- '--help' <<<"$out")" "2 1"
 done
 expect_refusal "gc-routing refuses to start without GC_DEPT_SECRET_KEY_FILE" "GC_DEPT_SECRET_KEY_FILE" routing

@@ -3,7 +3,7 @@
 # probes with registered, unregistered, misplaced and missing keys. The department socket's keys
 # are tested in t_departments and t_hostile.
 # shellcheck shell=bash
-probe() { timeout 20 /usr/bin/python3 tests/integration/curve_probe.py "$@"; }
+probe() { timeout -k 5 20 /usr/bin/python3 tests/integration/curve_probe.py "$@"; }
 
 main_var=$GC_VAR main_intake=$GC_INTAKE_URL
 # ports 28000-31999: clear of the other runners' and below the kernel's ephemeral range (32768-)
@@ -83,7 +83,7 @@ refusal() {
     out=$(env -i PATH="$PATH" GC_PG_DSN="$GC_PG_DSN" GC_DEPT_SECRET_KEY_FILE="$keys/dept-server.key" \
         GC_INTAKE_BIND=tcp://127.0.0.1:$((GC_PORT_BASE + 9)) GC_EVENTS_BIND=tcp://127.0.0.1:$((GC_PORT_BASE + 8)) \
         GC_DEPT_BIND=tcp://127.0.0.1:$((GC_PORT_BASE + 9)) GC_STATS_BIND=tcp://127.0.0.1:$((GC_PORT_BASE + 9)) \
-        GC_METRICS_BIND=off "$@" timeout 10 "gc-$d" 2>&1 < /dev/null)
+        GC_METRICS_BIND=off "$@" timeout -k 5 10 "gc-$d" 2>&1 < /dev/null)
     rc=$?
     if [ $rc -eq 2 ] && grep -qF -- "$pattern" <<<"$out"; then ok "$name"
     else not_ok "$name" "status $rc, expected 2 and '$pattern' in: $out"; fi
@@ -103,12 +103,12 @@ refusal "gc-escalation refuses a GC_INTAKE_SERVER_KEY that is not a key" "GC_INT
 # ---- plain beyond loopback warns, naming the setting that would fix it -----------------------
 out=$(env -i PATH="$PATH" GC_PG_DSN="host=127.0.0.1 port=1 connect_timeout=1" GC_METRICS_BIND=off \
     GC_EVENTS_URL="tcp://127.0.0.1:$((GC_PORT_BASE + 2))" GC_STATS_BIND="tcp://0.0.0.0:$((GC_PORT_BASE + 9))" \
-    timeout 2 gc-stats 2>&1)
+    timeout -k 5 2 gc-stats 2>&1)
 expect_eq "plain on 0.0.0.0: a loud warning naming GC_STATS_SECRET_KEY_FILE" \
     "$(grep -c 'WARNING: the statistics stream on tcp://0.0.0.0:.* is NOT ENCRYPTED.*Set GC_STATS_SECRET_KEY_FILE' <<<"$out")" 1
 out=$(env -i PATH="$PATH" GC_PG_DSN="host=127.0.0.1 port=1 connect_timeout=1" GC_METRICS_BIND=off \
     GC_EVENTS_URL="tcp://127.0.0.1:$((GC_PORT_BASE + 2))" GC_STATS_BIND="tcp://0.0.0.0:$((GC_PORT_BASE + 9))" \
-    GC_STATS_SECRET_KEY_FILE="$keys/stats-server.key" timeout 2 gc-stats 2>&1)
+    GC_STATS_SECRET_KEY_FILE="$keys/stats-server.key" timeout -k 5 2 gc-stats 2>&1)
 expect_eq "with its key on 0.0.0.0: CURVE and no warning" \
     "$(grep -c 'WARNING' <<<"$out") $(grep -c 'the statistics stream on tcp://0.0.0.0:[0-9]*: CURVE' <<<"$out")" "0 1"
 

@@ -56,7 +56,7 @@ send_batch() {
         [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1.3)'")" = 1 ] && break
         sleep 0.1
     done
-    PYTHONPATH="$GC_VAR/py" timeout 30 /usr/bin/python3 "$GC_VAR/py/batch_send.py" "$GC_INTAKE_URL" < "$1"
+    PYTHONPATH="$GC_VAR/py" timeout -k 5 30 /usr/bin/python3 "$GC_VAR/py/batch_send.py" "$GC_INTAKE_URL" < "$1"
     wait "$holder"
 }
 # word RID N: word N of the reply line of request RID

@@ -63,7 +63,7 @@ wait_for "routing stopped" 10 routing_stopped
     echo "floating_population $g 当场解决 batch-a"
     for i in $(seq 151 300); do echo "floating_population $g 流动人口登记 batch-a $i"; done
 } > "$GC_VAR/batch-a.in"
-PYTHONPATH="$GC_VAR/py" timeout 60 /usr/bin/python3 "$GC_VAR/py/submit_many.py" "$GC_INTAKE_URL" \
+PYTHONPATH="$GC_VAR/py" timeout -k 5 60 /usr/bin/python3 "$GC_VAR/py/submit_many.py" "$GC_INTAKE_URL" \
     "batch-a-$$" < "$GC_VAR/batch-a.in" > "$GC_VAR/batch-a.refs"
 expect_eq "312 cases submitted while routing is stopped" "$(wc -l < "$GC_VAR/batch-a.refs")" "312"
 spot=$(awk '$1 == 161 { print $2 }' "$GC_VAR/batch-a.refs")
@@ -108,7 +108,7 @@ expect_eq "police's client receives the 300 in order, each once, as lead" \
 civil1=$(sql "SELECT last_seq FROM department_delivery_state WHERE department = 'civil_affairs'")
 pad=$(printf '%.0s登记流动人口信息' $(seq 165)) # 3,960 bytes of UTF-8: large deliveries
 for i in $(seq 1 1500); do echo "floating_population $g batch-b $i $pad"; done > "$GC_VAR/batch-b.in"
-PYTHONPATH="$GC_VAR/py" timeout 120 /usr/bin/python3 "$GC_VAR/py/submit_many.py" "$GC_INTAKE_URL" \
+PYTHONPATH="$GC_VAR/py" timeout -k 5 120 /usr/bin/python3 "$GC_VAR/py/submit_many.py" "$GC_INTAKE_URL" \
     "batch-b-$$" < "$GC_VAR/batch-b.in" > "$GC_VAR/batch-b.refs"
 expect_eq "1500 large cases submitted" "$(wc -l < "$GC_VAR/batch-b.refs")" "1500"
 wait_for "and routed to civil_affairs" 60 \
@@ -155,7 +155,7 @@ print("seqs", "OK" if seqs == list(range(after + 1, after + count + 1)) else "BA
 PY
 drops_before=$(grep -c "department civil_affairs dropped" "$GC_VAR/log/routing.log")
 full_before=$(grep -c "civil_affairs: send queue full" "$GC_VAR/log/routing.log")
-out=$(PYTHONPATH="$GC_VAR/py" timeout 90 /usr/bin/python3 "$GC_VAR/py/slow_reader.py" \
+out=$(PYTHONPATH="$GC_VAR/py" timeout -k 5 90 /usr/bin/python3 "$GC_VAR/py/slow_reader.py" \
       "$GC_DEPT_KEYS_DIR/civil_affairs.key" "$civil1" 1500 2> "$GC_VAR/slow_reader.err")
 expect_eq "the slow client gets all 1500 in sequence, and no error (no resubscribe needed)" "$out" "seqs OK errors 0"
 expect_eq "routing kept its connection (no drop in routing's log)" \
@@ -189,7 +189,7 @@ expect_fail "and so is a department named twice" "routing_rules_department_once"
 kill -TERM "$(cat "$GC_VAR/run/routing.pid")"
 wait_for "routing stopped again" 10 routing_stopped
 echo "street_light $g batch-d 路灯不亮" > "$GC_VAR/batch-d.in"
-PYTHONPATH="$GC_VAR/py" timeout 60 /usr/bin/python3 "$GC_VAR/py/submit_many.py" "$GC_INTAKE_URL" \
+PYTHONPATH="$GC_VAR/py" timeout -k 5 60 /usr/bin/python3 "$GC_VAR/py/submit_many.py" "$GC_INTAKE_URL" \
     "batch-d-$$" < "$GC_VAR/batch-d.in" > "$GC_VAR/batch-d.refs"
 light=$(awk '{ print $2 }' "$GC_VAR/batch-d.refs")
 deadlocks_before=$(deadlocks)
