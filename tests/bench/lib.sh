@@ -43,10 +43,22 @@ scratch_db() {
         gridctl import deploy/demo-district.json > /dev/null
 }
 
+# The machine's busy time over SECONDS (/proc/stat: user, nice, system, irq, softirq, steal),
+# in % of one core: taken before the stack starts, it is what other work takes from the run.
+machine_busy_percent() {
+    local a b
+    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+    sleep "$1"
+    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+    awk -v a="$a" -v b="$b" -v hz="$(getconf CLK_TCK)" -v s="$1" \
+        'BEGIN { printf "%.1f\n", 100 * (b - a) / hz / s }'
+}
+
 # pgbench with CLIENTS clients for SECONDS over SCRIPT: transactions per second (0 when none
 # finished: pgbench then prints no rate).
 pgbench_tps() {
-    "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U gridcase -n -M prepared -c "$1" -j 2 -T "$2" \
+    "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U gridcase -n -M prepared -c "$1" \
+        -j "$(($1 < 2 ? $1 : 2))" -T "$2" \
         -f "$3" gridcase_pgbench 2> "$3.log" | tee -a "$3.log" \
         | awk '/^tps = / { print $3; found = 1; exit } END { if (!found) print 0 }'
 }

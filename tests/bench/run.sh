@@ -81,6 +81,11 @@ cleanup() {
     if [ "$smoke" = 1 ]; then rm -rf "$(readlink -f "$var/pg/pgdata")" "$var"; fi
 }
 trap cleanup EXIT
+# Other work on the machine skews every figure: measured before anything of the run starts
+# (and in each section's window, as the machine's CPU beside the run's own processes).
+quiet_seconds=$([ "$smoke" = 1 ] && echo 1 || echo 5)
+others_before=$(machine_busy_percent "$quiet_seconds")
+note "before the run: the machine busy at $others_before% of a core over $quiet_seconds s"
 note "stack under $var (ports $port-$((port + 4)))"
 deploy/stack.sh up "$bin" > "$var/log/stack-up.log" 2>&1 \
     || { cat "$var/log/stack-up.log" >&2; exit 1; }
@@ -128,10 +133,12 @@ for d in "${daemons[@]}"; do
     kill -0 "$(pid_of "$d")" 2> /dev/null || { echo "bench: gc-$d died during the run" >&2; exit 1; }
 done
 
-# The database's own limit, on the same cluster: one case and event per transaction (64
-# clients), 100 per transaction (8 clients), inserted plainly (the ratio targets' reference);
-# then the same with intake's one-at-a-time statements behind the event counter.
-note "pgbench: ${pgbench_seconds} s each, 1 case/transaction x 64 clients, 100 x 8; plain, then counter"
+# The database's own limit, on the same cluster: 100 cases and their events stored by one
+# statement per transaction, over 1 and over 8 connections (tests/bench/pgbench_set.sql: the
+# ratio targets' reference, as intake stores a batch); then per statement, one case and event per
+# transaction (64 clients) and 100 per transaction (8 clients), plainly and with intake's
+# one-at-a-time statements behind the event counter.
+note "pgbench: ${pgbench_seconds} s each, set-based x 1 and x 8; 1 case/transaction x 64 clients, 100 x 8; plain, then counter"
 scratch_db gridcase_pgbench
 psql_at -d gridcase_pgbench -c "CREATE SEQUENCE pgbench_event_seq START 1000000000000"
 for kind in bare counter; do
@@ -140,6 +147,9 @@ for kind in bare counter; do
 done
 [ "$warmup" -gt 0 ] && pgbench_tps 64 "$warmup" "$var/sections/pgbench_one_bare.sql" > /dev/null
 psql_at -d gridcase_pgbench -c "ANALYZE"
+cp tests/bench/pgbench_set.sql "$var/sections/pgbench_set.sql"
+tps_set_one=$(pgbench_tps 1 "$pgbench_seconds" "$var/sections/pgbench_set.sql")
+tps_set_eight=$(pgbench_tps 8 "$pgbench_seconds" "$var/sections/pgbench_set.sql")
 tps_one=$(pgbench_tps 64 "$pgbench_seconds" "$var/sections/pgbench_one_bare.sql")
 tps_hundred=$(pgbench_tps 8 "$pgbench_seconds" "$var/sections/pgbench_hundred_bare.sql")
 tps_one_counter=$(pgbench_tps 64 "$pgbench_seconds" "$var/sections/pgbench_one_counter.sql")
@@ -154,7 +164,11 @@ at_rate=$(pgbench_latency 64 "$seconds" "$latency_rate" "$var/sections/pgbench_o
 jq -n --argjson one "$tps_one" --argjson hundred "$tps_hundred" --argjson s "$pgbench_seconds" \
     --argjson one_c "$tps_one_counter" --argjson hundred_c "$tps_hundred_counter" \
     --argjson at_rate "$at_rate" --argjson rate "$latency_rate" --argjson rate_s "$seconds" \
-    '{seconds: $s, one_per_tx: {clients: 64, tps: $one, cases_per_s: $one},
+    --argjson set_one "$tps_set_one" --argjson set_eight "$tps_set_eight" \
+    '{seconds: $s,
+      set_based: {one_connection: {clients: 1, tps: $set_one, cases_per_s: ($set_one * 100)},
+                  eight_connections: {clients: 8, tps: $set_eight, cases_per_s: ($set_eight * 100)}},
+      one_per_tx: {clients: 64, tps: $one, cases_per_s: $one},
       hundred_per_tx: {clients: 8, tps: $hundred, cases_per_s: ($hundred * 100)},
       counter: {one_per_tx: {clients: 64, tps: $one_c, cases_per_s: $one_c},
                 hundred_per_tx: {clients: 8, tps: $hundred_c, cases_per_s: ($hundred_c * 100)}},
@@ -176,7 +190,8 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --argjson cores "$(nproc)" --argjson smoke "$([ "$smoke" = 1 ] && echo true || echo false)" \
     --argjson curve "$([ "$curve" = 1 ] && echo true || echo false)" \
     --argjson run_s "$(($(date +%s) - started))" --argjson postgres "$pg_settings" \
-    --argjson cases_in_db "$cases_in_db" \
+    --argjson cases_in_db "$cases_in_db" --argjson others_before "$others_before" \
+    --argjson quiet_s "$quiet_seconds" \
     --argjson sizes "$(jq -n --argjson a "$seconds" --argjson b "$reporters" \
         --argjson c "$in_flight" --argjson d "$latency_rate" --argjson e "$lag_seconds" \
         --argjson f "$close_rate" --argjson g "$catchup" --argjson h "$pgbench_seconds" \
@@ -190,11 +205,18 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --slurpfile escalation "$s/escalation.json" \
     '{measured_at: $at, commit: $commit, cores: $cores, smoke: $smoke, curve: $curve, run_seconds: $run_s,
       postgres: $postgres, sizes: $sizes,
+      machine_before: {seconds: $quiet_s, busy_percent: $others_before},
       intake: $intake[0], end_to_end: $e2e[0], latency: $latency[0], catch_up: $catchup[0],
       escalation: $escalation[0],
       stats: {lag: $lag[0], restart: ($restart[0] + {cases_in_db: $cases_in_db})},
       memory_mb: $memory[0], pgbench: $pgbench[0],
-      ratios: (($intake[0].intake_cases_per_s as $i | $pgbench[0] as $p
+      ratios: (($pgbench[0].set_based.one_connection.cases_per_s as $set
+               | def to_set(x): if $set > 0 and x != null then x / $set else null end;
+               {intake_to_set_one: to_set($intake[0].intake_cases_per_s),
+                end_to_end_to_set_one: to_set($e2e[0].end_to_end_cases_per_s),
+                catch_up_to_set_one: to_set($catchup[0].cases_per_s),
+                set_eight_to_set_one: to_set($pgbench[0].set_based.eight_connections.cases_per_s)})
+             + ($intake[0].intake_cases_per_s as $i | $pgbench[0] as $p
                | def per(r): if r > 0 then $i / r else null end;
                {intake_to_pgbench_one: per($p.one_per_tx.cases_per_s),
                 intake_to_pgbench_hundred: per($p.hundred_per_tx.cases_per_s),
