@@ -5,7 +5,7 @@
 CC      ?= gcc
 BUILD   ?= build
 SAN     ?=
-PKGS    := libzmq libprotobuf-c libpq jansson libmicrohttpd
+PKGS    := libzmq libprotobuf-c libpq jansson libmicrohttpd libcrypto
 CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -O2 \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I$(BUILD)/gen -Icommon $(SAN)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread

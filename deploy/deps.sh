@@ -5,7 +5,7 @@ packages=(gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler 
           libjansson-dev libcmocka-dev postgresql jq clang libclang-rt-14-dev libc6-dev
           python3-zmq python3-protobuf protobuf-compiler libmicrohttpd-dev docker-compose
           postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-plpgsql-check
-          xz-utils prometheus chromium fonts-noto-cjk
+          xz-utils prometheus chromium fonts-noto-cjk libssl-dev
           postgresql-15-auto-failover iproute2)
 # the board's browser test drives chromium from Node.js (tests/board), and its screenshots need
 # a font with Chinese characters; a machine that has Node.js and npm from elsewhere keeps them
