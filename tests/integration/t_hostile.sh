@@ -237,12 +237,11 @@ intake "a description with a NUL byte and control characters after it: INVALID_A
     "$(enc IntakeRequest <<< "request_id: \"h1\" submit { $(submission description='"abc\000\001\002"') }")"
 intake "field number 0 in a two-byte tag: MALFORMED" "error ERROR_CODE_MALFORMED" 0a0268318000
 for field in idempotency_key category grid street description address reporter_name reporter_phone; do
-    intake "submission's $field not UTF-8: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT $field" \
+    intake "submission's $field not UTF-8: INVALID_ARGUMENT, saying where" "error ERROR_CODE_INVALID_ARGUMENT $field is not valid UTF-8 at byte 0" \
         "$(enc IntakeRequest <<< "request_id: \"h1\" submit { $(submission "$field=$bad") }")"
 done
 for field in case_ref note actor; do
-    expected=$field; [ $field == actor ] && expected=note  # "note (4000 bytes) or actor (100 bytes)..."
-    intake "command's $field not UTF-8: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT $expected" \
+    intake "command's $field not UTF-8: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT $field is not valid UTF-8 at byte 0" \
         "$(enc IntakeRequest <<< "command { $(note_on_probe "$field=$bad") }")"
 done
 intake "set-category's category not UTF-8: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT set category" \
@@ -254,12 +253,28 @@ for field in grid visited_on author note; do
         "$(enc IntakeRequest <<< "diary { $(diary_entry "$field=$bad") }")"
 done
 # the ways bytes fail to be UTF-8 text (overlong, surrogate, past U+10FFFF, 5-byte, stray or
-# cut continuation) or to be text at all (C1, escape, DEL, C0), each in a description
-for text in '\300\257' '\355\240\200' '\364\220\200\200' '\370\210\200\200\200' '\200' '井盖\344\272' \
-        '\302\205' '\033[2J' '\177' '\001'; do
-    intake "description \"$text\": INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT description" \
+# cut continuation) or to be text at all (C1, escape, DEL, C0), each in a description: the
+# refusal says which and at which byte (counted from 0), never "description is required"
+utf8="is not valid UTF-8 at byte"
+control="contains control character"
+while IFS='|' read -r text says; do
+    intake "description \"$text\": INVALID_ARGUMENT, \"description $says\"" \
+        "error ERROR_CODE_INVALID_ARGUMENT description $says" \
         "$(enc IntakeRequest <<< "submit { $(submission description="\"$text\"") }")"
-done
+done <<EOF
+\300\257|$utf8 0
+\355\240\200|$utf8 0
+\364\220\200\200|$utf8 0
+\370\210\200\200\200|$utf8 0
+\200|$utf8 0
+井盖\344\272|$utf8 6
+井盖 ok\200|$utf8 9
+\302\205|$control U+0085 at byte 0 (newline and tab are the only control characters allowed)
+\033[2J|$control U+001B at byte 0
+井盖\177|$control U+007F at byte 6
+路灯不亮\a|$control U+0007 at byte 12
+\001|$control U+0001 at byte 0
+EOF
 served
 
 # ---- intake: numbers and enums out of range -----------------------------------------------
@@ -359,11 +374,11 @@ group "departments: invalid text"
 # and gc-rawsend says "bad reply" for one holding a string that is not UTF-8
 as municipal "action's request_id not UTF-8: INVALID_ARGUMENT, not echoed" \
     "reply request_id= ERROR_CODE_INVALID_ARGUMENT" "$(enc DeptClientMsg <<< "action { $(progress_on_probe "request_id=$bad") }")"
-as municipal "action's case_ref not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT" \
+as municipal "action's case_ref not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT case_ref is not valid UTF-8 at byte 3" \
     "$(enc DeptClientMsg <<< "action { $(progress_on_probe case_ref="\"GC-\377\"") }")"
 as municipal "action's note not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT" \
     "$(enc DeptClientMsg <<< "action { $(progress_on_probe "note=$bad") }")"
-as municipal "action's note with a terminal escape: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT" \
+as municipal "action's note with a terminal escape: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT note contains control character U+001B at byte 0" \
     "$(enc DeptClientMsg <<< "action { $(progress_on_probe note='"\033[2J"') }")"
 # protobuf-c cuts C strings at a NUL byte: what follows must not slip past the checks
 as municipal "a case_ref with a NUL byte and junk after it: INVALID_ARGUMENT" \
@@ -377,7 +392,7 @@ as police "a department field not UTF-8 is ignored: police's key still does not 
 as sanitation "inspection's request_id not UTF-8: INVALID_ARGUMENT, not echoed" "reply request_id= ERROR_CODE_INVALID_ARGUMENT" \
     "$(enc DeptClientMsg <<< "inspection { request_id: $bad report { $(submission) } }")"
 for field in idempotency_key category grid street description address reporter_name reporter_phone; do
-    as sanitation "inspection report's $field not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT $field" \
+    as sanitation "inspection report's $field not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT $field is not valid UTF-8 at byte 0" \
         "$(enc DeptClientMsg <<< "inspection { request_id: \"h1\" report { $(submission "$field=$bad") } }")"
 done
 as sanitation "inspection report's description with a NUL byte: INVALID_ARGUMENT" \

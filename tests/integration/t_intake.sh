@@ -111,6 +111,11 @@ expect_fail "SQL in a category is just an unknown category" "UNKNOWN_CATEGORY" \
     gridctl submit --category "x'); DROP TABLE cases; --" --grid 4101010207 --desc x
 expect_fail "a description over 4000 bytes is refused" "INVALID_ARGUMENT" \
     gridctl submit --category drain_cover --grid 4101010207 --desc "$(head -c 4001 /dev/zero | tr '\0' a)"
+expect_fail "a description with a control character says which and where" \
+    "description contains control character U+0007 at byte 6" \
+    gridctl submit --category drain_cover --grid 4101010207 --desc $'路灯\a不亮'
+expect_fail "a description that is not UTF-8 says where" "description is not valid UTF-8 at byte 6" \
+    gridctl submit --category drain_cover --grid 4101010207 --desc $'井盖\xe4\xba'
 expect_fail "an over-long reporter phone is refused" "INVALID_ARGUMENT" \
     gridctl submit --category drain_cover --grid 4101010207 --desc x --phone "$(head -c 40 /dev/zero | tr '\0' 1)"
 # IntakeRequest{request_id "x", submit{key "k9", category "drain_cover", grid "4101010207",
