@@ -165,9 +165,11 @@ deps:
 	@deploy/deps.sh
 
 # Source rules no compiler checks: every SQL statement is a constant, values are parameters;
+# code shown in proto/README.md equals the tested file it is cut from (readme_snippets.py);
 # plpgsql_check over every PL/pgSQL function of the migrated schema (tests/sql/run.sh).
 lint: all
 	@python3 tests/lint/sql_literals.py
+	@python3 tests/lint/readme_snippets.py
 	@tests/sql/run.sh $(BUILD)/bin lint
 
 # pgTAP tests of the PL/pgSQL functions (tests/sql/t_*.sql) on a private cluster.
