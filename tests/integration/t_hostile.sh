@@ -427,9 +427,23 @@ as sanitation "an inspection report from diary entry 2^64-1: INVALID_ARGUMENT" \
     "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT from_diary_entry" \
     "$(enc DeptClientMsg <<< "inspection { request_id: \"h1\" report { $(submission from_diary_entry=18446744073709551615) } }")"
 for after in $((last + 1)) 18446744073709551615; do
-    as municipal "a subscription after delivery $after (past the last): INVALID_ARGUMENT" \
-        "error ERROR_CODE_INVALID_ARGUMENT after_seq is past" "$(enc DeptClientMsg <<< "subscribe { after_seq: $after }")"
+    as municipal "a subscription after delivery $after (past the last): INVALID_ARGUMENT, naming both" \
+        "error ERROR_CODE_INVALID_ARGUMENT after_seq is past the department's last delivery ($after > $last)" \
+        "$(enc DeptClientMsg <<< "subscribe { after_seq: $after credit: 10 }")"
 done
+# credit outside 1-1000 is refused, not clamped (a client would get a window it did not ask for)
+for credit in 0 1001 4294967295; do
+    as municipal "a subscription with credit $credit: INVALID_ARGUMENT" \
+        "error ERROR_CODE_INVALID_ARGUMENT credit must be 1-1000 (got $credit)" \
+        "$(enc DeptClientMsg <<< "subscribe { after_seq: $last credit: $credit }")"
+done
+for credit in 1 1000; do
+    as municipal "a subscription with credit $credit is taken (no answer: nothing to send)" "noreply" \
+        --timeout 500 "$(enc DeptClientMsg <<< "subscribe { after_seq: $last credit: $credit }")"
+done
+as municipal "a refused credit leaves the connection unsubscribed (an ack then: INVALID_STATE)" \
+    "error ERROR_CODE_INVALID_ARGUMENT credit must be 1-1000 (got 0)*|error ERROR_CODE_INVALID_STATE subscribe before acknowledging" \
+    "$(enc DeptClientMsg <<< "subscribe { after_seq: $last }")" --then "$(enc DeptClientMsg <<< "ack { up_to_seq: $last }")"
 served
 
 group "departments: intake's messages"
@@ -464,10 +478,10 @@ as municipal "an ack going backwards: ignored" "noreply|noreply" --timeout 1000 
 as municipal "an ack of 0: ignored" "noreply|noreply" --timeout 1000 "$(subscribe "$last")" --then "$(ack 0)"
 as municipal "a subscription claiming to be police is municipal's (an ack past municipal's last: INVALID_STATE)" \
     "noreply|error ERROR_CODE_INVALID_STATE ack beyond" \
-    --timeout 1000 "$(enc DeptClientMsg <<< "subscribe { department: \"police\" after_seq: $last }")" --then "$(ack $((last + 1)))"
+    --timeout 1000 "$(enc DeptClientMsg <<< "subscribe { department: \"police\" after_seq: $last credit: 1 }")" --then "$(ack $((last + 1)))"
 as municipal "a subscription whose department is not UTF-8 is municipal's all the same" \
     "noreply|error ERROR_CODE_INVALID_STATE ack beyond" \
-    --timeout 1000 "$(enc DeptClientMsg <<< "subscribe { department: $bad after_seq: $last }")" --then "$(ack $((last + 1)))"
+    --timeout 1000 "$(enc DeptClientMsg <<< "subscribe { department: $bad after_seq: $last credit: 1 }")" --then "$(ack $((last + 1)))"
 expect_eq "municipal's recorded position did not move" \
     "$(sql "SELECT acked_seq FROM department_delivery_state WHERE department = 'municipal'")" "$acked"
 served
