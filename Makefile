@@ -169,8 +169,8 @@ deps:
 # plpgsql_check over every PL/pgSQL function of the migrated schema (tests/sql/run.sh).
 lint: all
 	@python3 tests/lint/sql_literals.py
-	@python3 tests/lint/readme_snippets.py
 	@tests/sql/run.sh $(BUILD)/bin lint
+	@python3 tests/lint/readme_snippets.py
 
 # pgTAP tests of the PL/pgSQL functions (tests/sql/t_*.sql) on a private cluster.
 sqltest: all
