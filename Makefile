@@ -5,7 +5,7 @@
 CC      ?= gcc
 BUILD   ?= build
 SAN     ?=
-PKGS    := libzmq libprotobuf-c libpq jansson libmicrohttpd
+PKGS    := libzmq libprotobuf-c libpq jansson libmicrohttpd libcrypto
 CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -O2 \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I$(BUILD)/gen -Icommon $(SAN)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
@@ -165,11 +165,13 @@ deps:
 	@deploy/deps.sh
 
 # Source rules no compiler checks: every SQL statement is a constant, values are parameters;
+# code shown in proto/README.md equals the tested file it is cut from (readme_snippets.py);
 # plpgsql_check over every PL/pgSQL function of the migrated schema (tests/sql/run.sh).
 lint: all
 	@python3 tests/lint/sql_literals.py
 	@tests/lint/timeouts.sh
 	@tests/sql/run.sh $(BUILD)/bin lint
+	@python3 tests/lint/readme_snippets.py
 
 # pgTAP tests of the PL/pgSQL functions (tests/sql/t_*.sql) on a private cluster.
 sqltest: all

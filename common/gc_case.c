@@ -10,6 +10,8 @@
 #include "gc_pg_array.h"
 
 #include <inttypes.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +24,21 @@
 #define SQL_INSERT_CASE                                                                        \
     "INSERT INTO cases AS c (idempotency_key, category, area_code, level, status, description, " \
     "lon, lat, address, source, reporter_name, reporter_phone, created_at, updated_at, "       \
-    "deadline_at, duplicate_of) "                                                              \
+    "deadline_at, duplicate_of, request_digest) "                                              \
     "SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::float8, $8::float8, " \
     "$9::text, $10::text, $11::text, $12::text, gc_now(), gc_now(), "                          \
     "CASE WHEN $5 = 'grid_task' THEN gc_deadline($2, $4) END, "                               \
-    "(SELECT t.id FROM gc_possible_duplicate($2, $3, $7::float8, $8::float8, gc_now()) t) "    \
+    "(SELECT t.id FROM gc_possible_duplicate($2, $3, $7::float8, $8::float8, gc_now()) t), "   \
+    "decode($13::text, 'hex') "                                                                \
     "WHERE EXISTS (SELECT 1 FROM categories WHERE code = $2) "                                 \
     "ON CONFLICT (idempotency_key) DO NOTHING "                                                \
     "RETURNING c.id, c.ref, c.area_code, (SELECT d.ref FROM cases d WHERE d.id = c.duplicate_of)"
+/* The case a key made, and whether it was made by another request (a digest that differs; a case
+ * stored without one matches any). */
 #define SQL_FIND_BY_KEY                                                                        \
-    "SELECT c.id, c.ref, c.area_code, d.ref FROM cases c LEFT JOIN cases d ON d.id = "          \
-    "c.duplicate_of WHERE c.idempotency_key = $1"
+    "SELECT c.id, c.ref, c.area_code, d.ref, "                                                 \
+    "coalesce(c.request_digest <> decode($2::text, 'hex'), false) "                            \
+    "FROM cases c LEFT JOIN cases d ON d.id = c.duplicate_of WHERE c.idempotency_key = $1"
 /* FOR NO KEY UPDATE: writers still exclude each other, but a case being inserted that names
  * this one as its possible duplicate (the foreign key's KEY SHARE lock) does not wait for it,
  * nor it for that insert: gc_submit_cases inserts a batch's cases before it takes the event
@@ -50,14 +56,15 @@
  * deploy/schema/functions/intake.sql): the parameters of SQL_INSERT_CASE, each an array with
  * one element per submission. */
 #define SQL_SUBMIT_CASES                                                                       \
-    "SELECT ord, case_id, case_ref, case_area, duplicate_ref, already_known, unknown_category " \
-    "FROM gc_submit_cases($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ORDER BY ord"
-#define SUBMIT_PARAMS 12
+    "SELECT ord, case_id, case_ref, case_area, duplicate_ref, already_known, unknown_category, " \
+    "key_conflict FROM gc_submit_cases($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) " \
+    "ORDER BY ord"
+#define SUBMIT_PARAMS 13
 
 void gc_case_register(void)
 {
-    gc_pg_register("gc_insert_case", SQL_INSERT_CASE, 12);
-    gc_pg_register("gc_find_case_by_key", SQL_FIND_BY_KEY, 1);
+    gc_pg_register("gc_insert_case", SQL_INSERT_CASE, SUBMIT_PARAMS);
+    gc_pg_register("gc_find_case_by_key", SQL_FIND_BY_KEY, 2);
     gc_pg_register("gc_lock_case", SQL_LOCK_CASE, 1);
     gc_pg_register("gc_update_case", SQL_UPDATE_CASE, 3);
     gc_pg_register("gc_append_event", SQL_APPEND_EVENT, 5);
@@ -103,10 +110,36 @@ static bool from_diary(PGconn *db, Gridcase__SubmitCase *s, char *grid, char *no
     return true;
 }
 
-/* The text of a submission's coordinates, for SQL_INSERT_CASE and gc_submit_cases. */
+/* The text of a submission's coordinates and its request digest, for SQL_INSERT_CASE and
+ * gc_submit_cases. */
 typedef struct {
     char lon[40], lat[40];
+    char digest[2 * SHA256_DIGEST_LENGTH + 1];
 } coords_t;
+
+/* What makes two submissions with one idempotency key "the same request": the SHA-256 of the
+ * SubmitCase as intake decoded it, packed again by protobuf-c with the key left out. protobuf-c
+ * packs fields in field-number order and leaves out proto3 fields at their zero value, so the
+ * digest is that of the values, whatever order or encoding the client's library chose: every
+ * field counts (category, grid, street, location, description, address, source, reporter,
+ * diary entry), also one this release does not know. The request_id is outside SubmitCase and
+ * never counts. One pack and one hash of at most a few KB per submission. Writes "" when
+ * memory runs out (no digest: the key is then taken as the same request, as before digests). */
+static void request_digest(const Gridcase__SubmitCase *in, char *hex)
+{
+    Gridcase__SubmitCase s = *in;
+    s.idempotency_key = (char *)"";
+    hex[0] = '\0';
+    size_t size = gridcase__submit_case__get_packed_size(&s);
+    uint8_t *buf = malloc(size ? size : 1);
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    unsigned int mdlen = 0;
+    if (buf && gridcase__submit_case__pack(&s, buf) == size
+        && EVP_Digest(buf, size, md, &mdlen, EVP_sha256(), NULL) && mdlen == sizeof md)
+        for (unsigned i = 0; i < mdlen; i++)
+            snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    free(buf);
+}
 
 /* The parameters of SQL_INSERT_CASE for a placed submission (out->area, level), in its order. */
 /* The area of a submission (gc_case_place) into its result; returns its level. */
@@ -121,9 +154,12 @@ static int place(const gc_area_index_t *areas, const Gridcase__SubmitCase *s,
     return p.level;
 }
 
-static void submit_params(const Gridcase__SubmitCase *s, const gc_submit_result_t *out, int level,
-                          coords_t *xy, const char *params[SUBMIT_PARAMS])
+/* in: the submission as it arrived (its digest); s: the same with what a diary entry filled in. */
+static void submit_params(const Gridcase__SubmitCase *in, const Gridcase__SubmitCase *s,
+                          const gc_submit_result_t *out, int level, coords_t *xy,
+                          const char *params[SUBMIT_PARAMS])
 {
+    request_digest(in, xy->digest);
     if (s->location) {
         snprintf(xy->lon, sizeof xy->lon, "%.9g", s->location->lon);
         snprintf(xy->lat, sizeof xy->lat, "%.9g", s->location->lat);
@@ -137,7 +173,7 @@ static void submit_params(const Gridcase__SubmitCase *s, const gc_submit_result_
         grid_task ? "grid_task" : "submitted", s->description,
         s->location ? xy->lon : NULL, s->location ? xy->lat : NULL,
         s->address ? s->address : "", source, s->reporter_name ? s->reporter_name : "",
-        s->reporter_phone ? s->reporter_phone : ""};
+        s->reporter_phone ? s->reporter_phone : "", xy->digest[0] ? xy->digest : NULL};
     memcpy(params, p, sizeof p);
 }
 
@@ -160,6 +196,18 @@ static void unknown_category(gc_submit_result_t *out)
     out->why = "no category has this code (see gridctl categories)";
 }
 
+/* The key made case ref for another request: refused, nothing stored, the first case untouched. */
+static void key_conflict(gc_submit_result_t *out, const char *ref)
+{
+    out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_IDEMPOTENCY_CONFLICT;
+    snprintf(out->why_buf, sizeof out->why_buf,
+             "idempotency_key was first used for a different request (case %s): a retry must "
+             "send the same fields again; a new report needs a new key",
+             ref);
+    out->why = out->why_buf;
+    out->ref[0] = out->area[0] = out->grid[0] = out->duplicate_of[0] = '\0';
+}
+
 bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__SubmitCase *in,
                     gc_submit_result_t *out)
 {
@@ -176,7 +224,7 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
 
     coords_t xy;
     const char *params[SUBMIT_PARAMS];
-    submit_params(&s, out, level, &xy, params);
+    submit_params(in, &s, out, level, &xy, params);
     PGresult *res = gc_pg_query_prepared(db, "gc_insert_case", SUBMIT_PARAMS, params);
     if (!gc_pg_ok(res)) {
         PQclear(res);
@@ -184,7 +232,8 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
     }
     if (PQntuples(res) == 0) { /* the key was used before, or the category does not exist */
         PQclear(res);
-        res = gc_pg_query_prepared(db, "gc_find_case_by_key", 1, params);
+        const char *key[] = {params[0], params[SUBMIT_PARAMS - 1]};
+        res = gc_pg_query_prepared(db, "gc_find_case_by_key", 2, key);
         if (!gc_pg_ok(res)) {
             PQclear(res);
             return false;
@@ -192,6 +241,11 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
         if (PQntuples(res) == 0) {
             PQclear(res);
             unknown_category(out);
+            return true;
+        }
+        if (strcmp(PQgetvalue(res, 0, 4), "t") == 0) {
+            key_conflict(out, PQgetvalue(res, 0, 1));
+            PQclear(res);
             return true;
         }
         out->already_known = true; /* the same case, nothing new */
@@ -228,7 +282,7 @@ bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
             continue;
         coords_t xy;
         const char *params[SUBMIT_PARAMS];
-        submit_params(s[i], out[i], level, &xy, params);
+        submit_params(s[i], s[i], out[i], level, &xy, params);
         for (int k = 0; k < SUBMIT_PARAMS; k++)
             gc_pg_array_text(&arrays[k], params[k]);
         which[m++] = i;
@@ -251,6 +305,8 @@ bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
                 ok = false;
             } else if (strcmp(PQgetvalue(res, r, 6), "t") == 0) {
                 unknown_category(out[which[r]]);
+            } else if (strcmp(PQgetvalue(res, r, 7), "t") == 0) {
+                key_conflict(out[which[r]], PQgetvalue(res, r, 2));
             } else {
                 take_case(areas, res, r, 2, out[which[r]]);
                 out[which[r]]->already_known = strcmp(PQgetvalue(res, r, 5), "t") == 0;

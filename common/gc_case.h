@@ -31,13 +31,15 @@ typedef struct {
     char area[GC_CASE_MAX_CODE + 1]; /* the grid, or the street/district whose triage has it */
     char duplicate_of[32];           /* an open case of the same kind nearby, or "" */
     bool already_known;
+    char why_buf[200];               /* a refusal that names a case */
 } gc_submit_result_t;
 
 /* Registers the prepared statements of this module (call once before connecting). */
 void gc_case_register(void);
 
 /* Stores a submission checked by gc_case_check_submit (or finds the case its idempotency key
- * already made) and appends the SUBMITTED event. The case's area comes from gc_case_place: its
+ * already made, when the key was first used for the same request: IDEMPOTENCY_CONFLICT when it
+ * was used for another, see request_digest in gc_case.c) and appends the SUBMITTED event. The case's area comes from gc_case_place: its
  * grid, else its location (areas: the district's boundaries), else its street. A department's
  * report (source DEPARTMENT) becomes a task for the grid's leader. Refusals (unknown grid or
  * category, outside the district...) are reported in out->error with nothing written. Returns
@@ -50,8 +52,8 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
  * of the event counter for them all. out[i] receives exactly what gc_case_submit would give for
  * s[i] with the submissions stored one after the other in this order: a refusal
  * (placing the case, checked here before the database as gc_case_submit does, or an unknown
- * category), or the case: already_known for a key seen before (also earlier in the same batch),
- * its possible duplicate (also one stored earlier in the batch). Returns false when the database
+ * category), or the case: already_known for a key seen before (also earlier in the same batch;
+ * refused with IDEMPOTENCY_CONFLICT when that was another request), its possible duplicate (also one stored earlier in the batch). Returns false when the database
  * call failed (out is then meaningless): the caller rolls back to a savepoint taken before it. */
 bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,
                           const Gridcase__SubmitCase *const *s, gc_submit_result_t *const *out);

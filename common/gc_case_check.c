@@ -1,6 +1,7 @@
 /* gc_case_check: each field against its bound (gc_text_valid: well-formed UTF-8, no control
  * characters but newline and tab, within GC_CASE_MAX_*), then what the fields must say
- * together. One pass over each field; no allocation. */
+ * together. One pass over each field, which also finds where a refused one goes wrong; no
+ * allocation. */
 #include "gc_case_check.h"
 
 #include "gc_names.h"
@@ -9,6 +10,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,33 +23,52 @@ static bool valid_phone(const char *s)
     return true;
 }
 
-int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why)
+bool gc_case_check_text(const char *name, const char *value, size_t max, bool required,
+                        const char *hint, const char **why, char why_buf[GC_CASE_WHY_SIZE])
+{
+    char what[96];
+    if (gc_text_explain(value, max, what, sizeof what)) {
+        /* a control character is the one problem a person may not see in what they typed */
+        snprintf(why_buf, GC_CASE_WHY_SIZE, "%s %s%s", name, what,
+                 strncmp(what, "contains", 8) == 0
+                     ? " (newline and tab are the only control characters allowed)"
+                     : "");
+        *why = why_buf;
+        return false;
+    }
+    if (required && !(value && *value)) {
+        snprintf(why_buf, GC_CASE_WHY_SIZE, "%s is required%s%s", name, hint ? " " : "",
+                 hint ? hint : "");
+        *why = why_buf;
+        return false;
+    }
+    return true;
+}
+
+int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why,
+                         char why_buf[GC_CASE_WHY_SIZE])
 {
     const int bad = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
     struct {
-        const char *value;
+        const char *name, *value;
         size_t max;
         bool required;
-        const char *why;
+        const char *hint; /* when required and empty */
     } fields[] = {
-        {s->idempotency_key, GC_CASE_MAX_KEY, true, "idempotency_key is required (1-128 bytes UTF-8)"},
-        {s->category, GC_CASE_MAX_CODE, true, "category is required (a category code)"},
-        {s->grid, GC_CASE_MAX_CODE, false, "grid is at most 64 bytes UTF-8"},
-        {s->street, GC_CASE_MAX_CODE, false, "street is at most 64 bytes UTF-8"},
-        {s->description, GC_CASE_MAX_TEXT, s->from_diary_entry == 0,
-         "description is required (at most 4000 bytes UTF-8)"},
-        {s->address, GC_CASE_MAX_ADDRESS, false, "address is at most 500 bytes UTF-8"},
-        {s->reporter_name, GC_CASE_MAX_NAME, false, "reporter_name is at most 100 bytes UTF-8"},
-        {s->reporter_phone, GC_CASE_MAX_PHONE, false, "reporter_phone is at most 32 bytes"},
+        {"idempotency_key", s->idempotency_key, GC_CASE_MAX_KEY, true, "(1-128 bytes UTF-8)"},
+        {"category", s->category, GC_CASE_MAX_CODE, true, "(a category code)"},
+        {"grid", s->grid, GC_CASE_MAX_CODE, false, NULL},
+        {"street", s->street, GC_CASE_MAX_CODE, false, NULL},
+        {"description", s->description, GC_CASE_MAX_TEXT, s->from_diary_entry == 0,
+         "(at most 4000 bytes UTF-8)"},
+        {"address", s->address, GC_CASE_MAX_ADDRESS, false, NULL},
+        {"reporter_name", s->reporter_name, GC_CASE_MAX_NAME, false, NULL},
+        {"reporter_phone", s->reporter_phone, GC_CASE_MAX_PHONE, false, NULL},
     };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        bool ok = fields[i].required ? gc_text_present(fields[i].value, fields[i].max)
-                                     : gc_text_valid(fields[i].value, fields[i].max);
-        if (!ok) {
-            *why = fields[i].why;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (!gc_case_check_text(fields[i].name, fields[i].value, fields[i].max,
+                                fields[i].required, fields[i].hint, why, why_buf))
             return bad;
-        }
-    }
     if (s->reporter_phone && !valid_phone(s->reporter_phone)) {
         *why = "reporter_phone may hold only digits, '+', '-' and spaces";
         return bad;
@@ -90,16 +111,16 @@ static bool valid_date(const char *s)
            && d <= days[m - 1] + (m == 2 && leap);
 }
 
-int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why)
+int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why,
+                        char why_buf[GC_CASE_WHY_SIZE])
 {
     const int bad = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
-    if (!gc_text_present(d->grid, GC_CASE_MAX_CODE))
-        *why = "grid is required";
-    else if (!gc_text_present(d->note, GC_CASE_MAX_TEXT))
-        *why = "note is required (at most 4000 bytes UTF-8)";
-    else if (!gc_text_valid(d->author, GC_CASE_MAX_NAME))
-        *why = "author is at most 100 bytes UTF-8";
-    else if (!valid_date(d->visited_on))
+    if (!gc_case_check_text("grid", d->grid, GC_CASE_MAX_CODE, true, NULL, why, why_buf)
+        || !gc_case_check_text("note", d->note, GC_CASE_MAX_TEXT, true,
+                               "(at most 4000 bytes UTF-8)", why, why_buf)
+        || !gc_case_check_text("author", d->author, GC_CASE_MAX_NAME, false, NULL, why, why_buf))
+        return bad;
+    if (!valid_date(d->visited_on))
         *why = "visited_on must be a date, YYYY-MM-DD";
     else
         return 0;

@@ -6,6 +6,9 @@
 
 #include "intake.pb-c.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* Bounds on text from outside, in bytes. */
 #define GC_CASE_MAX_KEY 128
 #define GC_CASE_MAX_CODE 64
@@ -14,10 +17,25 @@
 #define GC_CASE_MAX_NAME 100
 #define GC_CASE_MAX_PHONE 32
 
-/* Checks a submission's fields without the database. Returns 0 or an error code, with *why. */
-int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why);
+/* Room for a refusal that says what is wrong with a field and where (gc_text_explain). */
+#define GC_CASE_WHY_SIZE 240
 
-/* Checks a diary entry's fields. Returns 0 or an error code, with *why. */
-int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why);
+/* Checks one text field from outside: valid (gc_text_valid) within max bytes, and present when
+ * required. On a problem returns false with *why: the field's name and what is wrong with it,
+ * written into why_buf ("description is not valid UTF-8 at byte 12", "note contains control
+ * character U+0007 at byte 3 (newline and tab are the only ones allowed)", "category is longer
+ * than 64 bytes"), or missing (required and empty: "NAME is required", then hint when given). */
+bool gc_case_check_text(const char *name, const char *value, size_t max, bool required,
+                        const char *hint, const char **why, char why_buf[GC_CASE_WHY_SIZE]);
+
+/* Checks a submission's fields without the database. Returns 0 or an error code, with *why
+ * (which may point into why_buf). */
+int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why,
+                         char why_buf[GC_CASE_WHY_SIZE]);
+
+/* Checks a diary entry's fields. Returns 0 or an error code, with *why (which may point into
+ * why_buf). */
+int gc_case_check_diary(const Gridcase__DiaryEntry *d, const char **why,
+                        char why_buf[GC_CASE_WHY_SIZE]);
 
 #endif

@@ -7,8 +7,37 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
+
+void gc_curve_public_path(const char *secret_path, char *out, size_t len)
+{
+    size_t n = strlen(secret_path);
+    if (n > 4 && strcmp(secret_path + n - 4, ".key") == 0)
+        snprintf(out, len, "%.*s.pub", (int)(n - 4), secret_path);
+    else
+        snprintf(out, len, "%s.pub", secret_path);
+}
+
+/* The public key beside the secret one: a client in any language then needs no X25519 code of
+ * its own to derive it (zeromq.js, for one, cannot). Written after the secret key, so a secret
+ * key that exists already never gets a .pub that does not match it. */
+static bool write_public(const char *secret_path, const char *public_key, char *err, int errlen)
+{
+    char path[4096];
+    gc_curve_public_path(secret_path, path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    bool ok = fd >= 0 && fchmod(fd, 0644) == 0; /* whatever the umask: it is no secret */
+    char line[42];
+    snprintf(line, sizeof line, "%s\n", public_key);
+    ok = ok && write(fd, line, 41) == 41;
+    ok = (fd < 0 || close(fd) == 0) && ok;
+    if (!ok)
+        snprintf(err, errlen, "%s: %s (the secret key is in %s)", path, strerror(errno),
+                 secret_path);
+    return ok;
+}
 
 bool gc_curve_generate(const char *path, gc_curve_keys_t *keys, char *err, int errlen)
 {
@@ -26,9 +55,11 @@ bool gc_curve_generate(const char *path, gc_curve_keys_t *keys, char *err, int e
     snprintf(line, sizeof line, "%s\n", keys->secret_key);
     bool ok = write(fd, line, 41) == 41;
     ok = close(fd) == 0 && ok;
-    if (!ok)
+    if (!ok) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return ok;
+        return false;
+    }
+    return write_public(path, keys->public_key, err, errlen);
 }
 
 bool gc_curve_load(const char *path, gc_curve_keys_t *keys, char *err, int errlen)

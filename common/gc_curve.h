@@ -1,19 +1,26 @@
 /* gc_curve: CurveZMQ keys. A key file holds one line: a secret key in Z85 (40 characters); the
- * public key is derived from it. Servers (intake, the event stream, routing's department socket,
+ * public key is derived from it, and written beside it when the pair is made (X.key: X.pub). Servers (intake, the event stream, routing's department socket,
  * the stats stream) check each client's public key with a ZAP handler (gc_zap): departments by
  * departments.public_key, other clients by socket_clients. */
 #ifndef GC_CURVE_H
 #define GC_CURVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct {
     char public_key[41]; /* Z85 */
     char secret_key[41];
 } gc_curve_keys_t;
 
-/* Makes a new key pair and writes the secret key to path (mode 0600, refusing to overwrite). */
+/* Makes a new key pair and writes the secret key to path (mode 0600, refusing to overwrite), then
+ * the public key beside it (gc_curve_public_path: mode 0644, one line of Z85, replacing a file
+ * of that name). False with a message in err naming the file that could not be written. */
 bool gc_curve_generate(const char *path, gc_curve_keys_t *keys, char *err, int errlen);
+
+/* Where the public key of the secret key file secret_path goes: "X.key" gives "X.pub", any
+ * other name gets ".pub" appended. */
+void gc_curve_public_path(const char *secret_path, char *out, size_t len);
 
 /* Reads a key file. */
 bool gc_curve_load(const char *path, gc_curve_keys_t *keys, char *err, int errlen);

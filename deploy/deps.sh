@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages gridcase needs to build, test and run, when any is missing.
 set -euo pipefail
 packages=(gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev
-          libjansson-dev libcmocka-dev postgresql jq clang libclang-rt-14-dev libc6-dev
+          libjansson-dev libcmocka-dev postgresql jq clang libclang-rt-14-dev libc6-dev libssl-dev
           python3-zmq python3-protobuf protobuf-compiler libmicrohttpd-dev docker-compose
           postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-plpgsql-check
           xz-utils prometheus chromium fonts-noto-cjk

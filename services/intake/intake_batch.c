@@ -26,7 +26,7 @@ typedef struct {
     Gridcase__IntakeRequest *request;
     int error;                   /* Gridcase__ErrorCode of the reply, 0 = accepted */
     const char *why;
-    char why_buf[200];           /* for refusals that name the case's state */
+    char why_buf[GC_CASE_WHY_SIZE]; /* for refusals that name the case's state or a field */
     gc_submit_result_t result;   /* ref, grid, area, duplicate, already_known on success */
     uint64_t diary_entry;
     bool batched;                /* stored (or refused) by submit_batch */
@@ -115,7 +115,7 @@ static void parse(pending_t *p)
         return;
     }
     p->request = intake_decode(gc_frames_data(&p->frames, 2), gc_frames_size(&p->frames, 2),
-                               &p->error, &p->why);
+                               &p->error, &p->why, p->why_buf);
 }
 
 /* Handles one valid request inside a savepoint. False when the database failed. */

@@ -8,13 +8,13 @@
 
 #include <string.h>
 
-static bool departments_valid(const Gridcase__CaseCommand *c, const char **why)
+static bool departments_valid(const Gridcase__CaseCommand *c, const char **why,
+                              char why_buf[GC_CASE_WHY_SIZE])
 {
     for (size_t i = 0; i < c->n_departments; i++)
-        if (!gc_text_present(c->departments[i], GC_CASE_MAX_CODE)) {
-            *why = "a department code is empty, too long or not UTF-8";
+        if (!gc_case_check_text("a department code", c->departments[i], GC_CASE_MAX_CODE, true,
+                                NULL, why, why_buf))
             return false;
-        }
     return true;
 }
 
@@ -29,13 +29,14 @@ static bool system_actor(const char *actor)
     return false;
 }
 
-static int check_command(const Gridcase__CaseCommand *c, const char **why)
+static int check_command(const Gridcase__CaseCommand *c, const char **why,
+                         char why_buf[GC_CASE_WHY_SIZE])
 {
-    if (!gc_text_present(c->case_ref, 32))
-        *why = "case_ref is required";
-    else if (!gc_text_valid(c->note, GC_CASE_MAX_TEXT) || !gc_text_valid(c->actor, GC_CASE_MAX_NAME))
-        *why = "note (4000 bytes) or actor (100 bytes) is too long or not UTF-8";
-    else if (system_actor(c->actor))
+    if (!gc_case_check_text("case_ref", c->case_ref, 32, true, NULL, why, why_buf)
+        || !gc_case_check_text("note", c->note, GC_CASE_MAX_TEXT, false, NULL, why, why_buf)
+        || !gc_case_check_text("actor", c->actor, GC_CASE_MAX_NAME, false, NULL, why, why_buf))
+        return GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+    if (system_actor(c->actor))
         *why = "actor names a gridcase daemon; name the person or office acting";
     else if (c->kind <= GRIDCASE__COMMAND_KIND__COMMAND_KIND_UNSPECIFIED
              || c->kind > GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION)
@@ -56,12 +57,13 @@ static int check_command(const Gridcase__CaseCommand *c, const char **why)
              && c->kind != GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT)
         *why = "level is only for resolve on the spot";
     else
-        return departments_valid(c, why) ? 0 : GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+        return departments_valid(c, why, why_buf) ? 0
+                                                  : GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
     return GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
 }
 
 Gridcase__IntakeRequest *intake_decode(const void *data, size_t size, int *error,
-                                       const char **why)
+                                       const char **why, char why_buf[GC_CASE_WHY_SIZE])
 {
     Gridcase__IntakeRequest *r = gridcase__intake_request__unpack(NULL, size, data);
     bool nul = false;
@@ -83,13 +85,13 @@ Gridcase__IntakeRequest *intake_decode(const void *data, size_t size, int *error
     }
     switch (r->body_case) {
     case GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT:
-        *error = gc_case_check_submit(r->submit, why);
+        *error = gc_case_check_submit(r->submit, why, why_buf);
         break;
     case GRIDCASE__INTAKE_REQUEST__BODY_COMMAND:
-        *error = check_command(r->command, why);
+        *error = check_command(r->command, why, why_buf);
         break;
     case GRIDCASE__INTAKE_REQUEST__BODY_DIARY:
-        *error = gc_case_check_diary(r->diary, why);
+        *error = gc_case_check_diary(r->diary, why, why_buf);
         break;
     default:
         *error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;

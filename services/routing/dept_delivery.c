@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +146,17 @@ bool dept_delivery_subscribe(void *router, dept_peers_t *peers, PGconn *db, cons
                         "routing id too long");
         return true;
     }
+    /* refused, not clamped: a client asking for 0 or 5000 would otherwise get a window it did
+     * not ask for, and never know */
+    if (s->credit < 1 || s->credit > MAX_CREDIT) {
+        char why[120];
+        snprintf(why, sizeof why,
+                 "credit must be 1-1000 (got %" PRIu32 "): how many unacknowledged deliveries "
+                 "may be in flight",
+                 s->credit);
+        dept_send_error(router, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, why);
+        return true;
+    }
     const char *params[] = {department};
     PGresult *res = gc_pg_query(db, "department",
                                 "SELECT acked_seq, last_seq FROM department_delivery_state "
@@ -165,8 +177,12 @@ bool dept_delivery_subscribe(void *router, dept_peers_t *peers, PGconn *db, cons
         return true;
     }
     if (after > last) {
-        dept_send_error(router, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT,
-                        "after_seq is past the department's last delivery");
+        char why[160];
+        snprintf(why, sizeof why,
+                 "after_seq is past the department's last delivery (%" PRIu64 " > %" PRIu64
+                 "): subscribe after a delivery you hold, or with from_acked",
+                 after, last);
+        dept_send_error(router, id, size, GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, why);
         return true;
     }
     dept_peer_t *p = dept_peers_find(peers, id, size);
@@ -185,7 +201,7 @@ bool dept_delivery_subscribe(void *router, dept_peers_t *peers, PGconn *db, cons
         p->acked = after;
     if (p->acked > p->ack_received)
         p->ack_received = p->acked;
-    p->credit = s->credit == 0 ? 1 : s->credit > MAX_CREDIT ? MAX_CREDIT : s->credit;
+    p->credit = s->credit;
     p->last_heard = gc_clock_monotonic_ms();
     return true;
 }

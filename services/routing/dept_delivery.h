@@ -18,8 +18,8 @@
 void dept_delivery_register(void);
 
 /* A subscription (or a keepalive: the same message again) from the connection with routing id
- * id, authenticated as department: checks its position against the department's deliveries and
- * enters or updates its peer. A refusal goes back as an Error on router. False when the database
+ * id, authenticated as department: checks its credit (1-1000) and its position against the
+ * department's deliveries and enters or updates its peer. A refusal goes back as an Error on router. False when the database
  * failed. */
 bool dept_delivery_subscribe(void *router, dept_peers_t *peers, PGconn *db, const void *id,
                              size_t size, const char *department, const Gridcase__DeptSubscribe *s);

@@ -63,8 +63,9 @@ static bool handle_one(dept_server_t *self, PGconn *db, gc_frames_t *f)
     }
     int error;
     const char *why = NULL;
+    char why_buf[GC_CASE_WHY_SIZE];
     Gridcase__DeptClientMsg *m =
-        dept_decode(gc_frames_data(f, 1), gc_frames_size(f, 1), &error, &why);
+        dept_decode(gc_frames_data(f, 1), gc_frames_size(f, 1), &error, &why, why_buf);
     if (!m) {
         dept_send_error(self->router, id, size, error, why);
         return true;

@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int error;
     const char *why = NULL;
-    Gridcase__DeptClientMsg *m = dept_decode(data, size, &error, &why);
+    char why_buf[GC_CASE_WHY_SIZE];
+    Gridcase__DeptClientMsg *m = dept_decode(data, size, &error, &why, why_buf);
     /* every refusal must explain itself: the reply carries the code and the sentence */
     if ((!m || error) && (!error || !why))
         __builtin_trap();

@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int error;
     const char *why = NULL;
-    Gridcase__IntakeRequest *r = intake_decode(data, size, &error, &why);
+    char why_buf[GC_CASE_WHY_SIZE];
+    Gridcase__IntakeRequest *r = intake_decode(data, size, &error, &why, why_buf);
     /* every refusal must explain itself: the reply carries the sentence */
     if (error && !why)
         __builtin_trap();

@@ -237,12 +237,11 @@ intake "a description with a NUL byte and control characters after it: INVALID_A
     "$(enc IntakeRequest <<< "request_id: \"h1\" submit { $(submission description='"abc\000\001\002"') }")"
 intake "field number 0 in a two-byte tag: MALFORMED" "error ERROR_CODE_MALFORMED" 0a0268318000
 for field in idempotency_key category grid street description address reporter_name reporter_phone; do
-    intake "submission's $field not UTF-8: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT $field" \
+    intake "submission's $field not UTF-8: INVALID_ARGUMENT, saying where" "error ERROR_CODE_INVALID_ARGUMENT $field is not valid UTF-8 at byte 0" \
         "$(enc IntakeRequest <<< "request_id: \"h1\" submit { $(submission "$field=$bad") }")"
 done
 for field in case_ref note actor; do
-    expected=$field; [ $field == actor ] && expected=note  # "note (4000 bytes) or actor (100 bytes)..."
-    intake "command's $field not UTF-8: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT $expected" \
+    intake "command's $field not UTF-8: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT $field is not valid UTF-8 at byte 0" \
         "$(enc IntakeRequest <<< "command { $(note_on_probe "$field=$bad") }")"
 done
 intake "set-category's category not UTF-8: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT set category" \
@@ -254,12 +253,28 @@ for field in grid visited_on author note; do
         "$(enc IntakeRequest <<< "diary { $(diary_entry "$field=$bad") }")"
 done
 # the ways bytes fail to be UTF-8 text (overlong, surrogate, past U+10FFFF, 5-byte, stray or
-# cut continuation) or to be text at all (C1, escape, DEL, C0), each in a description
-for text in '\300\257' '\355\240\200' '\364\220\200\200' '\370\210\200\200\200' '\200' '井盖\344\272' \
-        '\302\205' '\033[2J' '\177' '\001'; do
-    intake "description \"$text\": INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT description" \
+# cut continuation) or to be text at all (C1, escape, DEL, C0), each in a description: the
+# refusal says which and at which byte (counted from 0), never "description is required"
+utf8="is not valid UTF-8 at byte"
+control="contains control character"
+while IFS='|' read -r text says; do
+    intake "description \"$text\": INVALID_ARGUMENT, \"description $says\"" \
+        "error ERROR_CODE_INVALID_ARGUMENT description $says" \
         "$(enc IntakeRequest <<< "submit { $(submission description="\"$text\"") }")"
-done
+done <<EOF
+\300\257|$utf8 0
+\355\240\200|$utf8 0
+\364\220\200\200|$utf8 0
+\370\210\200\200\200|$utf8 0
+\200|$utf8 0
+井盖\344\272|$utf8 6
+井盖 ok\200|$utf8 9
+\302\205|$control U+0085 at byte 0 (newline and tab are the only control characters allowed)
+\033[2J|$control U+001B at byte 0
+井盖\177|$control U+007F at byte 6
+路灯不亮\a|$control U+0007 at byte 12
+\001|$control U+0001 at byte 0
+EOF
 served
 
 # ---- intake: numbers and enums out of range -----------------------------------------------
@@ -359,11 +374,11 @@ group "departments: invalid text"
 # and gc-rawsend says "bad reply" for one holding a string that is not UTF-8
 as municipal "action's request_id not UTF-8: INVALID_ARGUMENT, not echoed" \
     "reply request_id= ERROR_CODE_INVALID_ARGUMENT" "$(enc DeptClientMsg <<< "action { $(progress_on_probe "request_id=$bad") }")"
-as municipal "action's case_ref not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT" \
+as municipal "action's case_ref not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT case_ref is not valid UTF-8 at byte 3" \
     "$(enc DeptClientMsg <<< "action { $(progress_on_probe case_ref="\"GC-\377\"") }")"
 as municipal "action's note not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT" \
     "$(enc DeptClientMsg <<< "action { $(progress_on_probe "note=$bad") }")"
-as municipal "action's note with a terminal escape: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT" \
+as municipal "action's note with a terminal escape: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT note contains control character U+001B at byte 0" \
     "$(enc DeptClientMsg <<< "action { $(progress_on_probe note='"\033[2J"') }")"
 # protobuf-c cuts C strings at a NUL byte: what follows must not slip past the checks
 as municipal "a case_ref with a NUL byte and junk after it: INVALID_ARGUMENT" \
@@ -377,7 +392,7 @@ as police "a department field not UTF-8 is ignored: police's key still does not 
 as sanitation "inspection's request_id not UTF-8: INVALID_ARGUMENT, not echoed" "reply request_id= ERROR_CODE_INVALID_ARGUMENT" \
     "$(enc DeptClientMsg <<< "inspection { request_id: $bad report { $(submission) } }")"
 for field in idempotency_key category grid street description address reporter_name reporter_phone; do
-    as sanitation "inspection report's $field not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT $field" \
+    as sanitation "inspection report's $field not UTF-8: INVALID_ARGUMENT" "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT $field is not valid UTF-8 at byte 0" \
         "$(enc DeptClientMsg <<< "inspection { request_id: \"h1\" report { $(submission "$field=$bad") } }")"
 done
 as sanitation "inspection report's description with a NUL byte: INVALID_ARGUMENT" \
@@ -412,9 +427,23 @@ as sanitation "an inspection report from diary entry 2^64-1: INVALID_ARGUMENT" \
     "reply request_id=h1 ERROR_CODE_INVALID_ARGUMENT from_diary_entry" \
     "$(enc DeptClientMsg <<< "inspection { request_id: \"h1\" report { $(submission from_diary_entry=18446744073709551615) } }")"
 for after in $((last + 1)) 18446744073709551615; do
-    as municipal "a subscription after delivery $after (past the last): INVALID_ARGUMENT" \
-        "error ERROR_CODE_INVALID_ARGUMENT after_seq is past" "$(enc DeptClientMsg <<< "subscribe { after_seq: $after }")"
+    as municipal "a subscription after delivery $after (past the last): INVALID_ARGUMENT, naming both" \
+        "error ERROR_CODE_INVALID_ARGUMENT after_seq is past the department's last delivery ($after > $last)" \
+        "$(enc DeptClientMsg <<< "subscribe { after_seq: $after credit: 10 }")"
 done
+# credit outside 1-1000 is refused, not clamped (a client would get a window it did not ask for)
+for credit in 0 1001 4294967295; do
+    as municipal "a subscription with credit $credit: INVALID_ARGUMENT" \
+        "error ERROR_CODE_INVALID_ARGUMENT credit must be 1-1000 (got $credit)" \
+        "$(enc DeptClientMsg <<< "subscribe { after_seq: $last credit: $credit }")"
+done
+for credit in 1 1000; do
+    as municipal "a subscription with credit $credit is taken (no answer: nothing to send)" "noreply" \
+        --timeout 500 "$(enc DeptClientMsg <<< "subscribe { after_seq: $last credit: $credit }")"
+done
+as municipal "a refused credit leaves the connection unsubscribed (an ack then: INVALID_STATE)" \
+    "error ERROR_CODE_INVALID_ARGUMENT credit must be 1-1000 (got 0)*|error ERROR_CODE_INVALID_STATE subscribe before acknowledging" \
+    "$(enc DeptClientMsg <<< "subscribe { after_seq: $last }")" --then "$(enc DeptClientMsg <<< "ack { up_to_seq: $last }")"
 served
 
 group "departments: intake's messages"
@@ -449,10 +478,10 @@ as municipal "an ack going backwards: ignored" "noreply|noreply" --timeout 1000 
 as municipal "an ack of 0: ignored" "noreply|noreply" --timeout 1000 "$(subscribe "$last")" --then "$(ack 0)"
 as municipal "a subscription claiming to be police is municipal's (an ack past municipal's last: INVALID_STATE)" \
     "noreply|error ERROR_CODE_INVALID_STATE ack beyond" \
-    --timeout 1000 "$(enc DeptClientMsg <<< "subscribe { department: \"police\" after_seq: $last }")" --then "$(ack $((last + 1)))"
+    --timeout 1000 "$(enc DeptClientMsg <<< "subscribe { department: \"police\" after_seq: $last credit: 1 }")" --then "$(ack $((last + 1)))"
 as municipal "a subscription whose department is not UTF-8 is municipal's all the same" \
     "noreply|error ERROR_CODE_INVALID_STATE ack beyond" \
-    --timeout 1000 "$(enc DeptClientMsg <<< "subscribe { department: $bad after_seq: $last }")" --then "$(ack $((last + 1)))"
+    --timeout 1000 "$(enc DeptClientMsg <<< "subscribe { department: $bad after_seq: $last credit: 1 }")" --then "$(ack $((last + 1)))"
 expect_eq "municipal's recorded position did not move" \
     "$(sql "SELECT acked_seq FROM department_delivery_state WHERE department = 'municipal'")" "$acked"
 served

@@ -1,5 +1,5 @@
-# Intake: sources, location by point, street triage, idempotency under concurrency,
-# possible duplicates, two-way reporting, diaries, commands naming the state, bad input, and
+# Intake: sources, location by point, street triage, idempotency under concurrency and a key
+# reused for another request, possible duplicates, two-way reporting, diaries, commands naming the state, bad input, and
 # answering UNAVAILABLE while PostgreSQL is down. Grids 4101010205-4101010207 (映月路社区).
 count() { sql "SELECT count(*) FROM cases"; }
 
@@ -50,6 +50,17 @@ p2=$!
 wait $p1 $p2
 expect_eq "both processes get the same case" "$(cat "$GC_VAR/k1")" "$(cat "$GC_VAR/k2")"
 expect_eq "one case stored for the key" "$(sql "SELECT count(*) FROM cases WHERE idempotency_key = '$k'")" "1"
+expect_eq "the same request again with the key names the same case" \
+    "$(gridctl submit --key "$k" --category street_light --grid 4101010207 --desc "同一报告")" "$(cat "$GC_VAR/k1")"
+# the key reused for another request: refused with its own code, naming the case the key made
+expect_fail "the same key with another description is refused" "ERROR_CODE_IDEMPOTENCY_CONFLICT" \
+    gridctl submit --key "$k" --category street_light --grid 4101010207 --desc "另一个报告"
+expect_fail "and the refusal names the key's case" "first used for a different request (case $(cat "$GC_VAR/k1"))" \
+    gridctl submit --key "$k" --category street_light --grid 4101010206 --desc "同一报告"
+expect_fail "a different reporter is another request too" "IDEMPOTENCY_CONFLICT" \
+    gridctl submit --key "$k" --category street_light --grid 4101010207 --desc "同一报告" --reporter 王五
+expect_eq "nothing stored for them, the first case unchanged" \
+    "$(sql "SELECT count(*) || ' ' || min(description) || ' ' || min(area_code) FROM cases WHERE idempotency_key = '$k'")" "1 同一报告 4101010207"
 
 # 4. possible duplicates
 first=$(gridctl submit --category drain_cover --lon 113.7380 --lat 34.7385 --desc "井盖破损" 2>/dev/null)
@@ -100,6 +111,11 @@ expect_fail "SQL in a category is just an unknown category" "UNKNOWN_CATEGORY" \
     gridctl submit --category "x'); DROP TABLE cases; --" --grid 4101010207 --desc x
 expect_fail "a description over 4000 bytes is refused" "INVALID_ARGUMENT" \
     gridctl submit --category drain_cover --grid 4101010207 --desc "$(head -c 4001 /dev/zero | tr '\0' a)"
+expect_fail "a description with a control character says which and where" \
+    "description contains control character U+0007 at byte 6" \
+    gridctl submit --category drain_cover --grid 4101010207 --desc $'路灯\a不亮'
+expect_fail "a description that is not UTF-8 says where" "description is not valid UTF-8 at byte 6" \
+    gridctl submit --category drain_cover --grid 4101010207 --desc $'井盖\xe4\xba'
 expect_fail "an over-long reporter phone is refused" "INVALID_ARGUMENT" \
     gridctl submit --category drain_cover --grid 4101010207 --desc x --phone "$(head -c 40 /dev/zero | tr '\0' 1)"
 # IntakeRequest{request_id "x", submit{key "k9", category "drain_cover", grid "4101010207",

@@ -65,15 +65,16 @@ gapless() { sql "SELECT count(*) = max(seq) AND max(seq) = (SELECT last_seq FROM
 
 noted=$(gridctl submit --category floating_population --grid $g --desc "批次前的案件")
 k="batch-$$-$RANDOM"
-sub() { # sub RID KEY CATEGORY [extra JSON fields of the submission]
+sub() { # sub RID KEY CATEGORY [extra JSON fields of the submission [description]]
     printf '{"request_id": "%s", "submit": {"idempotency_key": "%s", "category": "%s", "description": "批次 %s", "source": "SOURCE_HOTLINE"%s}}' \
-        "$1" "$2" "$3" "$1" "${4:+, $4}"
+        "$1" "$2" "$3" "${5:-$1}" "${4:+, $4}"
 }
 {
     echo "["
     sub blocker "$k-blocker" floating_population "\"grid\": \"$g\"";                      echo ","
     sub same1 "$k-same" street_light "\"grid\": \"$g\"";                         echo ","
-    sub same2 "$k-same" street_light "\"grid\": \"$g\"";                         echo ","
+    sub same2 "$k-same" street_light "\"grid\": \"$g\"" same1;                   echo ","
+    sub other "$k-same" street_light "\"grid\": \"$g\"" other;                    echo ","
     sub nocat "$k-nocat" no_such_category "\"grid\": \"$g\"";                    echo ","
     sub dirty1 "$k-dirty1" dirty_surroundings "\"grid\": \"$g\"";                echo ","
     sub dirty2 "$k-dirty2" dirty_surroundings "\"grid\": \"$g\"";                echo ","
@@ -112,13 +113,20 @@ if grep -q "case $(word same1 3) stored in $g\"" "$GC_VAR/log/intake.log" \
     ok "intake logs each outcome as before (stored, already known)"
 else not_ok "intake logs each outcome as before (stored, already known)"; fi
 
+# the same key for another request (its description differs) in the same batch: refused, with
+# the case the key made named
+expect_eq "the same key for another request in one batch is refused" "$(word other 2) $(word other 3)" \
+    "error ERROR_CODE_IDEMPOTENCY_CONFLICT"
+expect_eq "naming the case the key made" "$(grep -o "(case $(word same1 3))" <<<"$(grep '^other ' "$GC_VAR/batch.out")")" \
+    "(case $(word same1 3))"
+
 # refusals in the batch are the refused requests' own
 expect_eq "an unknown category among valid ones is refused" "$(word nocat 2) $(word nocat 3)" "error ERROR_CODE_UNKNOWN_CATEGORY"
 expect_eq "and nothing is stored for it" "$(sql "SELECT count(*) FROM cases WHERE idempotency_key = '$k-nocat'")" "0"
 expect_eq "a point outside the district is refused before the database" "$(word outside 3)" "ERROR_CODE_OUTSIDE_DISTRICT"
 expect_eq "an unknown grid is refused" "$(word nogrid 3)" "ERROR_CODE_UNKNOWN_GRID"
 expect_eq "every other request of the batch was accepted" \
-    "$(grep -v -E '^(nocat|outside|nogrid) ' "$GC_VAR/batch.out" | awk '$2 != "accepted"' | wc -l)" "0"
+    "$(grep -v -E '^(nocat|outside|nogrid|other) ' "$GC_VAR/batch.out" | awk '$2 != "accepted"' | wc -l)" "0"
 
 # possible duplicates inside one batch
 expect_eq "a second report of a kind in the grid names the first of the same batch" \
@@ -166,7 +174,8 @@ k2="fallback-$$-$RANDOM"
     sub a "$k2-a" green_space "\"grid\": \"$g\""; echo ","
     printf '{"request_id": "bad", "submit": {"idempotency_key": "%s", "category": "green_space", "grid": "%s", "description": "refuse me", "source": "SOURCE_RESIDENT"}}' "$k2-bad" $g; echo ","
     sub b "$k2-b" green_space "\"grid\": \"$g\""; echo ","
-    sub c "$k2-a" green_space "\"grid\": \"$g\""; echo ","
+    sub c "$k2-a" green_space "\"grid\": \"$g\"" a; echo ","
+    sub e "$k2-a" green_space "\"grid\": \"$g\"" e; echo ","
     sub d "$k2-d" no_such_category "\"grid\": \"$g\""
     echo "]"
 } > "$GC_VAR/fallback.json"
@@ -175,12 +184,12 @@ sql "DROP TRIGGER test_refuse_case ON cases; DROP FUNCTION test_refuse_case()" >
 expect_eq "when the batch call fails, only the bad submission is refused" \
     "$(word bad 2) $(word bad 3)" "error ERROR_CODE_INTERNAL"
 expect_eq "its neighbours are stored, one at a time, with the same outcomes" \
-    "$(word a 2) $(word a 4) $(word b 2) $(word c 3) $(word c 4) $(word d 3)" \
-    "accepted known=0 accepted $(word a 3) known=1 ERROR_CODE_UNKNOWN_CATEGORY"
+    "$(word a 2) $(word a 4) $(word b 2) $(word c 3) $(word c 4) $(word d 3) $(word e 3)" \
+    "accepted known=0 accepted $(word a 3) known=1 ERROR_CODE_UNKNOWN_CATEGORY ERROR_CODE_IDEMPOTENCY_CONFLICT"
 expect_eq "b names a as a possible duplicate" "$(word b 5)" "dup=$(word a 3)"
 expect_eq "in the same transaction, and nothing of the bad one" \
     "$(sql "SELECT count(DISTINCT created_at) || ' ' || count(*) FROM cases WHERE idempotency_key IN ('$k2-a', '$k2-b')") $(sql "SELECT count(*) FROM cases WHERE idempotency_key = '$k2-bad'")" "1 2 0"
-if grep -q "the batch of 5 submissions failed: storing them one at a time" "$GC_VAR/log/intake.log"; then
+if grep -q "the batch of 6 submissions failed: storing them one at a time" "$GC_VAR/log/intake.log"; then
     ok "intake says it fell back to one at a time"
 else not_ok "intake says it fell back to one at a time"; fi
 expect_eq "the event log is still gapless" "$(gapless)" "t"

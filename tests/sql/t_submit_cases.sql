@@ -5,9 +5,10 @@
 -- (already_known); an unknown category makes nothing; a possible duplicate (open, same category,
 -- last 7 days; same area without a point, within 50 m with one) is linked, also to a case made
 -- earlier in the same call; a grid task gets its grid deadline; each new case has a SUBMITTED
--- event (actor = source, note 'possible duplicate' when linked).
+-- event (actor = source, note 'possible duplicate' when linked). With p_digests (each request's
+-- digest, hex): a key already used for a request with another digest is a key_conflict.
 BEGIN;
-SELECT plan(26);
+SELECT plan(30);
 
 DELETE FROM working_hours;
 INSERT INTO areas (code, parent_code, level, name) VALUES
@@ -20,24 +21,26 @@ UPDATE clock SET offset_seconds = ceil(extract(epoch FROM timestamptz '2026-12-0
                                        - extract(epoch FROM now()));
 
 -- The submissions of each call, one row per element; pg_temp.submit(n) passes call n's rows to
--- gc_submit_cases as its twelve arrays, in pos order.
+-- gc_submit_cases as its thirteen arrays, in pos order.
 CREATE TEMP TABLE subm (
     call integer, pos integer, k text, cat text, area text, lvl text DEFAULT 'grid',
     st text DEFAULT 'submitted', descr text DEFAULT 'a report', lon float8, lat float8,
-    addr text DEFAULT '', src text DEFAULT 'resident', rname text DEFAULT '', rphone text DEFAULT '');
+    addr text DEFAULT '', src text DEFAULT 'resident', rname text DEFAULT '', rphone text DEFAULT '',
+    digest text);
 CREATE FUNCTION pg_temp.submit(p_call integer)
 RETURNS TABLE (ord integer, case_id bigint, case_ref text, case_area text, duplicate_ref text,
-               already_known boolean, unknown_category boolean)
+               already_known boolean, unknown_category boolean, key_conflict boolean)
 LANGUAGE sql AS
 $$ SELECT g.* FROM (SELECT array_agg(k ORDER BY pos) k, array_agg(cat ORDER BY pos) cat,
                            array_agg(area ORDER BY pos) area, array_agg(lvl ORDER BY pos) lvl,
                            array_agg(st ORDER BY pos) st, array_agg(descr ORDER BY pos) descr,
                            array_agg(lon ORDER BY pos) lon, array_agg(lat ORDER BY pos) lat,
                            array_agg(addr ORDER BY pos) addr, array_agg(src ORDER BY pos) src,
-                           array_agg(rname ORDER BY pos) rname, array_agg(rphone ORDER BY pos) rphone
+                           array_agg(rname ORDER BY pos) rname, array_agg(rphone ORDER BY pos) rphone,
+                           array_agg(digest ORDER BY pos) digest
                     FROM subm WHERE call = p_call) a,
         gc_submit_cases(a.k, a.cat, a.area, a.lvl, a.st, a.descr, a.lon, a.lat, a.addr, a.src,
-                        a.rname, a.rphone) g $$;
+                        a.rname, a.rphone, a.digest) g $$;
 
 SELECT last_seq AS seq0 FROM event_streams WHERE stream = 'case' \gset
 
@@ -181,6 +184,28 @@ SELECT is((SELECT last_seq FROM event_streams WHERE stream = 'case'), :seq0::big
           'empty arrays: no event');
 SELECT is((SELECT max(seq) FROM case_events), :seq0::bigint + 12,
           'the counter equals the last event''s seq');
+
+-- call 4: request digests. d1 makes k20; d1 again is the same request; d2 reuses the key for
+-- another request, in the same call and in a later one; k1 was stored without a digest, so any
+-- request with it is the same one; no digest given is never a conflict.
+INSERT INTO subm (call, pos, k, cat, area, digest) VALUES
+    (4, 1, 'k20', 'sc_road', '4101010101', 'd1d1'), (4, 2, 'k20', 'sc_road', '4101010101', 'd1d1'),
+    (4, 3, 'k20', 'sc_road', '4101010101', 'd2d2'), (4, 4, 'k1', 'sc_road', '4101010101', 'd2d2'),
+    (4, 5, 'k21', 'no_such', '4101010101', 'd3d3'), (4, 6, 'k21', 'sc_road', '4101010101', 'd4d4'),
+    (5, 1, 'k20', 'sc_road', '4101010101', 'd2d2'), (5, 2, 'k20', 'sc_road', '4101010101', 'd1d1'),
+    (5, 3, 'k20', 'sc_road', '4101010101', NULL);
+SELECT results_eq(format('SELECT ord, case_id - %s, already_known, unknown_category, key_conflict FROM pg_temp.submit(4)', :id1),
+                  $$VALUES (1, 12::bigint, false, false, false), (2, 12, true, false, false),
+                           (3, 12, true, false, true), (4, 0, true, false, false),
+                           (5, NULL, false, true, false), (6, 13, false, false, false)$$,
+                  'call 4: the same key with another digest in one call is a key_conflict; a case stored without a digest matches any; an unknown category is no request made');
+SELECT is((SELECT encode(request_digest, 'hex') FROM cases WHERE idempotency_key = 'k20'), 'd1d1',
+          'the case keeps the digest of the request that made it');
+SELECT results_eq('SELECT ord, already_known, key_conflict FROM pg_temp.submit(5)',
+                  $$VALUES (1, true, true), (2, true, false), (3, true, false)$$,
+                  'call 5: a stored key with another digest is a key_conflict; with its own, or none, it is known');
+SELECT is((SELECT count(*) FROM cases WHERE idempotency_key IN ('k20', 'k21')), 2::bigint,
+          'a key_conflict stores nothing');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -186,6 +186,47 @@ static void test_null_and_empty(void **state)
     assert_false(gc_text_present("", BIG));
 }
 
+/* gc_text_explain: what is wrong and where, in bytes from 0; nothing for valid text. */
+static void test_explain_says_what_and_where(void **state)
+{
+    (void)state;
+    char buf[100] = "untouched";
+    assert_false(gc_text_explain("井盖破损\n第二行\t", BIG, buf, sizeof buf));
+    assert_false(gc_text_explain(NULL, BIG, buf, sizeof buf));
+    assert_false(gc_text_explain("", BIG, buf, sizeof buf));
+    assert_string_equal(buf, "untouched");
+
+    assert_true(gc_text_explain("\xff\xfe", BIG, buf, sizeof buf));
+    assert_string_equal(buf, "is not valid UTF-8 at byte 0");
+    assert_true(gc_text_explain("井盖\xe4\xba", BIG, buf, sizeof buf)); /* cut after 6 bytes */
+    assert_string_equal(buf, "is not valid UTF-8 at byte 6");
+    assert_true(gc_text_explain("ab\xc0\xaf" "cd", BIG, buf, sizeof buf)); /* overlong '/' */
+    assert_string_equal(buf, "is not valid UTF-8 at byte 2");
+    assert_true(gc_text_explain("x\xed\xa0\x80", BIG, buf, sizeof buf)); /* a surrogate */
+    assert_string_equal(buf, "is not valid UTF-8 at byte 1");
+
+    assert_true(gc_text_explain("路灯不亮\a", BIG, buf, sizeof buf));
+    assert_string_equal(buf, "contains control character U+0007 at byte 12");
+    assert_true(gc_text_explain("\x1b[2J", BIG, buf, sizeof buf));
+    assert_string_equal(buf, "contains control character U+001B at byte 0");
+    assert_true(gc_text_explain("ok\x7f", BIG, buf, sizeof buf));
+    assert_string_equal(buf, "contains control character U+007F at byte 2");
+    assert_true(gc_text_explain("a\xc2\x85", BIG, buf, sizeof buf)); /* NEL, a C1 control */
+    assert_string_equal(buf, "contains control character U+0085 at byte 1");
+    /* the first problem only */
+    assert_true(gc_text_explain("a\x01\xff", BIG, buf, sizeof buf));
+    assert_string_equal(buf, "contains control character U+0001 at byte 1");
+
+    assert_true(gc_text_explain("abcde", 4, buf, sizeof buf));
+    assert_string_equal(buf, "is longer than 4 bytes");
+    assert_false(gc_text_explain("abcd", 4, buf, sizeof buf));
+    /* every refusal of gc_text_valid is explained, and nothing it accepts */
+    const char *samples[] = {"a", "\x80", "\t", "\r", "井", "\xf4\x90\x80\x80", "\xc2\xa0", "abcdef"};
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
+        assert_int_equal(gc_text_explain(samples[i], 5, buf, sizeof buf),
+                         !gc_text_valid(samples[i], 5));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_null_and_empty),
         cmocka_unit_test(test_c1_control_chars_refused),
         cmocka_unit_test(test_size_max_limit_still_validates),
+        cmocka_unit_test(test_explain_says_what_and_where),
     };
     return cmocka_run_group_tests_name("gc_text", tests, NULL, NULL);
 }

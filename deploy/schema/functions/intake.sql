@@ -41,7 +41,9 @@ $$;
 -- each is what storing them one at a time in that order gives (common/gc_case.c: its INSERT
 -- with ON CONFLICT (idempotency_key) DO NOTHING, then gc_append_event):
 --   * a key the table holds, or that an earlier element of this call used to make a case: no
---     new case, the one it made (already_known);
+--     new case, the one it made (already_known); but when both that case and the element have a
+--     request digest (p_digests: hex SHA-256 of the request without its key, NULL when not
+--     given) and they differ, the element reuses the key for another request (key_conflict);
 --   * otherwise an unknown category: nothing (unknown_category);
 --   * otherwise a new case: a department's grid task gets its grid deadline; its possible
 --     duplicate is the oldest matching open case, which may be one made earlier in this call;
@@ -60,11 +62,12 @@ $$;
 -- duplicate), and writers lock cases FOR NO KEY UPDATE, which does not conflict with KEY SHARE.
 --
 -- Returns one row per element, in order: ord (its 1-based position), the case (NULL for an
--- unknown category), its ref and area, its possible duplicate's ref (or NULL), already_known and
--- unknown_category. Any error aborts the whole call (also a key that a concurrent transaction
--- stored meanwhile: a unique violation, where one at a time would have found it); gc-intake then
--- rolls back to its savepoint and stores the same submissions one at a time, so one bad request
--- cannot sink the others.
+-- unknown category), its ref and area, its possible duplicate's ref (or NULL), already_known,
+-- unknown_category and key_conflict (already_known, but the key's case was made by another
+-- request: the caller refuses the element). Any error aborts the whole call (also a key that a
+-- concurrent transaction stored meanwhile: a unique violation, where one at a time would have
+-- found it); gc-intake then rolls back to its savepoint and stores the same submissions one at
+-- a time, so one bad request cannot sink the others.
 --
 -- Plans kept for the session (force_generic_plan): a plan for an array given as a value expects
 -- the array's own length, so it always looked cheaper than the generic plan (which expects ten
@@ -74,9 +77,9 @@ CREATE FUNCTION gc_submit_cases(p_keys text[], p_categories text[], p_areas text
                                 p_levels text[], p_statuses text[], p_descriptions text[],
                                 p_lons double precision[], p_lats double precision[],
                                 p_addresses text[], p_sources text[], p_reporter_names text[],
-                                p_reporter_phones text[])
+                                p_reporter_phones text[], p_digests text[] DEFAULT NULL)
 RETURNS TABLE (ord integer, case_id bigint, case_ref text, case_area text, duplicate_ref text,
-               already_known boolean, unknown_category boolean)
+               already_known boolean, unknown_category boolean, key_conflict boolean)
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS
 $$
 DECLARE
@@ -118,19 +121,21 @@ BEGIN
         SELECT i.*, min(i.pos) OVER (PARTITION BY i.category, i.area) AS first_in_area
         FROM unnest(v_case, v_made, p_keys, p_categories, p_areas, p_levels, p_statuses,
                     p_descriptions, p_lons, p_lats, p_addresses, p_sources, p_reporter_names,
-                    p_reporter_phones)
+                    p_reporter_phones, p_digests)
              WITH ORDINALITY AS i (id, made, key, category, area, level, status, description,
-                                   lon, lat, address, source, reporter_name, reporter_phone, pos)
+                                   lon, lat, address, source, reporter_name, reporter_phone,
+                                   digest, pos)
         WHERE i.made
     )
     INSERT INTO cases (id, idempotency_key, category, area_code, level, status, description, lon,
                        lat, address, source, reporter_name, reporter_phone, created_at,
-                       updated_at, deadline_at, duplicate_of)
+                       updated_at, deadline_at, duplicate_of, request_digest)
     SELECT n.id, n.key, n.category, n.area, n.level, n.status, n.description, n.lon, n.lat,
            n.address, n.source, n.reporter_name, n.reporter_phone, v_now, v_now,
            CASE WHEN n.status = 'grid_task' THEN gc_deadline(n.category, n.level) END,
            CASE WHEN t.id IS NOT NULL AND (b.id IS NULL OR t.created_at <= v_now) THEN t.id
-                ELSE b.id END
+                ELSE b.id END,
+           decode(n.digest, 'hex')
     FROM fresh n
     LEFT JOIN LATERAL gc_possible_duplicate(n.category, n.area, n.lon, n.lat, v_now) t ON true
     LEFT JOIN LATERAL (
@@ -151,9 +156,13 @@ BEGIN
     FROM unnest(v_case, v_made) WITH ORDINALITY AS e (id, made, pos) JOIN cases c ON c.id = e.id
     WHERE e.made;
 
+    -- key_conflict: the case the key names (stored before, or made by an earlier element of this
+    -- call) was made by a request with another digest
     RETURN QUERY
     SELECT e.pos::integer, e.id, c.ref, c.area_code, d.ref, e.id IS NOT NULL AND NOT e.made,
-           e.id IS NULL
+           e.id IS NULL,
+           e.id IS NOT NULL AND NOT e.made
+               AND coalesce(c.request_digest <> decode(p_digests[e.pos], 'hex'), false)
     FROM unnest(v_case, v_made) WITH ORDINALITY AS e (id, made, pos)
     LEFT JOIN cases c ON c.id = e.id LEFT JOIN cases d ON d.id = c.duplicate_of
     ORDER BY e.pos;
