@@ -18,7 +18,7 @@ COMMON_C := $(wildcard common/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) $(GEN_C:.c=.o)
 LIB      := $(BUILD)/libgridcase.a
 
-DAEMONS  := intake routing escalation stats board
+DAEMONS  := intake routing escalation stats board open311
 BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
