@@ -73,11 +73,13 @@ $(BUILD)/bin/gridctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/gridctl/*
 # module names it in TEST_OBJ_test_NAME.
 TEST_OBJ_test_stats_fold := $(BUILD)/obj/services/stats/stats_fold.o
 TEST_OBJ_test_board_store := $(BUILD)/obj/services/board/board_store.o
+TEST_OBJ_test_open311 := $(BUILD)/obj/services/open311/open311_parse.o \
+                         $(BUILD)/obj/services/open311/open311_write.o
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $$(TEST_OBJ_$$*)
 	@mkdir -p $(BUILD)/tests
 	@echo "  LINK   $@"
-	@$(CC) $(CFLAGS) -Iservices/stats -Iservices/board $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
+	@$(CC) $(CFLAGS) -Iservices/stats -Iservices/board -Iservices/open311 $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
 
 # Test tools: small programs the integration tests use to speak raw protocol or make load.
 TEST_TOOLS := $(BUILD)/bin/gc-rawsend $(BUILD)/bin/gc-load

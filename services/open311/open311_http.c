@@ -450,6 +450,27 @@ static bool blank(const char *s)
     return true;
 }
 
+/* A copy of text with CRLF and lone CR as LF: a browser's form sends a textarea's lines with
+ * CRLF, and intake refuses control characters other than newline and tab. NULL stays NULL. */
+static char *unix_lines(const char *text)
+{
+    char *out = text ? malloc(strlen(text) + 1) : NULL;
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    for (const char *c = text; *c; c++)
+        if (*c != '\r')
+            out[n++] = *c;
+        else if (c[1] != '\n')
+            out[n++] = '\n';
+    out[n] = '\0';
+    return out;
+}
+
+static enum MHD_Result submit(open311_http_t *self, struct MHD_Connection *c,
+                              open311_lane_t *lane, open311_format_t format,
+                              const open311_params_t *p, const char *client);
+
 static enum MHD_Result post_request(open311_http_t *self, struct MHD_Connection *c,
                                     open311_lane_t *lane, open311_format_t format,
                                     const open311_params_t *p)
@@ -463,6 +484,13 @@ static enum MHD_Result post_request(open311_http_t *self, struct MHD_Connection 
         return db_down ? send_error(self, c, format, 503, "the database is unreachable; try again")
                        : send_error(self, c, format, 403,
                                     "api_key: missing, unknown or revoked");
+    return submit(self, c, lane, format, p, client);
+}
+
+static enum MHD_Result submit(open311_http_t *self, struct MHD_Connection *c,
+                              open311_lane_t *lane, open311_format_t format,
+                              const open311_params_t *p, const char *client)
+{
     const char *service = open311_param(p, "service_code");
     const char *description = open311_param(p, "description");
     const char *lat_text = open311_param(p, "lat"), *lon_text = open311_param(p, "long");
@@ -518,13 +546,19 @@ static enum MHD_Result post_request(open311_http_t *self, struct MHD_Connection 
     const char *phone = open311_param(p, "phone");
     s.idempotency_key = idem;
     s.category = (char *)service;
-    s.description = (char *)description;
+    char *text = unix_lines(description), *where = unix_lines(address ? address : "");
+    if (!text || !where) {
+        free(text), free(where);
+        return send_error(self, c, format, 500, "out of memory");
+    }
+    s.description = text;
     s.source = GRIDCASE__SOURCE__SOURCE_RESIDENT;
-    s.address = (char *)(address ? address : "");
+    s.address = where;
     s.reporter_name = name;
     s.reporter_phone = (char *)(phone ? phone : "");
     /* email, device_id, account_id and media_url are not kept: intake has no place for them */
     Gridcase__IntakeReply *reply = open311_lane_submit(lane, &s, INTAKE_TIMEOUT_MS);
+    free(text), free(where);
     if (!reply)
         return send_error(self, c, format, 503,
                           "intake did not answer; retry with the same Idempotency-Key");
