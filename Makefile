@@ -135,16 +135,18 @@ $(BUILD)/bin/gc-bench-load: $(BENCH_LOAD_C) tests/bench/load.h $(LIB)
 	@$(CC) $(CFLAGS) -pthread $(BENCH_LOAD_C) -o $@ $(LIB) $(LDLIBS)
 
 # libFuzzer (clang), with ASan and UBSan, over every decoder that reads from a socket: intake's
-# requests (fuzz_intake) and the department socket's messages (fuzz_dept). `make fuzz` runs each
+# requests (fuzz_intake), the department socket's messages (fuzz_dept) and the Open311 gateway's
+# HTTP parsers and writer (fuzz_open311). `make fuzz` runs each
 # in turn for FUZZ_SECONDS (`make fuzz SECONDS=N` says the same), seeded from
 # tests/fuzz/corpus/NAME; the inputs it finds stay in $(BUILD)/fuzz/corpus/NAME.
 ifeq ($(origin SECONDS),command line)
 FUZZ_SECONDS := $(SECONDS)
 endif
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := intake dept
+FUZZ_TARGETS := intake dept open311
 FUZZ_SRC_intake := services/intake/intake_decode.c
 FUZZ_SRC_dept := services/routing/dept_decode.c
+FUZZ_SRC_open311 := services/open311/open311_parse.c services/open311/open311_write.c
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(COMMON_C) $(GEN_C) \
         $(wildcard common/*.h services/*/*.h)
@@ -153,7 +155,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(COMMON_C) $(GEN_C) 
 	@clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Werror \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I$(BUILD)/gen -Icommon \
-	    -I$(dir $(FUZZ_SRC_$*)) $< $(FUZZ_SRC_$*) $(COMMON_C) $(GEN_C) -o $@ $(LDLIBS)
+	    $(addprefix -I,$(sort $(dir $(FUZZ_SRC_$*)))) $< $(FUZZ_SRC_$*) $(COMMON_C) $(GEN_C) -o $@ $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
