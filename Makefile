@@ -120,12 +120,19 @@ chaos: all $(CHAOS_TOOLS)
 
 # Benchmarks (tests/bench): programs that print figures, never pass/fail on speed. A benchmark
 # of a daemon's module links that module's objects.
-BENCH_BIN := $(BUILD)/bin/gc-bench-escalation $(BUILD)/bin/gc-bench-load
+BENCH_BIN := $(BUILD)/bin/gc-bench-escalation $(BUILD)/bin/gc-bench-load \
+             $(BUILD)/bin/gc-bench-open311
 $(BUILD)/bin/gc-bench-escalation: tests/bench/bench_escalation.c \
         $(BUILD)/obj/services/escalation/escalator.o $(LIB)
 	@mkdir -p $(BUILD)/bin
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) -Iservices/escalation $^ -o $@ $(LDLIBS)
+
+# The Open311 gateway's posts/s and GET latency over plain HTTP (tests/bench/bench_open311.c).
+$(BUILD)/bin/gc-bench-open311: tests/bench/bench_open311.c $(LIB)
+	@mkdir -p $(BUILD)/bin
+	@echo "  LINK   $@"
+	@$(CC) $(CFLAGS) -pthread $< -o $@ $(LIB) $(LDLIBS)
 
 # The load generator: tests/bench/load_*.c (threads: reporters, departments, stats, closer).
 BENCH_LOAD_C := $(wildcard tests/bench/load_*.c)

@@ -729,10 +729,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *state = up;
         const char *length =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull(length, NULL, 10) > OPEN311_MAX_BODY)
-            up->too_big = true;
-        if (strcmp(method, "POST") != 0 || up->too_big)
-            return route(self, c, url, method, up); /* a body, if any, is not read */
+        if (length && strtoull(length, NULL, 10) > OPEN311_MAX_BODY) {
+            up->too_big = true; /* answered at once, unread: the connection closes after it */
+            return route(self, c, url, method, up);
+        }
+        /* everything else is answered once the request is complete: an answer queued earlier
+         * makes libmicrohttpd close the connection, and a client's keep-alive is lost */
         return MHD_YES;
     }
     if (*upload_size > 0) {
