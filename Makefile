@@ -18,7 +18,7 @@ COMMON_C := $(wildcard common/*.c)
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) $(GEN_C:.c=.o)
 LIB      := $(BUILD)/libgridcase.a
 
-DAEMONS  := intake routing escalation stats board
+DAEMONS  := intake routing escalation stats board open311
 BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
@@ -73,11 +73,13 @@ $(BUILD)/bin/gridctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/gridctl/*
 # module names it in TEST_OBJ_test_NAME.
 TEST_OBJ_test_stats_fold := $(BUILD)/obj/services/stats/stats_fold.o
 TEST_OBJ_test_board_store := $(BUILD)/obj/services/board/board_store.o
+TEST_OBJ_test_open311 := $(BUILD)/obj/services/open311/open311_parse.o \
+                         $(BUILD)/obj/services/open311/open311_write.o
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $$(TEST_OBJ_$$*)
 	@mkdir -p $(BUILD)/tests
 	@echo "  LINK   $@"
-	@$(CC) $(CFLAGS) -Iservices/stats -Iservices/board $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
+	@$(CC) $(CFLAGS) -Iservices/stats -Iservices/board -Iservices/open311 $< $(TEST_OBJ_$*) -o $@ $(LIB) $(LDLIBS) -lcmocka
 
 # Test tools: small programs the integration tests use to speak raw protocol or make load.
 TEST_TOOLS := $(BUILD)/bin/gc-rawsend $(BUILD)/bin/gc-load
@@ -118,12 +120,19 @@ chaos: all $(CHAOS_TOOLS)
 
 # Benchmarks (tests/bench): programs that print figures, never pass/fail on speed. A benchmark
 # of a daemon's module links that module's objects.
-BENCH_BIN := $(BUILD)/bin/gc-bench-escalation $(BUILD)/bin/gc-bench-load
+BENCH_BIN := $(BUILD)/bin/gc-bench-escalation $(BUILD)/bin/gc-bench-load \
+             $(BUILD)/bin/gc-bench-open311
 $(BUILD)/bin/gc-bench-escalation: tests/bench/bench_escalation.c \
         $(BUILD)/obj/services/escalation/escalator.o $(LIB)
 	@mkdir -p $(BUILD)/bin
 	@echo "  LINK   $@"
 	@$(CC) $(CFLAGS) -Iservices/escalation $^ -o $@ $(LDLIBS)
+
+# The Open311 gateway's posts/s and GET latency over plain HTTP (tests/bench/bench_open311.c).
+$(BUILD)/bin/gc-bench-open311: tests/bench/bench_open311.c $(LIB)
+	@mkdir -p $(BUILD)/bin
+	@echo "  LINK   $@"
+	@$(CC) $(CFLAGS) -pthread $< -o $@ $(LIB) $(LDLIBS)
 
 # The load generator: tests/bench/load_*.c (threads: reporters, departments, stats, closer).
 BENCH_LOAD_C := $(wildcard tests/bench/load_*.c)
@@ -133,16 +142,18 @@ $(BUILD)/bin/gc-bench-load: $(BENCH_LOAD_C) tests/bench/load.h $(LIB)
 	@$(CC) $(CFLAGS) -pthread $(BENCH_LOAD_C) -o $@ $(LIB) $(LDLIBS)
 
 # libFuzzer (clang), with ASan and UBSan, over every decoder that reads from a socket: intake's
-# requests (fuzz_intake) and the department socket's messages (fuzz_dept). `make fuzz` runs each
+# requests (fuzz_intake), the department socket's messages (fuzz_dept) and the Open311 gateway's
+# HTTP parsers and writer (fuzz_open311). `make fuzz` runs each
 # in turn for FUZZ_SECONDS (`make fuzz SECONDS=N` says the same), seeded from
 # tests/fuzz/corpus/NAME; the inputs it finds stay in $(BUILD)/fuzz/corpus/NAME.
 ifeq ($(origin SECONDS),command line)
 FUZZ_SECONDS := $(SECONDS)
 endif
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := intake dept
+FUZZ_TARGETS := intake dept open311
 FUZZ_SRC_intake := services/intake/intake_decode.c
 FUZZ_SRC_dept := services/routing/dept_decode.c
+FUZZ_SRC_open311 := services/open311/open311_parse.c services/open311/open311_write.c
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(COMMON_C) $(GEN_C) \
         $(wildcard common/*.h services/*/*.h)
@@ -151,7 +162,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(COMMON_C) $(GEN_C) 
 	@clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Werror \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I$(BUILD)/gen -Icommon \
-	    -I$(dir $(FUZZ_SRC_$*)) $< $(FUZZ_SRC_$*) $(COMMON_C) $(GEN_C) -o $@ $(LDLIBS)
+	    $(addprefix -I,$(sort $(dir $(FUZZ_SRC_$*)))) $< $(FUZZ_SRC_$*) $(COMMON_C) $(GEN_C) -o $@ $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \

@@ -20,7 +20,7 @@ enum {
     STATS_URL, SCHEMA_DIR, ESCALATION_TICK_MS, STATS_INTERVAL_MS, STATS_DAY_RETENTION_DAYS,
     MAX_MESSAGE_BYTES, PG_TIMEOUT_MS,
     DEPT_SECRET_KEY_FILE, DEPT_SERVER_KEY, DEPT_KEYS_DIR, ESCALATION_BATCH, METRICS_BIND,
-    METRICS_AREA_LEVEL, BOARD_BIND, INTAKE_SECRET_KEY_FILE, INTAKE_SERVER_KEY, STATS_SECRET_KEY_FILE,
+    METRICS_AREA_LEVEL, BOARD_BIND, OPEN311_BIND, INTAKE_SECRET_KEY_FILE, INTAKE_SERVER_KEY, STATS_SECRET_KEY_FILE,
     STATS_SERVER_KEY, CLIENT_KEY_FILE, PG_PASSWORD, HEALTH_FILE, LOG_LEVEL, LOG_FORMAT, SETTINGS
 };
 
@@ -47,6 +47,7 @@ static const setting_t settings[SETTINGS] = {
     {"GC_METRICS_BIND", "0.0.0.0:7105", "stats: HTTP GET /metrics and /healthz (HOST:PORT, or off)", false},
     {"GC_METRICS_AREA_LEVEL", "community", "stats: deepest area level labelled in /metrics", false},
     {"GC_BOARD_BIND", "0.0.0.0:7106", "board: HTTP page, live feed, /metrics and /healthz (HOST:PORT)", false},
+    {"GC_OPEN311_BIND", "0.0.0.0:7107", "open311: HTTP Open311 GeoReport v2 under /open311/v2/, /metrics and /healthz (HOST:PORT)", false},
     {"GC_INTAKE_SECRET_KEY_FILE", "", "intake: CURVE secret key of the intake socket and the event stream (empty: plain, loopback only)", false},
     {"GC_INTAKE_SERVER_KEY", "", "clients of intake and the event stream: intake's CURVE public key (Z85; empty: plain)", false},
     {"GC_STATS_SECRET_KEY_FILE", "", "stats: CURVE secret key of the stats stream (empty: plain, loopback only)", false},
@@ -251,6 +252,7 @@ bool gc_config_load(gc_config_t *cfg, char *err, int errlen)
     cfg->client_key_file = setting(CLIENT_KEY_FILE);
     cfg->metrics_bind = setting(METRICS_BIND);
     cfg->board_bind = setting(BOARD_BIND);
+    cfg->open311_bind = setting(OPEN311_BIND);
     cfg->health_file = setting(HEALTH_FILE);
     static const char *const levels[] = {"grid", "community", "street", "district", NULL};
     static const char *const severities[] = {"info", "warn", "error", NULL};

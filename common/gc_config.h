@@ -34,6 +34,7 @@ typedef struct {
     const char *metrics_bind;         /* GC_METRICS_BIND: stats' HTTP endpoint, or "off" */
     const char *metrics_area_level;   /* GC_METRICS_AREA_LEVEL: grid|community|street|district */
     const char *board_bind;           /* GC_BOARD_BIND: the board's HTTP endpoint */
+    const char *open311_bind;         /* GC_OPEN311_BIND: the Open311 gateway's HTTP endpoint */
     const char *health_file;          /* GC_HEALTH_FILE: touched while working, or "" */
     const char *log_level;            /* LOG_LEVEL: info|warn|error */
     const char *log_format;           /* LOG_FORMAT: logfmt|json */

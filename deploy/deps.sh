@@ -7,6 +7,8 @@ packages=(gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler 
           postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-plpgsql-check
           xz-utils prometheus chromium fonts-noto-cjk
           postgresql-15-auto-failover iproute2 pgbackrest)
+# the Open311 gateway's test speaks HTTP with curl, as its documented examples do
+packages+=(curl)
 # the board's browser test drives chromium from Node.js (tests/board), and its screenshots need
 # a font with Chinese characters; a machine that has Node.js and npm from elsewhere keeps them
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -6,8 +6,8 @@
 # Settings (environment):
 #   GC_VAR        state directory (default ./var): pg/, log/, run/ and env (source it for gridctl)
 #   GC_PORT_BASE  PostgreSQL on BASE, intake BASE+1, events BASE+2, departments BASE+3,
-#                 stats BASE+4, stats' HTTP /metrics BASE+5, the board (HTTP) BASE+6
-#                 (default 7100)
+#                 stats BASE+4, stats' HTTP /metrics BASE+5, the board (HTTP) BASE+6, the
+#                 Open311 gateway (HTTP) BASE+7 (default 7100)
 #   GC_DISTRICT   reference data to import (default deploy/demo-district.json)
 #   GC_CURVE      1: intake, the event stream and the stats stream run CurveZMQ too (as in
 #                 docker-compose), each daemon with its own client key; the env file gives
@@ -25,8 +25,8 @@ var=${GC_VAR:-var}
 base=${GC_PORT_BASE:-7100}
 curve=${GC_CURVE:-0}
 external=${GC_PG_EXTERNAL:-0}
-daemons=(intake routing escalation stats board)
-with_db=(intake routing escalation stats) # gc-board reads only the stats stream
+daemons=(intake routing escalation stats board open311)
+with_db=(intake routing escalation stats open311) # gc-board reads only the stats stream
 
 # where every DSN points: the private cluster, or each host of an external one
 pg_where() {
@@ -49,6 +49,7 @@ export GC_DEPT_BIND="tcp://127.0.0.1:$((base + 3))" GC_DEPT_URL="tcp://127.0.0.1
 export GC_STATS_BIND="tcp://127.0.0.1:$((base + 4))" GC_STATS_URL="tcp://127.0.0.1:$((base + 4))"
 export GC_METRICS_BIND="127.0.0.1:$((base + 5))"
 export GC_BOARD_BIND="127.0.0.1:$((base + 6))"
+export GC_OPEN311_BIND="127.0.0.1:$((base + 7))"
 export GC_SCHEMA_DIR="$PWD/deploy/schema"
 export GC_DEPT_SECRET_KEY_FILE="$PWD/$var/keys/dept-server.key" GC_DEPT_KEYS_DIR="$PWD/$var/keys"
 ENV
@@ -89,6 +90,7 @@ make_keys() {
         "$bin/gridctl" client add "$d" --sockets events --key "$var/keys/client-$d.key" > /dev/null
     done
     "$bin/gridctl" client add board --sockets stats --key "$var/keys/client-board.key" > /dev/null
+    "$bin/gridctl" client add open311 --sockets intake --key "$var/keys/client-open311.key" > /dev/null
     "$bin/gridctl" client add gridctl --sockets intake,events,stats \
         --key "$var/keys/client-gridctl.key" > /dev/null
     write_env
@@ -153,6 +155,7 @@ gridcase is up (state in $var, logs in $var/log):
   stats       $GC_STATS_URL   (PUB: StatsSnapshot, topic = area code$([ "$curve" = 1 ] && echo "; CURVE"))
   metrics     http://$GC_METRICS_BIND/metrics   (Prometheus; /healthz)
   board       http://$GC_BOARD_BIND/   (the district board: open it in a browser)
+  open311     http://$GC_OPEN311_BIND/open311/v2/   (Open311 GeoReport v2; api keys: gridctl apikey add NAME)
 Try:
   . $var/env; PATH=$bin:\$PATH
   gridctl areas

@@ -9,6 +9,8 @@
 #   warm-up     load that is not reported, then ANALYZE: the tables have a history and the
 #               planner statistics autovacuum would keep, as in a system that has been running
 #   intake      64 reporters, unthrottled, no department or stats clients
+#   open311     posts/s through the Open311 gateway (16 HTTP clients, unthrottled), beside
+#               intake's own figure, then GET requests/ID p99 at a fixed rate
 #   end_to_end  the same with a client per department and a stats subscriber
 #   latency     a fixed offered rate, department clients on
 #   stats_lag   at the measured end-to-end rate, some cases resolved and verified
@@ -26,6 +28,7 @@
 #   GC_BENCH_REPORTERS        concurrent reporter connections (64)
 #   GC_BENCH_IN_FLIGHT        submissions each reporter keeps outstanding (8)
 #   GC_BENCH_LATENCY_RATE     offered cases/s of the latency section (1000)
+#   GC_BENCH_OPEN311_GET_RATE GETs/s of the open311 section (200)
 #   GC_BENCH_LAG_SECONDS      length of the stats lag section (30)
 #   GC_BENCH_CLOSE_RATE       cases resolved and verified per second in it (20)
 #   GC_BENCH_CATCHUP_CASES    cases routed to the offline department (1000000)
@@ -47,6 +50,7 @@ if [ "$smoke" = 1 ]; then
     var="var/bench-smoke-$$" port=$((24000 + $$ % 400 * 10)) # clear of the integration tests' ports
     warmup=0 seconds=1 reporters=64 in_flight=1 latency_rate=200 lag_seconds=1 close_rate=5
     catchup=300 pgbench_seconds=3 open=2000 supervised=200 due=500 ticks=5 drain=120
+    open311_get_rate=50
 else
     var=var/bench port=${GC_BENCH_PORT:-7300}
     warmup=${GC_BENCH_WARMUP_SECONDS:-10}
@@ -56,6 +60,7 @@ else
     catchup=${GC_BENCH_CATCHUP_CASES:-1000000} pgbench_seconds=${GC_BENCH_PGBENCH_SECONDS:-30}
     open=${GC_BENCH_OPEN_CASES:-1000000} supervised=10000 due=${GC_BENCH_DUE:-100000} ticks=50
     drain=${GC_BENCH_DRAIN_TIMEOUT:-1800}
+    open311_get_rate=${GC_BENCH_OPEN311_GET_RATE:-200}
 fi
 export GC_VAR=$var GC_PORT_BASE=$port
 # shellcheck source=tests/bench/lib.sh
@@ -98,6 +103,11 @@ if [ "$warmup" -gt 0 ]; then
 fi
 psql_at -d gridcase -c "ANALYZE"
 section intake run --duration "$seconds" "${load[@]}" --rate 0
+note "open311: gc-bench-open311, 16 connections, then GETs at $open311_get_rate/s"
+gc-bench-open311 "$GC_OPEN311_BIND" "$(gridctl apikey add "bench-$$")" --seconds "$seconds" \
+    --connections 16 --get-rate "$open311_get_rate" --json "$var/sections/open311.json" \
+    2>> "$var/log/bench-load.log" \
+    || { echo "bench: section open311 failed (see $var/log/bench-load.log)" >&2; exit 1; }
 section end_to_end run --duration "$seconds" "${load[@]}" --rate 0 --departments --stats
 section latency run --duration "$seconds" "${load[@]}" --rate "$latency_rate" --departments
 e2e_rate=$(jq '.end_to_end_cases_per_s | floor | if . < 1 then 1 else . end' \
@@ -202,12 +212,12 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --slurpfile latency "$s/latency.json" --slurpfile lag "$s/stats_lag.json" \
     --slurpfile catchup "$s/catch_up.json" --slurpfile restart "$s/stats_restart.json" \
     --slurpfile memory "$s/memory.json" --slurpfile pgbench "$s/pgbench.json" \
-    --slurpfile escalation "$s/escalation.json" \
+    --slurpfile escalation "$s/escalation.json" --slurpfile open311 "$s/open311.json" \
     '{measured_at: $at, commit: $commit, cores: $cores, smoke: $smoke, curve: $curve, run_seconds: $run_s,
       postgres: $postgres, sizes: $sizes,
       machine_before: {seconds: $quiet_s, busy_percent: $others_before},
       intake: $intake[0], end_to_end: $e2e[0], latency: $latency[0], catch_up: $catchup[0],
-      escalation: $escalation[0],
+      escalation: $escalation[0], open311: $open311[0],
       stats: {lag: $lag[0], restart: ($restart[0] + {cases_in_db: $cases_in_db})},
       memory_mb: $memory[0], pgbench: $pgbench[0],
       ratios: (($pgbench[0].set_based.one_connection.cases_per_s as $set
@@ -221,7 +231,8 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
                {intake_to_pgbench_one: per($p.one_per_tx.cases_per_s),
                 intake_to_pgbench_hundred: per($p.hundred_per_tx.cases_per_s),
                 intake_to_counter_one: per($p.counter.one_per_tx.cases_per_s),
-                intake_to_counter_hundred: per($p.counter.hundred_per_tx.cases_per_s)})
+                intake_to_counter_hundred: per($p.counter.hundred_per_tx.cases_per_s),
+                open311_posts_to_intake: (if $i > 0 then $open311[0].posts_per_s / $i else null end)})
              + ($e2e[0].end_to_end_cases_per_s as $e | $pgbench[0].hundred_per_tx.cases_per_s as $h
                 | {end_to_end_to_pgbench_hundred: (if $h > 0 then $e / $h else null end)})
              + ($latency[0].submit_to_ack_ms.p99 as $a

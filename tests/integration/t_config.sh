@@ -11,8 +11,8 @@ rm -rf "$cfg"
 mkdir -p "$cfg/secrets" "$GC_VAR/log"
 rm -f "$GC_VAR"/log/t_config-*.log
 chmod 700 "$cfg/secrets"
-daemons=(intake routing escalation stats board)
-db_daemons=(intake routing escalation stats) # gc-board follows the stats stream only
+daemons=(intake routing escalation stats board open311)
+db_daemons=(intake routing escalation stats open311) # gc-board follows the stats stream only
 declare -A pids=()
 forwarder=""
 restore_roles=""
@@ -108,9 +108,9 @@ if [ -n "$compose" ]; then
     expect_eq "the migrate job and gridctl set only settings the daemons document" \
         "$(jq -r '.services.migrate.environment, .services.gridctl.environment | keys[]' "$compose" | while read -r n; do
                [ -n "$(as_setting "$n" "$all_settings")" ] || echo -n "$n "; done)" ""
-    expect_eq "ports are published only for intake, departments, stats, /metrics, the board, and the monitoring profile's Prometheus and Grafana" \
+    expect_eq "ports are published only for intake, departments, stats, /metrics, the board, the Open311 gateway, and the monitoring profile's Prometheus and Grafana" \
         "$(jq -r '[.services | to_entries[] | select(.value.ports) | .key + ":" + ([.value.ports[] | if type == "string" then (split(":") | last | split("/") | first) else (.target | tostring) end] | join(","))] | sort | join(" ")' "$compose")" \
-        "board:7106 grafana:3000 intake:7101 prometheus:9090 routing:7103 stats:7104,7105"
+        "board:7106 grafana:3000 intake:7101 open311:7107 prometheus:9090 routing:7103 stats:7104,7105"
     expect_eq "routing's CURVE secret key is a compose secret" \
         "$(svc routing '"\(.environment.GC_DEPT_SECRET_KEY_FILE) \([.secrets[].source] | join(","))"')" \
         "/run/secrets/dept_server_key db_routing_password,dept_server_key,intake_server_public_key,client_routing_key"
@@ -129,6 +129,8 @@ if [ -n "$compose" ]; then
         "GC_CLIENT_KEY_FILE=client_stats_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key GC_STATS_SECRET_KEY_FILE=stats_server_key"
     expect_eq "board: follows the stats stream with its own key" "$(curve_settings board)" \
         "GC_CLIENT_KEY_FILE=client_board_key GC_STATS_SERVER_KEY_FILE=stats_server_public_key"
+    expect_eq "open311: a client of intake with its own key" "$(curve_settings open311)" \
+        "GC_CLIENT_KEY_FILE=client_open311_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key"
     expect_eq "gridctl: a client of intake, events and stats with its own key" "$(curve_settings gridctl)" \
         "GC_CLIENT_KEY_FILE=client_gridctl_key GC_INTAKE_SERVER_KEY_FILE=intake_server_public_key GC_STATS_SERVER_KEY_FILE=stats_server_public_key"
     expect_eq "each service is given every key file its settings name" \
@@ -140,8 +142,8 @@ if [ -n "$compose" ]; then
         "$(svc postgres '"\(.image | startswith("postgres:")) \(.volumes | map(select(startswith("pgdata:"))) | length) \(.healthcheck.test | tostring | contains("pg_isready")) \(.environment.POSTGRES_PASSWORD_FILE)"')" \
         "true 1 true /run/secrets/db_owner_password"
     expect_eq "the migrate job runs once, after PostgreSQL is healthy, and enables every role's login" \
-        "$(svc migrate '"\(.restart) \(.depends_on.postgres.condition) \(.command[0:2] | join(" "))"') $(svc migrate '.command[2]' | grep -oE 'role-login|for r in [a-z ]+' | tr '\n' ' ')" \
-        "no service_healthy sh -ec for r in intake routing escalation stats dashboard role-login "
+        "$(svc migrate '"\(.restart) \(.depends_on.postgres.condition) \(.command[0:2] | join(" "))"') $(svc migrate '.command[2]' | grep -oE 'role-login|for r in [a-z0-9 ]+' | tr '\n' ' ')" \
+        "no service_healthy sh -ec for r in intake routing escalation stats dashboard open311 role-login "
 fi
 
 # ---- the image (never built here: no Docker engine on our machines) --------------------------
@@ -156,7 +158,7 @@ expect_eq "its CMD and ENTRYPOINT are in exec form" \
 runtime_pkgs=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' <<<"$runtime" | grep 'apt-get install' |
     sed 's/.*apt-get install//; s/&&.*//' | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | sort -u)
 missing=""
-for b in "$bin"/gc-intake "$bin"/gc-routing "$bin"/gc-escalation "$bin"/gc-stats "$bin"/gridctl; do
+for b in "$bin"/gc-intake "$bin"/gc-routing "$bin"/gc-escalation "$bin"/gc-stats "$bin"/gc-open311 "$bin"/gridctl; do
     for lib in $(objdump -p "$b" | awk '/NEEDED/{print $2}'); do
         path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
         pkg=$( (dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null) | head -n 1 | cut -d: -f1)
@@ -190,6 +192,7 @@ expect_refusal "gc-stats refuses a negative GC_STATS_INTERVAL_MS" "GC_STATS_INTE
 expect_refusal "gc-intake refuses GC_MAX_MESSAGE_BYTES below 1024" "GC_MAX_MESSAGE_BYTES" intake GC_MAX_MESSAGE_BYTES=10
 expect_refusal "gc-intake refuses LOG_FORMAT=xml" "LOG_FORMAT" intake LOG_FORMAT=xml
 expect_refusal "gc-board refuses a GC_BOARD_BIND without a port" "GC_BOARD_BIND" board GC_BOARD_BIND=localhost
+expect_refusal "gc-open311 refuses a GC_OPEN311_BIND without a port" "GC_OPEN311_BIND" open311 GC_OPEN311_BIND=localhost
 echo debug > "$cfg/level"
 expect_refusal "a NAME_FILE's content is checked like NAME's" "LOG_LEVEL" escalation LOG_LEVEL_FILE="$cfg/level"
 for d in "${daemons[@]}"; do
@@ -205,12 +208,12 @@ expect_eq "--help shows the current values and hides the secret ones" \
 # ---- each daemon run with docker-compose.yml's environment ----------------------------------
 read -r -a port <<<"$(python3 -c '
 import socket
-ss = [socket.socket() for _ in range(7)]
+ss = [socket.socket() for _ in range(8)]
 for s in ss:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')"
 # port: 0 intake, 1 events, 2 departments, 3 stats, 4 metrics, 5 a PostgreSQL that comes late,
-# 6 the board
+# 6 the board, 7 the Open311 gateway
 
 # compose_env SERVICE: NAME=VALUE lines, as docker-compose.yml gives them to the service (or, if
 # docker-compose is missing, as deploy/stack.sh would, in container terms)
@@ -225,6 +228,14 @@ compose_env() {
         echo "GC_STATS_URL=tcp://stats:7104"; echo "GC_BOARD_BIND=0.0.0.0:7106"
         echo "GC_STATS_SERVER_KEY_FILE=/run/secrets/stats_server_public_key"
         echo "GC_CLIENT_KEY_FILE=/run/secrets/client_board_key"
+        return
+    fi
+    if [ "$d" = open311 ]; then
+        echo "GC_PG_DSN=host=postgres port=5432 dbname=gridcase user=gridcase_open311 application_name=gc-open311"
+        echo "GC_PG_PASSWORD_FILE=/run/secrets/db_open311_password"
+        echo "GC_INTAKE_URL=tcp://intake:7101"; echo "GC_OPEN311_BIND=0.0.0.0:7107"
+        echo "GC_INTAKE_SERVER_KEY_FILE=/run/secrets/intake_server_public_key"
+        echo "GC_CLIENT_KEY_FILE=/run/secrets/client_open311_key"
         return
     fi
     echo "GC_PG_DSN=host=postgres port=5432 dbname=gridcase user=gridcase_$d application_name=gc-$d"
@@ -254,6 +265,7 @@ to_host() {
     v=${v//"tcp://*:7104"/"tcp://127.0.0.1:${port[3]}"}
     v=${v//"0.0.0.0:7105"/"127.0.0.1:${port[4]}"}
     v=${v//"0.0.0.0:7106"/"127.0.0.1:${port[6]}"}
+    v=${v//"0.0.0.0:7107"/"127.0.0.1:${port[7]}"}
     v=${v//"tcp://intake:7101"/"tcp://127.0.0.1:${port[0]}"}
     v=${v//"tcp://intake:7102"/"tcp://127.0.0.1:${port[1]}"}
     v=${v//"tcp://routing:7103"/"tcp://127.0.0.1:${port[2]}"}
@@ -302,7 +314,7 @@ health_check() {
 
 # The secrets, as an operator makes them; the intake role's password has the characters a DSN
 # must quote.
-for r in owner intake routing escalation stats dashboard; do
+for r in owner intake routing escalation stats dashboard open311; do
     head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$cfg/secrets/db_${r}_password"
 done
 printf '%s\n' "it's a \\ pass" > "$cfg/secrets/db_intake_password"
@@ -310,7 +322,7 @@ cp "$GC_VAR/keys/dept-server.key" "$cfg/secrets/dept_server_key"
 for server in intake stats; do
     gridctl keygen "$cfg/secrets/${server}_server_key" > "$cfg/secrets/${server}_server_public_key"
 done
-for c in routing escalation stats board gridctl; do gridctl keygen "$cfg/secrets/client_${c}_key" > /dev/null; done
+for c in routing escalation stats board open311 gridctl; do gridctl keygen "$cfg/secrets/client_${c}_key" > /dev/null; done
 chmod 444 "$cfg/secrets"/*
 # gridctl and gc-load below reach the compose-configured intake as the compose gridctl would
 curve_client=(GC_INTAKE_SERVER_KEY="$(cat "$cfg/secrets/intake_server_public_key")"
@@ -325,6 +337,7 @@ restore_roles=$(psql "$GC_PG_DSN" -tAc "SELECT string_agg(format('ALTER ROLE %I 
 if [ -z "$compose" ]; then # what the migrate job would have done for the CURVE clients
     for c in routing escalation stats; do gridctl client add "$c" --sockets events --key "$cfg/secrets/client_${c}_key" > /dev/null; done
     gridctl client add board --sockets stats --key "$cfg/secrets/client_board_key" > /dev/null
+    gridctl client add open311 --sockets intake --key "$cfg/secrets/client_open311_key" > /dev/null
     gridctl client add gridctl --sockets intake,events,stats --key "$cfg/secrets/client_gridctl_key" > /dev/null
 else
     script=$(jq -r '.services.migrate.command[2]' "$compose")
@@ -334,11 +347,11 @@ else
     else
         not_ok "the compose migrate job runs: migrations, role logins, district import" "$out"
     fi
-    expect_eq "it enabled the four daemon roles and the dashboard's, each with a password" \
-        "$(psql "$GC_PG_DSN" -tAc "SELECT count(*) FROM pg_authid WHERE rolname IN ('gridcase_intake', 'gridcase_routing', 'gridcase_escalation', 'gridcase_stats', 'gridcase_dashboard') AND rolcanlogin AND rolpassword LIKE 'SCRAM-SHA-256\$%'")" "5"
+    expect_eq "it enabled the five daemon roles and the dashboard's, each with a password" \
+        "$(psql "$GC_PG_DSN" -tAc "SELECT count(*) FROM pg_authid WHERE rolname IN ('gridcase_intake', 'gridcase_routing', 'gridcase_escalation', 'gridcase_stats', 'gridcase_dashboard', 'gridcase_open311') AND rolcanlogin AND rolpassword LIKE 'SCRAM-SHA-256\$%'")" "6"
     expect_eq "it registered the CURVE client keys of the daemons that follow events, the board's and gridctl's" \
         "$(gridctl client list --json | jq -r '[.[] | .name + ":" + .sockets] | join(" ")')" \
-        "board:stats escalation:events gridctl:intake,events,stats routing:events stats:events"
+        "board:stats escalation:events gridctl:intake,events,stats open311:intake routing:events stats:events"
 fi
 
 for d in "${daemons[@]}"; do
@@ -348,9 +361,11 @@ for d in "${daemons[@]}"; do
     wait_for "gc-$d with the compose environment is ready" 15 grep -q 'msg="ready: ' "$GC_VAR/log/t_config-$d.log"
     wait_for "gc-$d passes its compose health check" 15 health_check "$d"
 done
+open311_ok() { [ "$(http_get "http://127.0.0.1:${port[7]}/open311/v2/services.json" | head -n 1)" = 200 ]; }
+wait_for "gc-open311 serves the services on its compose port (it connects when first asked)" 15 open311_ok
 expect_eq "each is connected to PostgreSQL as its own role" \
     "$(psql "$GC_PG_DSN" -tAc "SELECT string_agg(DISTINCT application_name || '=' || usename, ' ') FROM pg_stat_activity WHERE application_name LIKE 'gc-%'")" \
-    "gc-escalation=gridcase_escalation gc-intake=gridcase_intake gc-routing=gridcase_routing gc-stats=gridcase_stats"
+    "gc-escalation=gridcase_escalation gc-intake=gridcase_intake gc-open311=gridcase_open311 gc-routing=gridcase_routing gc-stats=gridcase_stats"
 healthz_ok() { [ "$(http_get "http://127.0.0.1:${port[4]}/healthz" | head -n 1)" = 200 ]; }
 wait_for "gc-stats serves /healthz on its compose port" 15 healthz_ok
 expect_eq "and /metrics" "$(http_get "http://127.0.0.1:${port[4]}/metrics" | grep -c '^gridcase_build_info{')" "1"
@@ -362,6 +377,12 @@ ref=$(env "${curve_client[@]}" GC_INTAKE_URL="tcp://127.0.0.1:${port[0]}" gridct
     --desc "配置测试：邻居装修噪音扰民" --reporter "配置测试居民赵六" --phone "13711112222" --source resident 2>/dev/null)
 expect_eq "the compose-configured intake takes a case" "$(grep -cE '^GC-[0-9]+$' <<<"$ref")" "1"
 wait_for "and it is triaged" 10 field_is "$ref" .status triage
+# and one through the compose-configured gateway: to intake over CURVE with its own key
+apikey=$(gridctl apikey add "t-config-$$")
+posted=$(curl -s -m 20 --data-binary "api_key=$apikey&service_code=neighbour_dispute&address_id=410102&description=x" \
+    "http://127.0.0.1:${port[7]}/open311/v2/requests.json" | jq -r '.[0].service_request_id')
+expect_eq "the compose-configured Open311 gateway posts through intake with its own key" \
+    "$(grep -cE '^GC-[0-9]+$' <<<"$posted")" "1"
 
 # SIGTERM in the middle of a load: every case intake acknowledged is stored, and it exits 0
 env "${curve_client[@]}" gc-load submit "tcp://127.0.0.1:${port[0]}" 20000 $g neighbour_dispute > "$cfg/load.out" 2>&1 &
@@ -384,7 +405,7 @@ all_triaged() { [ "$(sql "SELECT count(*) FROM cases WHERE idempotency_key LIKE 
 wait_for "the load is routed while two routing instances run" 20 all_triaged
 expect_eq "each case of the load was triaged exactly once" \
     "$(sql "SELECT count(*) || ' ' || count(DISTINCT e.case_id) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.idempotency_key LIKE 'gc-load-$load-%' AND e.kind = 'triaged'")" "$n $n"
-for d in routing escalation stats board; do
+for d in routing escalation stats board open311; do
     stop_daemon "gc-$d stops on SIGTERM with status 0 and logs it" "$d" "$GC_VAR/log/t_config-$d.log"
 done
 expect_eq "every line they logged is logfmt with the documented keys" \

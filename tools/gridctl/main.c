@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+int cmd_apikey(const gc_config_t *cfg, int argc, char **argv); /* cmd_apikey.c */
+
 static const char usage[] =
     "usage: gridctl COMMAND [ARGS]\n"
     "\n"
@@ -23,6 +25,8 @@ static const char usage[] =
     "                                        let the key in FILE (made when missing) use those\n"
     "                                        sockets; prints its public key\n"
     "  client remove NAME | client list [--json]\n"
+    "  apikey add NAME | revoke NAME | list [--json]\n"
+    "                                        Open311 api_keys (gc-open311); add prints the key\n"
     "\n"
     "Cases (through intake)\n"
     "  submit --category C (--grid G | --lon X --lat Y | --street S --address A)\n"
@@ -119,6 +123,8 @@ int main(int argc, char **argv)
         return cmd_client(&cfg, n, rest);
     if (strcmp(cmd, "clock") == 0)
         return cmd_clock(&cfg, n, rest);
+    if (strcmp(cmd, "apikey") == 0)
+        return cmd_apikey(&cfg, n, rest);
     fprintf(stderr, "gridctl: unknown command '%s'\n\n%s", cmd, usage);
     return 2;
 }

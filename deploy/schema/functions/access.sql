@@ -4,7 +4,7 @@ CREATE FUNCTION gc_set_login(p_role text, p_password text) RETURNS void LANGUAGE
 $$
 BEGIN
     IF p_role NOT IN ('gridcase_intake', 'gridcase_routing', 'gridcase_escalation',
-                      'gridcase_stats', 'gridcase_dashboard') THEN
+                      'gridcase_stats', 'gridcase_dashboard', 'gridcase_open311') THEN
         RAISE EXCEPTION 'gc_set_login: % is not a gridcase service role', p_role;
     END IF;
     IF coalesce(p_password, '') = '' THEN
