@@ -60,13 +60,14 @@ static void print_delivery(const Gridcase__DeptDelivery *d, bool json)
 }
 
 /* Prints each delivery as it arrives and acknowledges it once printed. */
-static int listen_cmd(const gc_config_t *cfg, const char *dept, const args_t *a)
+int cmd_dept_listen(const gc_config_t *cfg, const args_t *a)
 {
+    const char *dept = a->positional[0];
     long after = 0, count = 0, timeout = 0;
     if ((args_get(a, "--after") && !gc_config_parse_long(args_get(a, "--after"), 0, 1L << 62, &after))
         || (args_get(a, "--count") && !gc_config_parse_long(args_get(a, "--count"), 1, 1L << 30, &count))
         || (args_get(a, "--timeout") && !gc_config_parse_long(args_get(a, "--timeout"), 1, 86400 * 365, &timeout)))
-        return gridctl_fail("--after, --count and --timeout take non-negative integers");
+        return args_usage_fail(a, "--after, --count and --timeout take whole numbers");
     gc_dept_client_t *client = connect_as(cfg, a, dept);
     if (!client)
         return 1;
@@ -97,25 +98,32 @@ static int listen_cmd(const gc_config_t *cfg, const char *dept, const args_t *a)
     return rc;
 }
 
-/* keygen DEPT [--out FILE]: a department's key pair; prints the public key for the reference
- * data. server-keygen FILE: routing's key pair. register DEPT [--key FILE]: stores the public
- * key of DEPT's key file in the database (for local stacks and tests). */
-static int keys_cmd(const gc_config_t *cfg, const char *verb, const char *name, const args_t *a)
+/* dept keygen DEPT [--out FILE]: a department's key pair; prints the public key for the
+ * reference data. dept server-keygen FILE: routing's key pair. */
+int cmd_dept_keygen(const gc_config_t *cfg, const args_t *a)
 {
     gc_curve_keys_t keys;
     char path[1024], err[1200];
-    if (strcmp(verb, "register") != 0) {
-        if (strcmp(verb, "server-keygen") == 0)
-            snprintf(path, sizeof path, "%s", name);
-        else if (args_get(a, "--out"))
-            snprintf(path, sizeof path, "%s", args_get(a, "--out"));
-        else
-            key_path(cfg, a, name, path, sizeof path);
-        if (!gc_curve_generate(path, &keys, err, sizeof err))
-            return gridctl_fail("%s", err);
-        puts(keys.public_key);
-        return 0;
-    }
+    const char *name = a->positional[0];
+    if (strcmp(a->cmd->name, "dept server-keygen") == 0)
+        snprintf(path, sizeof path, "%s", name);
+    else if (args_get(a, "--out"))
+        snprintf(path, sizeof path, "%s", args_get(a, "--out"));
+    else
+        key_path(cfg, a, name, path, sizeof path);
+    if (!gc_curve_generate(path, &keys, err, sizeof err))
+        return gridctl_fail("%s", err);
+    puts(keys.public_key);
+    return 0;
+}
+
+/* dept register DEPT [--key FILE]: stores the public key of DEPT's key file in the database
+ * (for local stacks and tests). */
+int cmd_dept_register(const gc_config_t *cfg, const args_t *a)
+{
+    gc_curve_keys_t keys;
+    char path[1024], err[1200];
+    const char *name = a->positional[0];
     key_path(cfg, a, name, path, sizeof path);
     if (!gc_curve_load(path, &keys, err, sizeof err))
         return gridctl_fail("%s", err);
@@ -127,7 +135,7 @@ static int keys_cmd(const gc_config_t *cfg, const char *verb, const char *name, 
                                 "UPDATE departments SET public_key = $2 WHERE code = $1", 2, params);
     int rc = 1;
     if (gc_pg_ok(res) && strcmp(PQcmdTuples(res), "1") != 0) {
-        gridctl_fail("no department %s", name);
+        gridctl_fail("no department %s (gridctl departments lists them)", name);
     } else if (gc_pg_ok(res)) {
         puts(keys.public_key);
         rc = 0;
@@ -137,73 +145,52 @@ static int keys_cmd(const gc_config_t *cfg, const char *verb, const char *name, 
     return rc;
 }
 
-int cmd_dept(const gc_config_t *cfg, int argc, char **argv)
+/* dept accept|progress|resolve|return|extend REF, dept inspect: a department acts. */
+int cmd_dept_act(const gc_config_t *cfg, const args_t *a)
 {
-    static const char *const valued[] = {"--after", "--count", "--timeout", "--dept", "--note",
-                                         "--category", "--grid", "--desc", "--key",
-                                         "--report-key", "--out", "--hours", NULL};
-    static const char *const flags[] = {"--json", NULL};
     static const char *const verbs[] = {"", "accept", "progress", "resolve", "return", "extend"};
-    args_t a;
-    if (!args_parse(argc, argv, valued, flags, &a))
-        return 1;
-    const char *verb = a.npositional ? a.positional[0] : "";
-    if (strcmp(verb, "listen") == 0 && a.npositional == 2)
-        return listen_cmd(cfg, a.positional[1], &a);
-    if ((strcmp(verb, "keygen") == 0 || strcmp(verb, "server-keygen") == 0
-         || strcmp(verb, "register") == 0)
-        && a.npositional == 2)
-        return keys_cmd(cfg, verb, a.positional[1], &a);
-
-    bool inspect = strcmp(verb, "inspect") == 0 && a.npositional == 1;
+    const char *verb = gridctl_verb(a->cmd);
+    bool inspect = strcmp(verb, "inspect") == 0;
     int kind = 0;
     for (int k = 1; k <= 5; k++)
-        if (strcmp(verb, verbs[k]) == 0 && a.npositional == 2)
+        if (strcmp(verb, verbs[k]) == 0)
             kind = k;
-    if (inspect || kind) {
-        /* the acting department: --dept, or GC_DEPARTMENT for a department's own workstation */
-        const char *dept = args_get(&a, "--dept") ? args_get(&a, "--dept") : getenv("GC_DEPARTMENT");
-        if (!dept || !*dept)
-            return gridctl_fail("name the acting department: --dept DEPT or GC_DEPARTMENT");
-        gc_dept_client_t *client = connect_as(cfg, &a, dept);
-        if (!client)
-            return 1;
-        char err[300], ref[32] = "";
-        int rc;
-        if (inspect) { /* two-way reporting: a problem the department found on inspection */
-            char key[33];
-            client_token(key);
-            Gridcase__SubmitCase s = GRIDCASE__SUBMIT_CASE__INIT;
-            s.idempotency_key = (char *)(args_get(&a, "--report-key") ? args_get(&a, "--report-key") : key);
-            s.category = (char *)(args_get(&a, "--category") ? args_get(&a, "--category") : "");
-            s.grid = (char *)(args_get(&a, "--grid") ? args_get(&a, "--grid") : "");
-            s.description = (char *)(args_get(&a, "--desc") ? args_get(&a, "--desc") : "");
-            rc = gc_dept_client_inspect(client, &s, REPLY_TIMEOUT_MS, ref, sizeof ref, err,
-                                        sizeof err);
-        } else if (kind == GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_REQUEST_EXTENSION) {
-            long hours = 0;
-            snprintf(ref, sizeof ref, "%s", a.positional[1]);
-            rc = args_get(&a, "--hours")
-                         && gc_config_parse_long(args_get(&a, "--hours"), 0, 1000000, &hours)
-                     ? gc_dept_client_request_extension(client, a.positional[1], (uint32_t)hours,
-                                                        args_get(&a, "--note"),
-                                                        REPLY_TIMEOUT_MS, err, sizeof err)
-                     : (snprintf(err, sizeof err, "extend needs --hours N"), -1);
-        } else {
-            snprintf(ref, sizeof ref, "%s", a.positional[1]);
-            rc = gc_dept_client_act(client, a.positional[1], kind, args_get(&a, "--note"),
-                                    REPLY_TIMEOUT_MS, err, sizeof err);
-        }
-        gc_dept_client_destroy(&client);
-        if (rc != 0)
-            return gridctl_fail("refused: %s", err);
-        puts(ref);
-        return 0;
+    long hours = 0;
+    if (kind == GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_REQUEST_EXTENSION
+        && !gc_config_parse_long(args_get(a, "--hours"), 1, 720, &hours))
+        return args_usage_fail(a, "--hours takes whole hours from 1 to 720");
+    /* the acting department: --dept, or GC_DEPARTMENT for a department's own workstation */
+    const char *dept = args_get(a, "--dept") ? args_get(a, "--dept") : getenv("GC_DEPARTMENT");
+    if (!dept || !*dept)
+        return args_usage_fail(a, "name the acting department: --dept DEPT or GC_DEPARTMENT");
+    gc_dept_client_t *client = connect_as(cfg, a, dept);
+    if (!client)
+        return 1;
+    char err[300], ref[32] = "";
+    int rc;
+    if (inspect) { /* two-way reporting: a problem the department found on inspection */
+        char key[33];
+        client_token(key);
+        Gridcase__SubmitCase s = GRIDCASE__SUBMIT_CASE__INIT;
+        s.idempotency_key = (char *)(args_get(a, "--report-key") ? args_get(a, "--report-key") : key);
+        s.category = (char *)args_get(a, "--category");
+        s.grid = (char *)args_get(a, "--grid");
+        s.description = (char *)args_get(a, "--desc");
+        rc = gc_dept_client_inspect(client, &s, REPLY_TIMEOUT_MS, ref, sizeof ref, err,
+                                    sizeof err);
+    } else if (kind == GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_REQUEST_EXTENSION) {
+        snprintf(ref, sizeof ref, "%s", a->positional[0]);
+        rc = gc_dept_client_request_extension(client, a->positional[0], (uint32_t)hours,
+                                              args_get(a, "--note"), REPLY_TIMEOUT_MS, err,
+                                              sizeof err);
+    } else {
+        snprintf(ref, sizeof ref, "%s", a->positional[0]);
+        rc = gc_dept_client_act(client, a->positional[0], kind, args_get(a, "--note"),
+                                REPLY_TIMEOUT_MS, err, sizeof err);
     }
-    return gridctl_fail("usage: gridctl dept keygen DEPT [--out FILE] | server-keygen FILE | "
-                        "register DEPT [--key FILE]\n       gridctl dept listen DEPT [--after SEQ] "
-                        "[--count N] [--timeout SEC] [--json]\n       gridctl dept accept|progress|resolve|return REF --dept "
-                        "DEPT (or GC_DEPARTMENT) [--note TEXT]\n       gridctl dept extend REF --dept "
-                        "DEPT --hours N --note REASON\n       gridctl dept inspect --dept DEPT --category C "
-                        "--grid G --desc TEXT");
+    gc_dept_client_destroy(&client);
+    if (rc != 0)
+        return gridctl_fail("refused: %s", err);
+    puts(ref);
+    return 0;
 }
