@@ -66,3 +66,38 @@ expect_fail "a date that does not exist is refused" "'2026-02-30 10:00' is not a
 before=$(sql "SELECT offset_seconds FROM clock")
 expect_fail "the clock does not move back" "only moves forward" gridctl clock set "2000-01-01 00:00"
 expect_eq "and did not move" "$(sql "SELECT offset_seconds FROM clock")" "$before"
+
+# --- dept listen says why nothing comes, within seconds, instead of waiting in silence
+rm -f "$GC_VAR/stranger.key" "$GC_VAR/other-server.key"
+gridctl dept keygen stranger --out "$GC_VAR/stranger.key" > "$GC_VAR/stranger.pub"
+started=$SECONDS
+expect_fail "an unregistered key: routing refused it" \
+    "authentication refused by routing at $GC_DEPT_URL (unknown key?)" \
+    gridctl dept listen municipal --key "$GC_VAR/stranger.key"
+expect_ok "said within seconds, without --timeout" test $((SECONDS - started)) -le 8
+wait_for "routing logs the refusal at warn, with the key's public part" 5 \
+    grep -F "connection refused: unknown key $(cat "$GC_VAR/stranger.pub")" "$GC_VAR/log/routing.log"
+expect_ok "at warn" grep -qF "level=warn" <<<"$(grep -F "$(cat "$GC_VAR/stranger.pub")" "$GC_VAR/log/routing.log")"
+expect_fail "the warning said the key is no department's first" "is no department's: routing will refuse it" \
+    gridctl dept listen municipal --key "$GC_VAR/stranger.key"
+other_server=$(gridctl keygen "$GC_VAR/other-server.key")
+expect_fail "a wrong server key: the handshake broke off" "broke off the CURVE handshake (wrong server key?" \
+    env GC_DEPT_SERVER_KEY="$other_server" gridctl dept listen municipal --timeout 30
+started=$SECONDS
+expect_fail "no stack: no answer, and what to do" \
+    "no answer from routing at tcp://127.0.0.1:$((GC_PORT_BASE + 9)) (is the stack up? \`make up\`, then \`. var/env\`)" \
+    env GC_DEPT_URL="tcp://127.0.0.1:$((GC_PORT_BASE + 9))" gridctl dept listen municipal
+expect_ok "said within seconds" test $((SECONDS - started)) -le 8
+expect_fail "an action with an unregistered key says so too" "authentication refused by routing" \
+    gridctl dept accept GC-00000001 --dept municipal --key "$GC_VAR/stranger.key"
+expect_fail "an unknown department is named, with the departments" "no department 'nosuch'; the departments: cityman, " \
+    gridctl dept listen nosuch --timeout 1
+
+# --- another department's key: warned, since routing knows a department by its key alone
+# (--after the last delivery: these listeners take, and acknowledge, nothing another test waits for)
+civil=$(sql "SELECT last_seq FROM department_delivery_state WHERE department = 'civil_affairs'")
+out=$(gridctl dept listen municipal --key "$GC_DEPT_KEYS_DIR/civil_affairs.key" --after "${civil:-0}" --timeout 2 2>&1 >/dev/null); rc=$?
+expect_eq "listening with civil affairs' key as municipal still works" "$rc" 0
+expect_ok "but warns whose key it is" grep -q "warning: the key in $GC_DEPT_KEYS_DIR/civil_affairs.key is civil_affairs's, not municipal's: routing will take you for civil_affairs" <<<"$out"
+out=$(gridctl dept listen civil_affairs --after "${civil:-0}" --timeout 2 2>&1 >/dev/null)
+expect_eq "its own key: no warning" "$out" ""

@@ -27,16 +27,88 @@ static void key_path(const gc_config_t *cfg, const args_t *a, const char *dept, 
         snprintf(out, size, "%s/%s.key", cfg->dept_keys_dir, dept);
 }
 
-/* A client of routing's department socket, with DEPT's key. NULL after a message. */
-static gc_dept_client_t *connect_as(const gc_config_t *cfg, const args_t *a, const char *dept)
+/* How long routing may take to accept the key before gridctl says why it has not. A handshake
+ * on loopback takes milliseconds; this leaves room for a loaded machine. */
+#define VERDICT_MS 3000
+
+/* Routing knows a department by its key alone (the name typed is only where the key file is):
+ * a key that is another department's would silently act as that department. When the database
+ * is reachable (a department's workstation may have none), checks that DEPT exists and warns
+ * when the key is not its own. False (exit 2) only for a department that does not exist. */
+static bool check_key(const gc_config_t *cfg, const char *dept, const char *path)
+{
+    gc_curve_keys_t keys;
+    char err[1200];
+    /* a missing or bad file: connect_as says so; the department is checked all the same */
+    const char *public_key = gc_curve_load(path, &keys, err, sizeof err) ? keys.public_key : "";
+    const char *keywords[] = {"dbname", "connect_timeout", NULL};
+    const char *values[] = {cfg->pg_dsn, "2", NULL};
+    PGconn *db = PQconnectdbParams(keywords, values, 1);
+    const char *params[] = {dept, public_key};
+    PGresult *res = PQstatus(db) == CONNECTION_OK
+                        ? PQexecParams(db,
+                                       "SELECT EXISTS (SELECT 1 FROM departments WHERE code = $1), "
+                                       "(SELECT code FROM departments WHERE public_key = $2), "
+                                       "(SELECT string_agg(code, ', ' ORDER BY code) FROM departments)",
+                                       2, NULL, params, NULL, NULL, 0)
+                        : NULL;
+    bool ok = true;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+        const char *holder = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
+        if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+            ok = false;
+            fprintf(stderr, "gridctl: no department '%s'; the departments: %s\n", dept,
+                    PQgetvalue(res, 0, 2));
+        } else if (!*public_key) {
+            /* nothing to compare */
+        } else if (!holder) {
+            fprintf(stderr,
+                    "gridctl: warning: the key in %s is no department's: routing will refuse it "
+                    "(register it: gridctl dept register %s --key %s)\n",
+                    path, dept, path);
+        } else if (strcmp(holder, dept) != 0) {
+            fprintf(stderr,
+                    "gridctl: warning: the key in %s is %s's, not %s's: routing will take you "
+                    "for %s (%s's key: %s/%s.key)\n",
+                    path, holder, dept, holder, dept, cfg->dept_keys_dir, dept);
+        }
+    }
+    PQclear(res);
+    PQfinish(db);
+    return ok;
+}
+
+/* A client of routing's department socket, with DEPT's key. NULL after a message (*rc: the exit
+ * status). */
+static gc_dept_client_t *connect_as(const gc_config_t *cfg, const args_t *a, const char *dept,
+                                    int *rc)
 {
     char path[1024], err[1200];
     key_path(cfg, a, dept, path, sizeof path);
+    *rc = 2;
+    if (!check_key(cfg, dept, path))
+        return NULL;
+    *rc = 1;
     gc_dept_client_t *client =
         gc_dept_client_new(cfg->dept_url, cfg->dept_server_key, path, err, sizeof err);
     if (!client)
         gridctl_fail("%s (keys: gridctl dept keygen %s; GC_DEPT_SERVER_KEY)", err, dept);
     return client;
+}
+
+/* Says why routing does not answer, when the connection shows it. */
+static int connection_fail(const gc_config_t *cfg, gc_monitor_state_t state, const char *dept)
+{
+    char why[512];
+    gridctl_fail("%s", gc_monitor_explain(state, "routing", cfg->dept_url, why, sizeof why));
+    if (state == GC_MONITOR_AUTH_REFUSED)
+        fprintf(stderr, "gridctl: routing knows each department by its public key "
+                        "(gridctl departments shows which have one; on a local stack: gridctl "
+                        "dept register %s)\n", dept);
+    else if (state == GC_MONITOR_HANDSHAKE_FAILED)
+        fprintf(stderr, "gridctl: GC_DEPT_SERVER_KEY is routing's public key (var/env on a local "
+                        "stack; the .pub beside routing's key file)\n");
+    return 1;
 }
 
 static void print_delivery(const Gridcase__DeptDelivery *d, bool json)
@@ -68,21 +140,31 @@ int cmd_dept_listen(const gc_config_t *cfg, const args_t *a)
         || (args_get(a, "--count") && !gc_config_parse_long(args_get(a, "--count"), 1, 1L << 30, &count))
         || (args_get(a, "--timeout") && !gc_config_parse_long(args_get(a, "--timeout"), 1, 86400 * 365, &timeout)))
         return args_usage_fail(a, "--after, --count and --timeout take whole numbers");
-    gc_dept_client_t *client = connect_as(cfg, a, dept);
+    int rc = 0;
+    gc_dept_client_t *client = connect_as(cfg, a, dept, &rc);
     if (!client)
-        return 1;
+        return rc;
     gc_dept_client_subscribe(client, (uint64_t)after, !args_get(a, "--after"), 100);
     long start = gc_clock_monotonic_ms(), received = 0;
-    int rc = 0;
+    bool accepted = false; /* routing accepted the key once */
     while (!count || received < count) {
         long left = timeout ? timeout * 1000 - (gc_clock_monotonic_ms() - start) : 1000;
+        /* a refused key or a silent routing would otherwise look like no cases */
+        gc_monitor_state_t state = gc_dept_client_connection(client);
+        accepted |= state == GC_MONITOR_READY;
+        if (state == GC_MONITOR_AUTH_REFUSED || state == GC_MONITOR_HANDSHAKE_FAILED
+            || (!accepted && (left <= 0 || gc_clock_monotonic_ms() - start >= VERDICT_MS))) {
+            rc = connection_fail(cfg, state, dept);
+            break;
+        }
         if (left <= 0) {
             rc = count ? gridctl_fail("timed out after %ld of %ld deliveries", received, count) : 0;
             break;
         }
         Gridcase__DeptServerMsg *m;
         char err[300];
-        int got = gc_dept_client_next(client, left > 1000 ? 1000 : (int)left, &m, err, sizeof err);
+        int wait = accepted ? 1000 : 100; /* until accepted, look at the connection often */
+        int got = gc_dept_client_next(client, left > wait ? wait : (int)left, &m, err, sizeof err);
         if (got < 0) {
             rc = gridctl_fail("routing refused: %s", err);
             break;
@@ -163,11 +245,11 @@ int cmd_dept_act(const gc_config_t *cfg, const args_t *a)
     const char *dept = args_get(a, "--dept") ? args_get(a, "--dept") : getenv("GC_DEPARTMENT");
     if (!dept || !*dept)
         return args_usage_fail(a, "name the acting department: --dept DEPT or GC_DEPARTMENT");
-    gc_dept_client_t *client = connect_as(cfg, a, dept);
-    if (!client)
-        return 1;
-    char err[300], ref[32] = "";
     int rc;
+    gc_dept_client_t *client = connect_as(cfg, a, dept, &rc);
+    if (!client)
+        return rc;
+    char err[300], ref[32] = "";
     if (inspect) { /* two-way reporting: a problem the department found on inspection */
         char key[33];
         client_token(key);
@@ -188,7 +270,10 @@ int cmd_dept_act(const gc_config_t *cfg, const args_t *a)
         rc = gc_dept_client_act(client, a->positional[0], kind, args_get(a, "--note"),
                                 REPLY_TIMEOUT_MS, err, sizeof err);
     }
+    gc_monitor_state_t state = gc_dept_client_connection(client);
     gc_dept_client_destroy(&client);
+    if (rc != 0 && state != GC_MONITOR_READY) /* no reply, and the connection says why */
+        return connection_fail(cfg, state, dept);
     if (rc != 0)
         return gridctl_fail("refused: %s", err);
     puts(ref);
