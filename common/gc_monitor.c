@@ -65,6 +65,8 @@ static void apply(gc_monitor_t *self, uint16_t event, uint32_t value)
     case ZMQ_EVENT_CONNECTED:
         self->in_handshake = true;
         self->connected = true;
+        if (self->state == GC_MONITOR_UNREACHABLE) /* somebody listens now */
+            self->state = GC_MONITOR_WAITING;
         break;
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
         self->in_handshake = false;
@@ -80,7 +82,8 @@ static void apply(gc_monitor_t *self, uint16_t event, uint32_t value)
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
         self->in_handshake = false;
         self->failures++;
-        if (self->state != GC_MONITOR_AUTH_REFUSED)
+        /* after a success the server's key is known good: a server killed mid-handshake */
+        if (self->state == GC_MONITOR_WAITING)
             self->state = GC_MONITOR_HANDSHAKE_FAILED;
         break;
     case ZMQ_EVENT_DISCONNECTED:

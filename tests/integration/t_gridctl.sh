@@ -85,8 +85,8 @@ expect_fail "a wrong server key: the handshake broke off" "broke off the CURVE h
     env GC_DEPT_SERVER_KEY="$other_server" gridctl dept listen municipal --timeout 30
 started=$SECONDS
 expect_fail "no stack: no answer, and what to do" \
-    "no answer from routing at tcp://127.0.0.1:$((GC_PORT_BASE + 9)) (is the stack up? \`make up\`, then \`. var/env\`)" \
-    env GC_DEPT_URL="tcp://127.0.0.1:$((GC_PORT_BASE + 9))" gridctl dept listen municipal
+    "no answer from routing at tcp://127.0.0.1:$((GC_PORT_BASE + 8)) (is the stack up? \`make up\`, then \`. var/env\`)" \
+    env GC_DEPT_URL="tcp://127.0.0.1:$((GC_PORT_BASE + 8))" gridctl dept listen municipal
 expect_ok "said within seconds" test $((SECONDS - started)) -le 8
 expect_fail "an action with an unregistered key says so too" "authentication refused by routing" \
     gridctl dept accept GC-00000001 --dept municipal --key "$GC_VAR/stranger.key"
