@@ -88,6 +88,10 @@ expect_fail "no stack: no answer, and what to do" \
     "no answer from routing at tcp://127.0.0.1:$((GC_PORT_BASE + 8)) (is the stack up? \`make up\`, then \`. var/env\`)" \
     env GC_DEPT_URL="tcp://127.0.0.1:$((GC_PORT_BASE + 8))" gridctl dept listen municipal
 expect_ok "said within seconds" test $((SECONDS - started)) -le 8
+expect_fail "a shell without the stack's settings is told to source them" "GC_DEPT_SERVER_KEY is not set: .*\. var/env" \
+    env -u GC_DEPT_SERVER_KEY gridctl dept listen municipal
+expect_fail "no database: is the stack up?" "cannot reach the database (GC_PG_DSN): .* (is the stack up?" \
+    env GC_PG_DSN="host=127.0.0.1 port=$((GC_PORT_BASE + 8)) dbname=gridcase" gridctl list
 expect_fail "an action with an unregistered key says so too" "authentication refused by routing" \
     gridctl dept accept GC-00000001 --dept municipal --key "$GC_VAR/stranger.key"
 expect_fail "an unknown department is named, with the departments" "no department 'nosuch'; the departments: cityman, " \

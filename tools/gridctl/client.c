@@ -68,6 +68,8 @@ Gridcase__IntakeReply *client_intake(const gc_config_t *cfg, Gridcase__IntakeReq
     }
     zmq_ctx_term(ctx);
     if (!reply)
-        gridctl_fail("no reply from intake at %s (GC_INTAKE_URL)", url);
+        gridctl_fail("no reply from intake at %s (is the stack up? `make up`, then `. var/env`; "
+                     "GC_INTAKE_URL)",
+                     url);
     return reply;
 }

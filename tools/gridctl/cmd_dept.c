@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define REPLY_TIMEOUT_MS 5000
 
@@ -89,6 +90,18 @@ static gc_dept_client_t *connect_as(const gc_config_t *cfg, const args_t *a, con
     if (!check_key(cfg, dept, path))
         return NULL;
     *rc = 1;
+    /* the usual first mistake: a shell without the stack's settings */
+    if (!*cfg->dept_server_key) {
+        gridctl_fail("GC_DEPT_SERVER_KEY is not set: it is routing's public key (on the local "
+                     "stack `. var/env` sets it; is the stack up? `make up`)");
+        return NULL;
+    }
+    if (access(path, R_OK) != 0) {
+        gridctl_fail("no key file %s for %s (--key FILE, or GC_DEPT_KEYS_DIR/%s.key: on the local "
+                     "stack `. var/env` sets GC_DEPT_KEYS_DIR; a new pair: gridctl dept keygen %s)",
+                     path, dept, dept, dept);
+        return NULL;
+    }
     gc_dept_client_t *client =
         gc_dept_client_new(cfg->dept_url, cfg->dept_server_key, path, err, sizeof err);
     if (!client)

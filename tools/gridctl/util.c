@@ -69,7 +69,10 @@ PGconn *gridctl_db_wait(const gc_config_t *cfg, int wait_seconds)
         db = PQconnectdb(cfg->pg_dsn);
     }
     if (PQstatus(db) != CONNECTION_OK) {
-        gridctl_fail("cannot reach the database (GC_PG_DSN): %s", PQerrorMessage(db));
+        const char *why = PQerrorMessage(db);
+        gridctl_fail("cannot reach the database (GC_PG_DSN): %.*s (is the stack up? `make up`, "
+                     "then `. var/env`)",
+                     (int)strcspn(why, "\n"), why);
         PQfinish(db);
         return NULL;
     }
