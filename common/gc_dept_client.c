@@ -114,6 +114,7 @@ void gc_dept_client_subscribe(gc_dept_client_t *self, uint64_t after, bool from_
 /* Receives one message within timeout_ms; keeps the subscription alive. NULL when none. */
 static Gridcase__DeptServerMsg *receive(gc_dept_client_t *self, int timeout_ms)
 {
+    gc_monitor_poll(self->monitor, 0); /* drained here, whether the caller looks or not */
     if (self->credit && gc_clock_monotonic_ms() - self->last_heard >= KEEPALIVE_MS) {
         send_subscribe(self);
         self->last_heard = gc_clock_monotonic_ms();

@@ -30,8 +30,12 @@ gc_monitor_t *gc_monitor_new(void *ctx, void *socket)
     if (zmq_socket_monitor(socket, endpoint, EVENTS) != 0)
         return NULL;
     void *pair = zmq_socket(ctx, ZMQ_PAIR);
-    int linger = 0;
+    /* no limit on the events waiting: libzmq's monitor sends them blocking, so a full pipe
+     * would stall the watched socket's I/O thread (a client that reconnects all day and polls
+     * seldom); gc_monitor_poll drains them */
+    int linger = 0, unlimited = 0;
     if (!pair || zmq_setsockopt(pair, ZMQ_LINGER, &linger, sizeof linger) != 0
+        || zmq_setsockopt(pair, ZMQ_RCVHWM, &unlimited, sizeof unlimited) != 0
         || zmq_connect(pair, endpoint) != 0) {
         if (pair)
             zmq_close(pair);
@@ -87,8 +91,9 @@ static void apply(gc_monitor_t *self, uint16_t event, uint32_t value)
             self->state = GC_MONITOR_HANDSHAKE_FAILED;
         break;
     case ZMQ_EVENT_DISCONNECTED:
-        /* dropped before the handshake finished: the server could not decrypt our hello (a
-         * CURVE server drops such a peer without a word) */
+        /* closed before the handshake finished: a CURVE server that cannot read our hello
+         * (wrong server key) closes without a word, and so does what is no ZeroMQ server;
+         * which of the two shows as HANDSHAKE_FAILED_* first depends on timing */
         if (self->in_handshake) {
             self->failures++;
             if (self->state == GC_MONITOR_WAITING)
@@ -159,7 +164,7 @@ const char *gc_monitor_explain(gc_monitor_state_t state, const char *server, con
     case GC_MONITOR_HANDSHAKE_FAILED:
         snprintf(out, size,
                  "%s at %s broke off the CURVE handshake (wrong server key? it must be %s's "
-                 "public key)",
+                 "public key; or another program listens at that address)",
                  server, url, server);
         break;
     case GC_MONITOR_PENDING:
@@ -169,10 +174,13 @@ const char *gc_monitor_explain(gc_monitor_state_t state, const char *server, con
                  server, url);
         break;
     case GC_MONITOR_UNREACHABLE:
-    case GC_MONITOR_WAITING:
         snprintf(out, size,
                  "no answer from %s at %s (is the stack up? `make up`, then `. var/env`)", server,
                  url);
+        break;
+    case GC_MONITOR_WAITING:
+        snprintf(out, size, "no connection to %s at %s yet (is the address right? is the stack up?)",
+                 server, url);
         break;
     }
     return out;

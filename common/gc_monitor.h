@@ -18,7 +18,7 @@ typedef enum {
     GC_MONITOR_READY,            /* a handshake succeeded: the server accepted us */
     GC_MONITOR_AUTH_REFUSED,     /* the server's authentication (ZAP) refused our key (400) */
     GC_MONITOR_HANDSHAKE_FAILED, /* the handshake broke off: the server could not read us
-                                  * (wrong server key, not a CURVE socket) */
+                                  * (wrong server key), or what listens is no ZeroMQ server */
     GC_MONITOR_UNREACHABLE,      /* connections refused: nobody listens at the address */
     GC_MONITOR_PENDING,          /* connected, but the handshake does not finish: a server that
                                   * cannot check keys now (ZAP 300: its database?) says nothing */

@@ -2,17 +2,24 @@
  * CurveZMQ and a ZAP handler in the test's context. Covers: nobody listening (UNREACHABLE),
  * a server that refuses the client's key (AUTH_REFUSED, status 400), a server that accepts it
  * (READY), a client holding the wrong server key (HANDSHAKE_FAILED), "try again later" (300:
- * PENDING, libzmq's server then says nothing) that is no refusal, and the sentences for people. */
+ * PENDING, libzmq's server then says nothing) that is no refusal, thousands of events nobody
+ * reads that must not stall the socket, a plain TCP listener that closes at once (HANDSHAKE_FAILED too), and
+ * the sentences for people. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "gc_monitor.h"
@@ -76,15 +83,24 @@ static void start_server(fixture_t *f)
     assert_int_equal(zmq_getsockopt(f->server, ZMQ_LAST_ENDPOINT, f->endpoint, &len), 0);
 }
 
-/* A port where nobody listens: bound once, then closed. */
+/* A port where nobody listens: bound once, then closed, in a context of its own whose end
+ * waits until the listener is gone (zmq_close alone closes it later, in the background). Below
+ * the kernel's ephemeral range (32768 and up): a connection to a closed port inside it may be
+ * given that very port as its own and connect to itself, which looks like a server. */
 static void free_port(fixture_t *f)
 {
-    void *s = zmq_socket(f->ctx, ZMQ_ROUTER);
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_ROUTER);
     set_int(s, ZMQ_LINGER, 0);
-    assert_int_equal(zmq_bind(s, "tcp://127.0.0.1:*"), 0);
-    size_t len = sizeof f->endpoint;
-    assert_int_equal(zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, f->endpoint, &len), 0);
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    bool bound = false;
+    for (int attempt = 0; attempt < 100 && !bound; attempt++) {
+        snprintf(f->endpoint, sizeof f->endpoint, "tcp://127.0.0.1:%d", 15000 + rand() % 15000);
+        bound = zmq_bind(s, f->endpoint) == 0;
+    }
+    assert_true(bound);
     zmq_close(s);
+    zmq_ctx_term(ctx);
 }
 
 /* A CURVE DEALER watched by a monitor, connected to f->endpoint, trusting server_public. */
@@ -207,6 +223,53 @@ static void test_wrong_server_key(void **state)
     assert_int_equal(f->zap_requests, 0); /* the server never got as far as asking */
 }
 
+/* A client that never looks at its monitor while it reconnects hundreds of times a second
+ * (libzmq sends the events blocking: a bounded pipe, once full, would stall the socket's I/O
+ * thread, and closing the context would hang: the alarm ends the test then). */
+static void test_unread_events_do_not_stall(void **state)
+{
+    fixture_t *f = *state;
+    free_port(f);
+    alarm(30);
+    f->client = zmq_socket(f->ctx, ZMQ_DEALER);
+    set_int(f->client, ZMQ_LINGER, 0);
+    set_int(f->client, ZMQ_RECONNECT_IVL, 1);
+    f->monitor = gc_monitor_new(f->ctx, f->client);
+    assert_non_null(f->monitor);
+    assert_int_equal(zmq_connect(f->client, f->endpoint), 0);
+    struct timespec pause = {3, 0};
+    nanosleep(&pause, NULL);
+    assert_int_equal(gc_monitor_poll(f->monitor, 0), GC_MONITOR_UNREACHABLE);
+    assert_true(gc_monitor_failures(f->monitor) >= 1);
+    gc_monitor_destroy(&f->monitor);
+    zmq_close(f->client);
+    f->client = NULL;
+    zmq_ctx_term(f->ctx); /* hangs if the I/O thread is stuck */
+    f->ctx = zmq_ctx_new();
+    alarm(0);
+}
+
+/* Something that is not a ZeroMQ server: a plain TCP listener that accepts and closes. It looks
+ * like a server that cannot read our hello (a wrong server key): both close without a word. */
+static void test_not_a_zeromq_server(void **state)
+{
+    fixture_t *f = *state;
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(listener >= 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof addr;
+    assert_int_equal(bind(listener, (struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(listen(listener, 8), 0);
+    assert_int_equal(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
+    snprintf(f->endpoint, sizeof f->endpoint, "tcp://127.0.0.1:%d", ntohs(addr.sin_port));
+    start_client(f, f->server_public);
+    int peer = accept(listener, NULL, NULL);
+    assert_true(peer >= 0);
+    close(peer);
+    assert_int_equal(verdict(f), GC_MONITOR_HANDSHAKE_FAILED);
+    close(listener);
+}
+
 static void test_explain(void **state)
 {
     (void)state;
@@ -235,6 +298,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_try_again_later_is_no_verdict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_server_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unread_events_do_not_stall, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_zeromq_server, setup, teardown),
         cmocka_unit_test(test_explain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -159,16 +159,27 @@ int cmd_dept_listen(const gc_config_t *cfg, const args_t *a)
         return rc;
     gc_dept_client_subscribe(client, (uint64_t)after, !args_get(a, "--after"), 100);
     long start = gc_clock_monotonic_ms(), received = 0;
-    bool accepted = false; /* routing accepted the key once */
+    bool accepted = false, told = false; /* routing accepted the key once; said it is slow */
     while (!count || received < count) {
         long left = timeout ? timeout * 1000 - (gc_clock_monotonic_ms() - start) : 1000;
-        /* a refused key or a silent routing would otherwise look like no cases */
+        /* a refused key or a silent routing would otherwise look like no cases. Refused, a
+         * broken handshake or nobody at the address is an answer: stop. Connected without an
+         * answer yet is a busy routing (catching up, or waiting for its database): say so once
+         * and wait, up to --timeout. */
         gc_monitor_state_t state = gc_dept_client_connection(client);
         accepted |= state == GC_MONITOR_READY;
+        bool late = !accepted && gc_clock_monotonic_ms() - start >= VERDICT_MS;
         if (state == GC_MONITOR_AUTH_REFUSED || state == GC_MONITOR_HANDSHAKE_FAILED
-            || (!accepted && (left <= 0 || gc_clock_monotonic_ms() - start >= VERDICT_MS))) {
+            || (late && state == GC_MONITOR_UNREACHABLE)
+            || (!accepted && left <= 0)) {
             rc = connection_fail(cfg, state, dept);
             break;
+        }
+        if (late && !told) {
+            char why[512];
+            fprintf(stderr, "gridctl: %s; still waiting\n",
+                    gc_monitor_explain(state, "routing", cfg->dept_url, why, sizeof why));
+            told = true;
         }
         if (left <= 0) {
             rc = count ? gridctl_fail("timed out after %ld of %ld deliveries", received, count) : 0;
