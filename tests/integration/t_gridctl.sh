@@ -77,7 +77,7 @@ expect_fail "an unregistered key: routing refused it" \
 expect_ok "said within seconds, without --timeout" test $((SECONDS - started)) -le 8
 wait_for "routing logs the refusal at warn, with the key's public part" 5 \
     grep -F "connection refused: unknown key $(cat "$GC_VAR/stranger.pub")" "$GC_VAR/log/routing.log"
-expect_ok "at warn" grep -qF "level=warn" <<<"$(grep -F "$(cat "$GC_VAR/stranger.pub")" "$GC_VAR/log/routing.log")"
+expect_ok "at warn" grep -qF "level=warn" <<<"$(grep -F -- "$(cat "$GC_VAR/stranger.pub")" "$GC_VAR/log/routing.log")"
 expect_fail "the warning said the key is no department's first" "is no department's: routing will refuse it" \
     gridctl dept listen municipal --key "$GC_VAR/stranger.key"
 other_server=$(gridctl keygen "$GC_VAR/other-server.key")
