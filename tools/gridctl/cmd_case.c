@@ -70,9 +70,8 @@ static bool parse_degrees(const char *text, double *out)
     return end != text && *end == '\0';
 }
 
-int cmd_submit(const gc_config_t *cfg, const args_t *args)
+int cmd_submit(const gc_config_t *cfg, const args_t *a)
 {
-    const args_t *a = args;
     long diary = 0;
     if (!args_get(a, "--desc") && !args_get(a, "--from-diary"))
         return args_usage_fail(a, "missing --desc TEXT (what is wrong), or --from-diary ENTRY");
@@ -115,9 +114,8 @@ int cmd_submit(const gc_config_t *cfg, const args_t *args)
                   s.location && !*s.grid);
 }
 
-int cmd_diary_add(const gc_config_t *cfg, const args_t *args)
+int cmd_diary_add(const gc_config_t *cfg, const args_t *a)
 {
-    const args_t *a = args;
     char today[16], request_id[33];
     time_t now = time(NULL);
     struct tm tm;
@@ -192,9 +190,8 @@ static bool meeting_command(const gc_config_t *cfg, const args_t *a, Gridcase__C
     return true;
 }
 
-int cmd_case_command(const gc_config_t *cfg, const args_t *args)
+int cmd_case_command(const gc_config_t *cfg, const args_t *a)
 {
-    const args_t *a = args;
     const char *verb = a->cmd->name;
     Gridcase__CaseCommand c = GRIDCASE__CASE_COMMAND__INIT;
     char departments_buf[512], *departments[16];

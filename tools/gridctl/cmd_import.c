@@ -277,9 +277,8 @@ static bool import_calendar(import_t *im, json_t *root)
            && import_days(im, json_object_get(cal, "working_days"), true);
 }
 
-int cmd_import(const gc_config_t *cfg, const args_t *args)
+int cmd_import(const gc_config_t *cfg, const args_t *a)
 {
-    const args_t *a = args;
     json_error_t jerr;
     json_t *root = json_load_file(a->positional[0], 0, &jerr);
     if (!root)

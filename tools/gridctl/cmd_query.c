@@ -114,9 +114,8 @@ static const char *text_of(json_t *o, const char *key)
     return json_is_string(v) ? json_string_value(v) : "-";
 }
 
-int cmd_show(const gc_config_t *cfg, const args_t *args)
+int cmd_show(const gc_config_t *cfg, const args_t *a)
 {
-    const args_t *a = args;
     PGconn *db = gridctl_db(cfg);
     if (!db)
         return 1;
