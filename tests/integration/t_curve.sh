@@ -75,6 +75,11 @@ expect_fail "gridctl client add refuses an unknown socket" "unknown socket 'dept
     gridctl client add x --sockets intake,dept --key "$keys/x.key"
 expect_fail "gridctl without its key says which setting is missing" "GC_CLIENT_KEY_FILE" \
     env GC_CLIENT_KEY_FILE= gridctl submit --category drain_cover --grid 4101010101 --desc x
+started=$SECONDS
+expect_fail "gridctl with an unregistered key is told intake refused it, not 'no reply'" \
+    "authentication refused by intake at $GC_INTAKE_URL (unknown key?)" \
+    env GC_CLIENT_KEY_FILE="$keys/stranger.key" gridctl submit --category drain_cover --grid 4101010101 --desc x
+expect_ok "at once, without the three resends" test $((SECONDS - started)) -le 5
 
 # ---- settings: bad keys stop a daemon with status 2, naming the setting ------------------------
 refusal() {
