@@ -7,6 +7,7 @@
 #include "gc_curve.h"
 #include "gc_msg.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 struct gc_dept_client {
     void *ctx, *socket;
+    gc_monitor_t *monitor; /* why nothing comes, when nothing does */
     uint64_t have;       /* highest delivery seq handed out */
     uint64_t acked;      /* highest seq the caller acknowledged */
     int refusals;        /* acknowledgements refused since the last delivery */
@@ -49,11 +51,15 @@ gc_dept_client_t *gc_dept_client_new(const char *url, const char *server_key,
     int send_timeout_ms = 1000;
     if (self->socket)
         zmq_setsockopt(self->socket, ZMQ_SNDTIMEO, &send_timeout_ms, sizeof send_timeout_ms);
-    if (!self->socket || !gc_curve_client(self->socket, &keys, server_key)
-        || !gc_msg_attach(self->socket, url, false)) {
-        snprintf(err, errlen, "cannot connect to routing at %s", url);
-        self->socket = NULL; /* gc_msg_attach closed it */
-        gc_dept_client_destroy(&self);
+    bool connected = false;
+    if (self->socket && gc_curve_client(self->socket, &keys, server_key)) {
+        /* before connecting, or the first events are missed */
+        self->monitor = gc_monitor_new(self->ctx, self->socket);
+        connected = zmq_connect(self->socket, url) == 0;
+    }
+    if (!connected) {
+        snprintf(err, errlen, "cannot connect to routing at %s: %s", url, zmq_strerror(errno));
+        gc_dept_client_destroy(&self); /* the monitor first, then the socket */
         return NULL;
     }
     self->last_heard = gc_clock_monotonic_ms();
@@ -66,6 +72,7 @@ void gc_dept_client_destroy(gc_dept_client_t **self)
         return;
     for (int i = 0; i < (*self)->queued; i++)
         gridcase__dept_server_msg__free_unpacked((*self)->queue[i], NULL);
+    gc_monitor_destroy(&(*self)->monitor);
     if ((*self)->socket)
         zmq_close((*self)->socket);
     zmq_ctx_term((*self)->ctx);
@@ -90,6 +97,11 @@ static void send_subscribe(gc_dept_client_t *self)
     send_msg(self, &m);
 }
 
+gc_monitor_state_t gc_dept_client_connection(gc_dept_client_t *self)
+{
+    return gc_monitor_poll(self->monitor, 0);
+}
+
 void gc_dept_client_subscribe(gc_dept_client_t *self, uint64_t after, bool from_acked,
                               uint32_t credit)
 {
@@ -102,6 +114,7 @@ void gc_dept_client_subscribe(gc_dept_client_t *self, uint64_t after, bool from_
 /* Receives one message within timeout_ms; keeps the subscription alive. NULL when none. */
 static Gridcase__DeptServerMsg *receive(gc_dept_client_t *self, int timeout_ms)
 {
+    gc_monitor_poll(self->monitor, 0); /* drained here, whether the caller looks or not */
     if (self->credit && gc_clock_monotonic_ms() - self->last_heard >= KEEPALIVE_MS) {
         send_subscribe(self);
         self->last_heard = gc_clock_monotonic_ms();

@@ -7,6 +7,7 @@
 #define GC_DEPT_CLIENT_H
 
 #include "dept.pb-c.h"
+#include "gc_monitor.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +20,10 @@ typedef struct gc_dept_client gc_dept_client_t;
 gc_dept_client_t *gc_dept_client_new(const char *url, const char *server_key,
                                      const char *key_file, char *err, int errlen);
 void gc_dept_client_destroy(gc_dept_client_t **self);
+
+/* What the connection to routing went through so far (gc_monitor): READY once routing accepted
+ * the key; AUTH_REFUSED, HANDSHAKE_FAILED or UNREACHABLE say why nothing comes. Does not wait. */
+gc_monitor_state_t gc_dept_client_connection(gc_dept_client_t *self);
 
 /* Subscribes: deliveries after `after` (or, with from_acked, after the last acknowledged one),
  * at most credit (1..1000) unacknowledged at a time. */

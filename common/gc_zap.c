@@ -111,8 +111,10 @@ void gc_zap_handle(gc_zap_t *self, PGconn *db)
         bool curve = n == ZAP_FRAMES && zmq_msg_size(&part[5]) == 5
                      && memcmp(zmq_msg_data(&part[5]), "CURVE", 5) == 0
                      && zmq_msg_size(&part[6]) == 32;
-        char name[65] = "";
+        char name[65] = "", z85[41] = "";
         bool known = false;
+        if (curve) /* the public part, for the log: which key was refused */
+            zmq_z85_encode(z85, zmq_msg_data(&part[6]), 32);
         int found = curve && db ? client_of(db, domain, zmq_msg_data(&part[6]), name, &known) : 0;
         const void *rid = n >= 2 ? zmq_msg_data(&part[1]) : "";
         size_t rid_size = n >= 2 ? zmq_msg_size(&part[1]) : 0;
@@ -123,11 +125,13 @@ void gc_zap_handle(gc_zap_t *self, PGconn *db)
             answer(self, rid, rid_size, "300", "database unavailable, retry", "");
         } else if (known) {
             answer(self, rid, rid_size, "400", "key not allowed on this socket", "");
-            gc_log_info("%s: connection refused: %s's key is not allowed on this socket", domain,
-                        name);
+            gc_log_warn("%s: connection refused: %s's key %s is not allowed on this socket",
+                        domain, name, z85);
         } else {
+            /* a warning: a client is left waiting, and its operator will ask which key */
             answer(self, rid, rid_size, "400", "unknown key", "");
-            gc_log_info("%s: connection refused: unknown key", domain);
+            gc_log_warn("%s: connection refused: unknown key %s", domain,
+                        curve ? z85 : "(not a CURVE client)");
         }
         for (int i = 0; i < n && i < ZAP_FRAMES; i++)
             zmq_msg_close(&part[i]);

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # The local gridcase stack: a private PostgreSQL cluster and the daemons, in the background.
-#   deploy/stack.sh up BIN_DIR   start what is not running, migrate, import the district, print
-#                                the endpoints (running it twice is harmless)
+#   deploy/stack.sh up BIN_DIR   start what is not running, migrate, print the endpoints. The
+#                                first start (an empty database) imports the district and
+#                                registers a key per department; later starts keep the
+#                                reference data and keys as they are in the database (a rule
+#                                added, a key rotated), so running it twice is harmless. To load
+#                                the district file again: gridctl import FILE
 #   deploy/stack.sh down         stop the daemons and the cluster, by process id
 # Settings (environment):
-#   GC_VAR        state directory (default ./var): pg/, log/, run/ and env (source it for gridctl)
+#   GC_VAR        state directory (default ./var; relative or absolute): pg/, log/, run/, keys/
+#                 and env (source it for gridctl)
 #   GC_PORT_BASE  PostgreSQL on BASE, intake BASE+1, events BASE+2, departments BASE+3,
 #                 stats BASE+4, stats' HTTP /metrics BASE+5, the board (HTTP) BASE+6, the
 #                 Open311 gateway (HTTP) BASE+7 (default 7100)
-#   GC_DISTRICT   reference data to import (default deploy/demo-district.json)
+#   GC_DISTRICT   reference data to import on the first start (default
+#                 deploy/demo-district.json)
 #   GC_CURVE      1: intake, the event stream and the stats stream run CurveZMQ too (as in
 #                 docker-compose), each daemon with its own client key; the env file gives
 #                 gridctl a key for all three. Default 0: plain on loopback, for development
@@ -22,6 +28,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 var=${GC_VAR:-var}
+case $var in /*) ;; *) var=$PWD/$var ;; esac # absolute: the env file is sourced from anywhere
+shown=${var#"$PWD"/}                           # as people typed it, in messages
 base=${GC_PORT_BASE:-7100}
 curve=${GC_CURVE:-0}
 external=${GC_PG_EXTERNAL:-0}
@@ -51,14 +59,14 @@ export GC_METRICS_BIND="127.0.0.1:$((base + 5))"
 export GC_BOARD_BIND="127.0.0.1:$((base + 6))"
 export GC_OPEN311_BIND="127.0.0.1:$((base + 7))"
 export GC_SCHEMA_DIR="$PWD/deploy/schema"
-export GC_DEPT_SECRET_KEY_FILE="$PWD/$var/keys/dept-server.key" GC_DEPT_KEYS_DIR="$PWD/$var/keys"
+export GC_DEPT_SECRET_KEY_FILE="$var/keys/dept-server.key" GC_DEPT_KEYS_DIR="$var/keys"
 ENV
     # single quotes: Z85 keys may hold '$' but never a quote
     [ -f "$var/keys/dept-server.pub" ] && echo "export GC_DEPT_SERVER_KEY='$(cat "$var/keys/dept-server.pub")'" >> "$var/env"
     if [ "$curve" = 1 ] && [ -f "$var/keys/stats-server.pub" ]; then
         cat >> "$var/env" <<ENV
 export GC_INTAKE_SERVER_KEY='$(cat "$var/keys/intake-server.pub")' GC_STATS_SERVER_KEY='$(cat "$var/keys/stats-server.pub")'
-export GC_CLIENT_KEY_FILE="$PWD/$var/keys/client-gridctl.key"
+export GC_CLIENT_KEY_FILE="$var/keys/client-gridctl.key"
 ENV
     fi
     return 0
@@ -76,7 +84,8 @@ make_keys() {
     write_env
     # shellcheck disable=SC1091
     . "$var/env"
-    for dept in $("$bin/gridctl" departments --json | jq -r '.[].code'); do
+    # only departments without a key: a key registered since (a rotation) stays
+    for dept in $("$bin/gridctl" departments --json | jq -r '.[] | select(.has_key | not) | .code'); do
         [ -f "$var/keys/$dept.key" ] || "$bin/gridctl" dept keygen "$dept" > /dev/null
         "$bin/gridctl" dept register "$dept" > /dev/null
     done
@@ -102,9 +111,9 @@ make_keys() {
 daemon_keys() {
     [ "$curve" = 1 ] || return 0
     case $1 in
-        intake) echo "GC_INTAKE_SECRET_KEY_FILE=$PWD/$var/keys/intake-server.key" ;;
-        stats) echo "GC_STATS_SECRET_KEY_FILE=$PWD/$var/keys/stats-server.key GC_CLIENT_KEY_FILE=$PWD/$var/keys/client-stats.key" ;;
-        *) echo "GC_CLIENT_KEY_FILE=$PWD/$var/keys/client-$1.key" ;;
+        intake) echo "GC_INTAKE_SECRET_KEY_FILE=$var/keys/intake-server.key" ;;
+        stats) echo "GC_STATS_SECRET_KEY_FILE=$var/keys/stats-server.key GC_CLIENT_KEY_FILE=$var/keys/client-stats.key" ;;
+        *) echo "GC_CLIENT_KEY_FILE=$var/keys/client-$1.key" ;;
     esac
 }
 
@@ -125,11 +134,20 @@ up() {
     mkdir -p "$var/log" "$var/run"
     [ "$external" = 1 ] || deploy/pg.sh start "$var/pg" "$base"
     "$bin/gridctl" migrate
-    "$bin/gridctl" import "${GC_DISTRICT:-deploy/demo-district.json}" >/dev/null
+    # the district, into an empty database only: a later start must not undo what was changed
+    local district=${GC_DISTRICT:-deploy/demo-district.json} reference
+    if [ "$("$bin/gridctl" areas --json | jq length)" = 0 ]; then
+        "$bin/gridctl" import "$district" >/dev/null
+        reference="imported from $district"
+    else
+        reference="kept as it is in the database (to load $district again: gridctl import $district)"
+    fi
     make_keys "$bin"
     # each daemon connects as its own role, with only the privileges it needs (migrations/0001_baseline/60_access.sql);
     # gridctl (migrations, imports, administration) stays the schema's owner
     for d in "${with_db[@]}"; do "$bin/gridctl" role-login "gridcase_$d"; done
+    # and the dashboards' read-only role, for Grafana or psql on this machine (README.md)
+    "$bin/gridctl" role-login gridcase_dashboard
     for d in "${daemons[@]}"; do
         running "$d" && continue
         : > "$var/log/$d.log"
@@ -137,7 +155,7 @@ up() {
         [[ " ${with_db[*]} " == *" $d "* ]] && dsn="$(pg_where) user=gridcase_$d dbname=gridcase"
         # shellcheck disable=SC2046 # daemon_keys prints NAME=VALUE words without spaces
         env GC_PG_DSN="$dsn" \
-            GC_HEALTH_FILE="$PWD/$var/run/$d.alive" $(daemon_keys "$d") \
+            GC_HEALTH_FILE="$var/run/$d.alive" $(daemon_keys "$d") \
             setsid "$bin/gc-$d" >> "$var/log/$d.log" 2>&1 < /dev/null &
         echo $! > "$var/run/$d.pid"
     done
@@ -146,18 +164,19 @@ up() {
         grep -q 'msg="ready: ' "$var/log/$d.log" || { echo "stack: gc-$d did not start:"; tail "$var/log/$d.log"; exit 1; }
     done
     cat <<MSG
-gridcase is up (state in $var, logs in $var/log):
+gridcase is up (state in $shown, logs in $shown/log):
   PostgreSQL  $GC_PG_DSN
   intake      $GC_INTAKE_URL   (ROUTER: SubmitCase, CaseCommand$([ "$curve" = 1 ] && echo "; CURVE"))
   events      $GC_EVENTS_URL   (PUB: CaseEvent, topic = grid code$([ "$curve" = 1 ] && echo "; CURVE"))
   departments $GC_DEPT_URL   (ROUTER, CURVE: deliveries and department actions;
-              server key $GC_DEPT_SERVER_KEY, department keys in $var/keys)
+              server key $GC_DEPT_SERVER_KEY, department keys in $shown/keys)
   stats       $GC_STATS_URL   (PUB: StatsSnapshot, topic = area code$([ "$curve" = 1 ] && echo "; CURVE"))
   metrics     http://$GC_METRICS_BIND/metrics   (Prometheus; /healthz)
   board       http://$GC_BOARD_BIND/   (the district board: open it in a browser)
   open311     http://$GC_OPEN311_BIND/open311/v2/   (Open311 GeoReport v2; api keys: gridctl apikey add NAME)
+Reference data: $reference
 Try:
-  . $var/env; PATH=$bin:\$PATH
+  . $shown/env; PATH=$bin:\$PATH
   gridctl areas
   ref=\$(gridctl submit --category drain_cover --grid 4101010101 --desc "石化路井盖破损")
   gridctl dept listen municipal --count 1

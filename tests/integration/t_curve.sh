@@ -48,7 +48,7 @@ wait "$relay"
 expect_eq "(control: the plain stack's bytes do hold it)" "$(grep -c "$nonce" "$GC_VAR/wire-plain.bin")" "1"
 
 # ---- who is let in ---------------------------------------------------------------------------
-gridctl keygen "$keys/stranger.key" > /dev/null
+stranger_public=$(gridctl keygen "$keys/stranger.key")
 gridctl client add dashboard --sockets stats --key "$keys/dashboard.key" > /dev/null
 expect_eq "intake answers a registered client" "$(probe dealer "$GC_INTAKE_URL" "$GC_INTAKE_SERVER_KEY" "$keys/client-gridctl.key")" answered
 expect_eq "intake refuses a client without CURVE" "$(probe dealer "$GC_INTAKE_URL" "$GC_INTAKE_SERVER_KEY" plain)" silent
@@ -56,8 +56,8 @@ expect_eq "intake refuses an unknown key" "$(probe dealer "$GC_INTAKE_URL" "$GC_
 expect_eq "intake refuses a key registered for other sockets only" "$(probe dealer "$GC_INTAKE_URL" "$GC_INTAKE_SERVER_KEY" "$keys/dashboard.key")" silent
 expect_eq "intake refuses a department's key (departments use their own socket)" "$(probe dealer "$GC_INTAKE_URL" "$GC_INTAKE_SERVER_KEY" "$keys/municipal.key")" silent
 expect_eq "a client that has the wrong server key gets nothing" "$(probe dealer "$GC_INTAKE_URL" "$GC_STATS_SERVER_KEY" "$keys/client-gridctl.key")" silent
-expect_eq "intake logs why it refused" \
-    "$(grep -c 'msg="intake: connection refused: unknown key"' "$log/intake.log") $(grep -c "intake: connection refused: dashboard's key is not allowed on this socket" "$log/intake.log")" "2 1"
+expect_eq "intake logs why it refused, at warn, naming the key" \
+    "$(grep -c 'level=warn .*msg="intake: connection refused: unknown key ' "$log/intake.log") $(grep -Fc "intake: connection refused: unknown key $stranger_public\"" "$log/intake.log") $(grep -c "level=warn .*intake: connection refused: dashboard's key .* is not allowed on this socket" "$log/intake.log")" "2 1 1"
 expect_eq "the stats stream reaches a dashboard's key" "$(probe sub "$GC_STATS_URL" "$GC_STATS_SERVER_KEY" "$keys/dashboard.key" 3)" received
 expect_eq "the stats stream refuses an unknown key" "$(probe sub "$GC_STATS_URL" "$GC_STATS_SERVER_KEY" "$keys/stranger.key" 2)" silent
 expect_eq "the stats stream refuses a plain subscriber" "$(probe sub "$GC_STATS_URL" "$GC_STATS_SERVER_KEY" plain 2)" silent
@@ -75,6 +75,11 @@ expect_fail "gridctl client add refuses an unknown socket" "unknown socket 'dept
     gridctl client add x --sockets intake,dept --key "$keys/x.key"
 expect_fail "gridctl without its key says which setting is missing" "GC_CLIENT_KEY_FILE" \
     env GC_CLIENT_KEY_FILE= gridctl submit --category drain_cover --grid 4101010101 --desc x
+started=$SECONDS
+expect_fail "gridctl with an unregistered key is told intake refused it, not 'no reply'" \
+    "authentication refused by intake at $GC_INTAKE_URL (unknown key?)" \
+    env GC_CLIENT_KEY_FILE="$keys/stranger.key" gridctl submit --category drain_cover --grid 4101010101 --desc x
+expect_ok "at once, without the three resends" test $((SECONDS - started)) -le 5
 
 # ---- settings: bad keys stop a daemon with status 2, naming the setting ------------------------
 refusal() {

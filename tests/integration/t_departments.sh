@@ -67,10 +67,11 @@ if grep -q 40P01 "$GC_VAR"/log/*.log; then not_ok "no deadlock in any daemon log
 
 # CURVE: who a client is comes from its key, never from what it says
 gridctl dept keygen intruder --out "$GC_VAR/intruder.key" >/dev/null
-expect_fail "an unknown key gets nothing (refused at the handshake)" "timed out after 0 of 1" \
+expect_fail "an unknown key gets nothing (refused at the handshake)" "authentication refused by routing" \
     gridctl dept listen municipal --key "$GC_VAR/intruder.key" --after 0 --count 1 --timeout 3
 gridctl dept listen sanitation --key "$GC_DEPT_KEYS_DIR/police.key" --after 0 --json --timeout 3 \
-    > "$GC_VAR/police-as-sanitation.out" 2>&1
+    > "$GC_VAR/police-as-sanitation.out" 2> "$GC_VAR/police-as-sanitation.err"
+expect_ok "gridctl warns that the key is police's" grep -q "is police's, not sanitation's" "$GC_VAR/police-as-sanitation.err"
 got=$(jq -r .case_ref "$GC_VAR/police-as-sanitation.out" | sort -u)
 police_refs=$(sql "SELECT DISTINCT c.ref FROM deliveries d JOIN cases c ON c.id = d.case_id WHERE d.department = 'police' ORDER BY 1")
 expect_eq "police's key claiming to be sanitation receives exactly police's cases" "$got" "$police_refs"

@@ -31,9 +31,9 @@ expect_fail "nor the street's leader, before it reaches the street" \
 expect_fail "the community's leader must say how it was settled" \
     "INVALID_ARGUMENT.*settling a case on the spot above the grid needs a note saying how" \
     gridctl spot "$dispute" --level community
-expect_fail "an unknown level is refused by gridctl" "--level must be" \
+expect_fail "an unknown level is refused by gridctl" "one of grid, community, street, district" \
     gridctl spot "$dispute" --level province --note x
-expect_fail "a level goes with spot only" "--level is only for spot" \
+expect_fail "a level goes with spot only" "unknown option --level" \
     gridctl note "$dispute" --level community --note x
 # CaseCommand{case_ref, kind, note "x", level} inside IntakeRequest{request_id "x", command}:
 # what gridctl will not send

@@ -8,11 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_migrate(const gc_config_t *cfg, int argc, char **argv)
+int cmd_migrate(const gc_config_t *cfg, const args_t *a)
 {
-    args_t a;
-    if (!args_parse(argc, argv, NULL, NULL, &a) || a.npositional)
-        return a.npositional ? gridctl_fail("usage: gridctl migrate") : 1;
+    (void)a;
     /* at start-up (docker-compose) the database may still be starting: wait up to 30 s */
     PGconn *db = gridctl_db_wait(cfg, 30);
     if (!db)
@@ -24,42 +22,36 @@ int cmd_migrate(const gc_config_t *cfg, int argc, char **argv)
 }
 
 /* The gridcase clock (table clock, function gc_now()) lets tests and the demo pass deadlines
- * without waiting. Moving it in production would corrupt deadlines, so it needs GC_TEST_CLOCK=1. */
-int cmd_clock(const gc_config_t *cfg, int argc, char **argv)
+ * without waiting. Moving it in production would corrupt deadlines, so it needs GC_TEST_CLOCK=1.
+ * seconds: move forward that much; at: move forward to that time (already checked by
+ * gridctl_parse_time); neither: show it. */
+static int clock_cmd(const gc_config_t *cfg, const char *verb, long seconds, const char *at)
 {
-    args_t a;
-    if (!args_parse(argc, argv, NULL, NULL, &a))
-        return 1;
-    const char *verb = a.npositional ? a.positional[0] : "";
-    bool show = strcmp(verb, "show") == 0 && a.npositional == 1;
-    bool advance = strcmp(verb, "advance") == 0 && a.npositional == 2;
-    bool set = strcmp(verb, "set") == 0 && a.npositional == 2;
-    if (!show && !advance && !set)
-        return gridctl_fail("usage: gridctl clock show | gridctl clock advance SECONDS | "
-                            "gridctl clock set 'YYYY-MM-DD HH:MM' (district time, forward only)");
-    long seconds = 0;
-    if (advance || set) {
+    if (seconds || at) {
         const char *env = getenv("GC_TEST_CLOCK");
         if (!env || strcmp(env, "1") != 0)
             return gridctl_fail("clock %s is for tests and demos: set GC_TEST_CLOCK=1", verb);
-        if (advance && !gc_config_parse_long(a.positional[1], 1, 10L * 365 * 86400, &seconds))
-            return gridctl_fail("SECONDS must be an integer from 1 to 315360000");
     }
     PGconn *db = gridctl_db(cfg);
     if (!db)
         return 1;
     char s[32];
     snprintf(s, sizeof s, "%ld", seconds);
-    const char *params[] = {s, set ? a.positional[1] : NULL};
-    /* set: move forward to a local time of the district (deadlines already set stay valid
-     * only if time never runs backwards) */
+    const char *params[] = {s, at};
+    if (at && gridctl_district_time(db) && !gridctl_time_exists(db, at)) {
+        PQfinish(db); /* the shape was right, the date was not (02-30) */
+        return gridctl_time_fail("clock set", at);
+    }
+    /* set: move forward to a time of the district (deadlines already set stay valid only if
+     * time never runs backwards) */
     PGresult *res = gridctl_district_time(db)
                         ? gc_pg_query(db, "clock",
                                       "UPDATE clock SET offset_seconds = offset_seconds + CASE "
                                       "WHEN $2::timestamptz IS NULL THEN $1::bigint ELSE "
                                       "ceil(extract(epoch FROM $2::timestamptz - gc_now()))::bigint "
                                       "END WHERE $2::timestamptz IS NULL OR $2::timestamptz > gc_now() "
-                                      "RETURNING offset_seconds, gc_now()",
+                                      "RETURNING offset_seconds, "
+                                      "to_char(gc_now(), 'YYYY-MM-DD HH24:MI:SS TZH:TZM')",
                                       2, params)
                         : NULL;
     int rc = 1;
@@ -75,19 +67,35 @@ int cmd_clock(const gc_config_t *cfg, int argc, char **argv)
     return rc;
 }
 
+int cmd_clock_show(const gc_config_t *cfg, const args_t *a)
+{
+    (void)a;
+    return clock_cmd(cfg, "show", 0, NULL);
+}
+
+int cmd_clock_advance(const gc_config_t *cfg, const args_t *a)
+{
+    long seconds = 0;
+    if (!gc_config_parse_long(a->positional[0], 1, 10L * 365 * 86400, &seconds))
+        return args_usage_fail(a, "SECONDS must be an integer from 1 to 315360000, not '%s'",
+                               a->positional[0]);
+    return clock_cmd(cfg, "advance", seconds, NULL);
+}
+
+int cmd_clock_set(const gc_config_t *cfg, const args_t *a)
+{
+    if (!gridctl_time_valid(a->positional[0]))
+        return gridctl_time_fail("clock set", a->positional[0]);
+    return clock_cmd(cfg, "set", 0, a->positional[0]);
+}
+
 /* gridctl role-login ROLE [--password-file FILE]: lets a daemon's database role (or the
  * dashboards') log in, with the password in FILE (a docker-compose secret) or, on a local
  * cluster with trust authentication, with none. */
-int cmd_role_login(const gc_config_t *cfg, int argc, char **argv)
+int cmd_role_login(const gc_config_t *cfg, const args_t *a)
 {
-    static const char *const valued[] = {"--password-file", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, valued, NULL, &a))
-        return 1;
-    if (a.npositional != 1)
-        return gridctl_fail("usage: gridctl role-login ROLE [--password-file FILE]");
     char password[1024] = "";
-    const char *file = args_get(&a, "--password-file");
+    const char *file = args_get(a, "--password-file");
     if (file) {
         FILE *f = fopen(file, "r");
         if (!f)
@@ -104,7 +112,7 @@ int cmd_role_login(const gc_config_t *cfg, int argc, char **argv)
     PGconn *db = gridctl_db_wait(cfg, 30);
     if (!db)
         return 1;
-    const char *params[] = {a.positional[0], password};
+    const char *params[] = {a->positional[0], password};
     PGresult *res = gc_pg_query(db, "role login", "SELECT gc_set_login($1, $2)", 2, params);
     int rc = gc_pg_ok(res) ? 0 : gridctl_fail("role-login: %s", PQresultErrorMessage(res));
     PQclear(res);

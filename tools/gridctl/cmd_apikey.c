@@ -100,19 +100,17 @@ static int apikey_list(const gc_config_t *cfg, bool json)
     return rc;
 }
 
-int cmd_apikey(const gc_config_t *cfg, int argc, char **argv)
+int cmd_apikey_add(const gc_config_t *cfg, const args_t *a)
 {
-    static const char *const valued[] = {NULL};
-    static const char *const flags[] = {"--json", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, valued, flags, &a))
-        return 1;
-    const char *verb = a.npositional ? a.positional[0] : "";
-    if (strcmp(verb, "add") == 0 && a.npositional == 2)
-        return apikey_add(cfg, a.positional[1]);
-    if (strcmp(verb, "revoke") == 0 && a.npositional == 2)
-        return apikey_revoke(cfg, a.positional[1]);
-    if (strcmp(verb, "list") == 0 && a.npositional == 1)
-        return apikey_list(cfg, args_has(&a, "--json"));
-    return gridctl_fail("usage: gridctl apikey add NAME | revoke NAME | list [--json]");
+    return apikey_add(cfg, a->positional[0]);
+}
+
+int cmd_apikey_revoke(const gc_config_t *cfg, const args_t *a)
+{
+    return apikey_revoke(cfg, a->positional[0]);
+}
+
+int cmd_apikey_list(const gc_config_t *cfg, const args_t *a)
+{
+    return apikey_list(cfg, args_has(a, "--json"));
 }

@@ -11,14 +11,12 @@
 
 /* keygen FILE: a new key pair; the secret key goes to FILE (0600, never overwritten) and the
  * public key to stdout, for the clients' GC_*_SERVER_KEY. */
-int cmd_keygen(const gc_config_t *cfg, int argc, char **argv)
+int cmd_keygen(const gc_config_t *cfg, const args_t *a)
 {
     (void)cfg;
-    if (argc != 1 || argv[0][0] == '-')
-        return gridctl_fail("usage: gridctl keygen FILE");
     gc_curve_keys_t keys;
     char err[1200];
-    if (!gc_curve_generate(argv[0], &keys, err, sizeof err))
+    if (!gc_curve_generate(a->positional[0], &keys, err, sizeof err))
         return gridctl_fail("%s", err);
     puts(keys.public_key);
     return 0;
@@ -53,13 +51,11 @@ static bool sockets_array(const char *list, char *out, size_t size)
 
 /* client add NAME --sockets LIST [--key FILE]: registers the key in FILE (made first when FILE
  * does not exist) for those sockets; adding a name again replaces its key and sockets. */
-static int client_add(const gc_config_t *cfg, const char *name, const args_t *a)
+int cmd_client_add(const gc_config_t *cfg, const args_t *a)
 {
+    const char *name = a->positional[0];
     const char *path = args_get(a, "--key"), *list = args_get(a, "--sockets");
     char sockets[128], err[1200];
-    if (!path || !list)
-        return gridctl_fail("usage: gridctl client add NAME --sockets intake,events,stats "
-                            "--key FILE");
     if (!sockets_array(list, sockets, sizeof sockets))
         return 1;
     gc_curve_keys_t keys;
@@ -88,8 +84,9 @@ static int client_add(const gc_config_t *cfg, const char *name, const args_t *a)
     return rc;
 }
 
-static int client_remove(const gc_config_t *cfg, const char *name)
+int cmd_client_remove(const gc_config_t *cfg, const args_t *a)
 {
+    const char *name = a->positional[0];
     PGconn *db = gridctl_db(cfg);
     if (!db)
         return 1;
@@ -106,8 +103,9 @@ static int client_remove(const gc_config_t *cfg, const char *name)
     return rc;
 }
 
-static int client_list(const gc_config_t *cfg, bool json)
+int cmd_client_list(const gc_config_t *cfg, const args_t *a)
 {
+    bool json = args_has(a, "--json");
     PGconn *db = gridctl_db(cfg);
     if (!db)
         return 1;
@@ -136,20 +134,3 @@ static int client_list(const gc_config_t *cfg, bool json)
     return rc;
 }
 
-int cmd_client(const gc_config_t *cfg, int argc, char **argv)
-{
-    static const char *const valued[] = {"--sockets", "--key", NULL};
-    static const char *const flags[] = {"--json", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, valued, flags, &a))
-        return 1;
-    const char *verb = a.npositional ? a.positional[0] : "";
-    if (strcmp(verb, "add") == 0 && a.npositional == 2)
-        return client_add(cfg, a.positional[1], &a);
-    if (strcmp(verb, "remove") == 0 && a.npositional == 2)
-        return client_remove(cfg, a.positional[1]);
-    if (strcmp(verb, "list") == 0 && a.npositional == 1)
-        return client_list(cfg, args_has(&a, "--json"));
-    return gridctl_fail("usage: gridctl client add NAME --sockets intake,events,stats --key FILE"
-                        " | remove NAME | list [--json]");
-}

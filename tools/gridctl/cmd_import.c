@@ -277,24 +277,19 @@ static bool import_calendar(import_t *im, json_t *root)
            && import_days(im, json_object_get(cal, "working_days"), true);
 }
 
-int cmd_import(const gc_config_t *cfg, int argc, char **argv)
+int cmd_import(const gc_config_t *cfg, const args_t *a)
 {
-    args_t a;
-    if (!args_parse(argc, argv, NULL, NULL, &a))
-        return 1;
-    if (a.npositional != 1)
-        return gridctl_fail("usage: gridctl import FILE");
     json_error_t jerr;
-    json_t *root = json_load_file(a.positional[0], 0, &jerr);
+    json_t *root = json_load_file(a->positional[0], 0, &jerr);
     if (!root)
-        return gridctl_fail("%s:%d:%d: %s", a.positional[0], jerr.line, jerr.column, jerr.text);
+        return gridctl_fail("%s:%d:%d: %s", a->positional[0], jerr.line, jerr.column, jerr.text);
     import_t im = {.db = gridctl_db(cfg)};
     if (!im.db) {
         json_decref(root);
         return 1;
     }
     bool ok = json_is_object(json_object_get(root, "district"))
-              || (gridctl_fail("%s: no \"district\" object", a.positional[0]), false);
+              || (gridctl_fail("%s: no \"district\" object", a->positional[0]), false);
     ok = ok && gc_pg_begin(im.db)
          && import_area(&im, json_object_get(root, "district"), NULL, 0)
          && import_departments(&im, json_object_get(root, "departments"))

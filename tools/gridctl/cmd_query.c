@@ -2,13 +2,26 @@
  * The --json shapes are documented in README.md ("gridctl --json") and tests rely on them. */
 #include "gridctl.h"
 
+#include "gc_names.h"
 #include "gc_pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* A time column: in the format given as parameter $n (time_format) */
+#define TIME(col, n) "to_char(" col ", $" #n ")"
+
+/* The session's time zone and the format TIME columns use: ISO 8601 in UTC for JSON (scripts
+ * rely on it), the district's local time with its offset for people. */
+static const char *time_format(PGconn *db, bool json)
+{
+    if (json)
+        return gc_pg_run(db, "time zone", "SET TIME ZONE 'UTC'", 0, NULL)
+                   ? "YYYY-MM-DD\"T\"HH24:MI:SS\"Z\""
+                   : NULL;
+    return gridctl_district_time(db) ? "YYYY-MM-DD HH24:MI TZH:TZM" : NULL;
+}
 
 /* Builds an object from one row. types has one letter per column: s string, i integer,
  * f float, b boolean; NULL values become JSON null. */
@@ -51,16 +64,39 @@ static json_t *query_rows(PGconn *db, const char *sql, int n, const char *const 
     return rows;
 }
 
-/* Connects, runs one query and disconnects: the rows, or NULL after printing the error. */
-static json_t *fetch_rows(const gc_config_t *cfg, const char *sql, int n, const char *const *params,
-                          const char *types)
+/* Connects, runs one query and disconnects: the rows, or NULL after printing the error.
+ * params[n - 1] is set to the time format (time_format): the query's TIME columns name $n. */
+static json_t *fetch_rows(const gc_config_t *cfg, const args_t *a, const char *sql, int n,
+                          const char **params, const char *types)
 {
     PGconn *db = gridctl_db(cfg);
     if (!db)
         return NULL;
-    json_t *rows = query_rows(db, sql, n, params, types);
+    params[n - 1] = time_format(db, args_has(a, "--json"));
+    json_t *rows = params[n - 1] ? query_rows(db, sql, n, params, types) : NULL;
     PQfinish(db);
     return rows;
+}
+
+/* True when code names an area (of that level, unless level is NULL); else prints the valid
+ * ones: every area down to the streets (grids and communities are too many to name here). */
+static bool known_area(PGconn *db, const char *option, const char *code, const char *level)
+{
+    const char *params[] = {code, level};
+    PGresult *res = gc_pg_query(
+        db, "areas",
+        "SELECT EXISTS (SELECT 1 FROM areas WHERE code = $1 AND ($2::text IS NULL OR level = $2)), "
+        "(SELECT string_agg(code || ' ' || name, ', ' ORDER BY code) FROM areas "
+        " WHERE level IN ('district', 'street') AND ($2::text IS NULL OR level = $2))",
+        2, params);
+    bool ok = gc_pg_ok(res) && PQntuples(res) == 1;
+    bool known = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    if (ok && !known)
+        gridctl_fail("%s: no %s '%s'; the district and its streets: %s (gridctl areas lists "
+                     "every area)",
+                     option, level ? level : "area", code, PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return known;
 }
 
 /* With --json, prints the rows (and frees them) and returns true. */
@@ -78,27 +114,25 @@ static const char *text_of(json_t *o, const char *key)
     return json_is_string(v) ? json_string_value(v) : "-";
 }
 
-int cmd_show(const gc_config_t *cfg, int argc, char **argv)
+int cmd_show(const gc_config_t *cfg, const args_t *a)
 {
-    static const char *const flags[] = {"--json", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, NULL, flags, &a))
-        return 1;
-    if (a.npositional != 1)
-        return gridctl_fail("usage: gridctl show REF [--json]");
     PGconn *db = gridctl_db(cfg);
     if (!db)
         return 1;
-    const char *ref[] = {a.positional[0]};
+    const char *ref[] = {a->positional[0], time_format(db, args_has(a, "--json"))};
+    if (!ref[1]) {
+        PQfinish(db);
+        return 1;
+    }
     json_t *cases = query_rows(
         db,
         "SELECT ref, category, area_code AS area, level, status, description, address, lon, lat, "
         "source, "
-        "reporter_name, reporter_phone, " ISO("created_at") " AS created_at, "
-        ISO("updated_at") " AS updated_at, " ISO("deadline_at") " AS deadline_at, "
-        ISO("closed_at") " AS closed_at, (SELECT d.ref FROM cases d WHERE d.id = c.duplicate_of) "
+        "reporter_name, reporter_phone, " TIME("created_at", 2) " AS created_at, "
+        TIME("updated_at", 2) " AS updated_at, " TIME("deadline_at", 2) " AS deadline_at, "
+        TIME("closed_at", 2) " AS closed_at, (SELECT d.ref FROM cases d WHERE d.id = c.duplicate_of) "
         "AS duplicate_of FROM cases c WHERE ref = $1",
-        1, ref, "sssssssffssssssss");
+        2, ref, "sssssssffssssssss");
     json_t *departments = query_rows(
         db,
         "SELECT a.department, a.is_lead AS lead, a.active FROM case_assignments a "
@@ -106,21 +140,21 @@ int cmd_show(const gc_config_t *cfg, int argc, char **argv)
         1, ref, "sbb");
     json_t *timeline = query_rows(
         db,
-        "SELECT e.seq, " ISO("e.at") " AS at, e.kind, e.level, e.status, e.department, e.actor, "
-        "e.note FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.ref = $1 "
+        "SELECT e.seq, " TIME("e.at", 2) " AS at, e.kind, e.level, e.status, e.department, "
+        "e.actor, e.note FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.ref = $1 "
         "ORDER BY e.seq",
-        1, ref, "isssssss");
+        2, ref, "isssssss");
     PQfinish(db);
     int rc = 0;
     if (!cases || !departments || !timeline) {
         rc = 1;
     } else if (json_array_size(cases) != 1) {
-        rc = gridctl_fail("no case %s", a.positional[0]);
+        rc = gridctl_fail("no case %s (gridctl list shows the cases)", a->positional[0]);
     } else {
         json_t *c = json_incref(json_array_get(cases, 0));
         json_object_set_new(c, "departments", json_incref(departments));
         json_object_set_new(c, "timeline", json_incref(timeline));
-        if (args_has(&a, "--json")) {
+        if (args_has(a, "--json")) {
             gridctl_print_json(c);
         } else {
             printf("%s  %s  %s  grid %s  level %s\n  %s\n", text_of(c, "ref"),
@@ -149,25 +183,22 @@ int cmd_show(const gc_config_t *cfg, int argc, char **argv)
     return rc;
 }
 
-int cmd_diary_list(const gc_config_t *cfg, int argc, char **argv)
+int cmd_diary_list(const gc_config_t *cfg, const args_t *a)
 {
-    static const char *const valued[] = {"--grid", NULL};
-    static const char *const flags[] = {"--json", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, valued, flags, &a))
+    const char *params[] = {args_get(a, "--grid")};
+    PGconn *db = gridctl_db(cfg);
+    if (!db)
         return 1;
-    if (a.npositional || !args_get(&a, "--grid"))
-        return gridctl_fail("usage: gridctl diary list --grid G [--json]");
-    const char *params[] = {args_get(&a, "--grid")};
-    json_t *rows = fetch_rows(cfg,
+    json_t *rows = query_rows(db,
                               "SELECT d.id, d.grid, d.visited_on::text AS visited_on, d.author, "
                               "d.note, c.ref AS case_ref FROM grid_diary d LEFT JOIN cases c ON "
                               "c.id = d.case_id WHERE d.grid = $1 ORDER BY d.visited_on DESC, d.id "
                               "DESC",
                               1, params, "isssss");
+    PQfinish(db);
     if (!rows)
         return 1;
-    if (printed_as_json(&a, rows))
+    if (printed_as_json(a, rows))
         return 0;
     size_t i;
     json_t *r;
@@ -180,48 +211,65 @@ int cmd_diary_list(const gc_config_t *cfg, int argc, char **argv)
     return 0;
 }
 
-int cmd_list(const gc_config_t *cfg, int argc, char **argv)
+/* The valid words of an enum (gc_names), for an error: "grid, community, street, district" */
+static const char *words(const char *(*name_of)(int), char *out, size_t size)
 {
-    static const char *const valued[] = {"--status", "--area", "--limit", NULL};
-    static const char *const flags[] = {"--json", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, valued, flags, &a))
-        return 1;
+    size_t used = 0;
+    out[0] = '\0';
+    for (int v = 1; name_of(v) && used < size; v++)
+        used += (size_t)snprintf(out + used, size - used, "%s%s", v > 1 ? ", " : "", name_of(v));
+    return out;
+}
+
+int cmd_list(const gc_config_t *cfg, const args_t *a)
+{
     long limit = 1000;
-    if (a.npositional
-        || (args_get(&a, "--limit") && !gc_config_parse_long(args_get(&a, "--limit"), 1, 1000000,
-                                                             &limit)))
-        return gridctl_fail("usage: gridctl list [--status S] [--area CODE] [--limit N] [--json]");
+    char valid[256];
+    const char *status = args_get(a, "--status"), *level = args_get(a, "--level");
+    const char *area = args_get(a, "--area");
+    if (args_get(a, "--limit") && !gc_config_parse_long(args_get(a, "--limit"), 1, 1000000, &limit))
+        return args_usage_fail(a, "--limit takes a whole number from 1 to 1000000");
+    if (status && !gc_status_value(status))
+        return args_usage_fail(a, "--status: no status '%s'; one of %s", status,
+                               words(gc_status_name, valid, sizeof valid));
+    if (level && !gc_level_value(level))
+        return args_usage_fail(a, "--level: no level '%s'; one of %s", level,
+                               words(gc_level_name, valid, sizeof valid));
+    if (area) {
+        PGconn *db = gridctl_db(cfg);
+        bool known = db && known_area(db, "--area", area, NULL);
+        PQfinish(db);
+        if (!known)
+            return db ? 2 : 1;
+    }
     char lim[24];
     snprintf(lim, sizeof lim, "%ld", limit);
-    const char *params[] = {args_get(&a, "--status"), args_get(&a, "--area"), lim};
+    const char *params[] = {status, area, lim, level, NULL};
     json_t *rows = fetch_rows(
-        cfg,
-        "SELECT ref, category, area_code AS area, level, status, " ISO("created_at") " AS created_at, "
-        ISO("deadline_at") " AS deadline_at, description FROM cases "
+        cfg, a,
+        "SELECT ref, category, area_code AS area, level, status, " TIME("created_at", 5)
+        " AS created_at, " TIME("deadline_at", 5) " AS deadline_at, description FROM cases "
         "WHERE ($1::text IS NULL OR status = $1) "
-        "AND ($2::text IS NULL OR left(area_code, length($2)) = $2) ORDER BY id LIMIT $3",
-        3, params, "ssssssss");
+        "AND ($2::text IS NULL OR left(area_code, length($2)) = $2) "
+        "AND ($4::text IS NULL OR level = $4) ORDER BY id LIMIT $3",
+        5, params, "ssssssss");
     if (!rows)
         return 1;
-    if (printed_as_json(&a, rows))
+    if (printed_as_json(a, rows))
         return 0;
     size_t i;
     json_t *r;
     json_array_foreach(rows, i, r)
-        printf("%s  %-11s %-9s %-20s %s  %s\n", text_of(r, "ref"), text_of(r, "status"),
+        printf("%s  %-11s %-9s %-20s %s  due %s  %s\n", text_of(r, "ref"), text_of(r, "status"),
                text_of(r, "level"), text_of(r, "category"), text_of(r, "area"),
-               text_of(r, "description"));
+               text_of(r, "deadline_at"), text_of(r, "description"));
     json_decref(rows);
     return 0;
 }
 
-int cmd_reference(const gc_config_t *cfg, const char *what, int argc, char **argv)
+int cmd_reference(const gc_config_t *cfg, const args_t *a)
 {
-    static const char *const flags[] = {"--json", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, NULL, flags, &a) || a.npositional)
-        return a.npositional ? gridctl_fail("usage: gridctl %s [--json]", what) : 1;
+    const char *what = a->cmd->name;
     PGconn *db = gridctl_db(cfg);
     if (!db)
         return 1;
@@ -248,7 +296,7 @@ int cmd_reference(const gc_config_t *cfg, const char *what, int argc, char **arg
     PQfinish(db);
     if (!rows)
         return 1;
-    if (printed_as_json(&a, rows))
+    if (printed_as_json(a, rows))
         return 0;
     size_t i;
     json_t *r;
@@ -280,19 +328,18 @@ int cmd_reference(const gc_config_t *cfg, const char *what, int argc, char **arg
 
 /* The street's joint-meeting agenda (联席会议): its open cases that reached the street (by
  * escalation) and have had no meeting decision since they arrived. */
-int cmd_agenda(const gc_config_t *cfg, int argc, char **argv)
+int cmd_agenda(const gc_config_t *cfg, const args_t *a)
 {
-    static const char *const flags[] = {"--json", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, NULL, flags, &a))
-        return 1;
-    if (a.npositional != 1)
-        return gridctl_fail("usage: gridctl agenda STREET [--json]");
-    const char *params[] = {a.positional[0]};
+    PGconn *db = gridctl_db(cfg);
+    bool known = db && known_area(db, "STREET", a->positional[0], "street");
+    PQfinish(db);
+    if (!known)
+        return db ? 2 : 1;
+    const char *params[] = {a->positional[0], NULL};
     json_t *rows = fetch_rows(
-        cfg,
-        "SELECT c.ref, c.category, c.area_code AS area, c.status, " ISO("r.at") " AS reached_at, "
-        "r.note AS why, " ISO("c.deadline_at") " AS deadline_at, c.description "
+        cfg, a,
+        "SELECT c.ref, c.category, c.area_code AS area, c.status, " TIME("r.at", 2) " AS reached_at, "
+        "r.note AS why, " TIME("c.deadline_at", 2) " AS deadline_at, c.description "
         "FROM cases c CROSS JOIN LATERAL (SELECT e.seq, e.at, e.note FROM case_events e "
         "  WHERE e.case_id = c.id AND e.kind = 'escalated' AND e.level = 'street' "
         "  ORDER BY e.seq DESC LIMIT 1) r "
@@ -302,14 +349,14 @@ int cmd_agenda(const gc_config_t *cfg, int argc, char **argv)
         "AND NOT EXISTS (SELECT 1 FROM case_events m WHERE m.case_id = c.id "
         "  AND m.kind = 'meeting_decided' AND m.seq > r.seq) "
         "ORDER BY r.seq",
-        1, params, "ssssssss");
+        2, params, "ssssssss");
     if (!rows)
         return 1;
-    if (printed_as_json(&a, rows))
+    if (printed_as_json(a, rows))
         return 0;
     size_t i;
     json_t *r;
-    printf("joint meeting agenda of %s: %zu case(s)\n", a.positional[0], json_array_size(rows));
+    printf("joint meeting agenda of %s: %zu case(s)\n", a->positional[0], json_array_size(rows));
     json_array_foreach(rows, i, r)
         printf("%s  %-11s %-20s %s  reached %s (%s)  %s\n", text_of(r, "ref"),
                text_of(r, "status"), text_of(r, "category"), text_of(r, "area"),

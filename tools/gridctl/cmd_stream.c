@@ -218,21 +218,14 @@ static bool on_snapshot(const char *topic, size_t topic_size, const void *data, 
     return more;
 }
 
-int cmd_stats(const gc_config_t *cfg, int argc, char **argv)
+int cmd_stats(const gc_config_t *cfg, const args_t *a)
 {
-    static const char *const valued[] = {"--area", "--timeout", "--dept", NULL};
-    static const char *const flags[] = {"--watch", "--json", "--heartbeat", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, valued, flags, &a))
-        return 1;
     long timeout = 0;
-    if (a.npositional
-        || (args_get(&a, "--timeout")
-            && !gc_config_parse_long(args_get(&a, "--timeout"), 1, 86400 * 365, &timeout)))
-        return gridctl_fail("usage: gridctl stats [--area CODE | --dept DEPT | --heartbeat] "
-                            "[--watch] [--json] [--timeout SEC]");
-    stats_ctx_t c = {args_get(&a, "--area"), args_has(&a, "--watch"), args_has(&a, "--json"),
-                     json_object(), args_get(&a, "--dept"), args_has(&a, "--heartbeat")};
+    if (args_get(a, "--timeout")
+        && !gc_config_parse_long(args_get(a, "--timeout"), 1, 86400 * 365, &timeout))
+        return args_usage_fail(a, "--timeout takes whole seconds, 1 or more");
+    stats_ctx_t c = {args_get(a, "--area"), args_has(a, "--watch"), args_has(a, "--json"),
+                     json_object(), args_get(a, "--dept"), args_has(a, "--heartbeat")};
     if (!timeout && !c.watch)
         timeout = 10;
     bool stopped = follow(cfg, cfg->stats_url, cfg->stats_server_key, c.area ? c.area : "", timeout * 1000, on_snapshot, &c);
@@ -273,25 +266,19 @@ static bool on_event(const char *topic, size_t topic_size, const void *data, siz
     return !c->count || ++c->received < c->count;
 }
 
-int cmd_events(const gc_config_t *cfg, int argc, char **argv)
+int cmd_events(const gc_config_t *cfg, const args_t *a)
 {
-    static const char *const valued[] = {"--area", "--leader", "--count", "--timeout", NULL};
-    args_t a;
-    if (!args_parse(argc, argv, valued, NULL, &a))
-        return 1;
     events_ctx_t c = {0, 0, false};
     long timeout = 0;
-    if (a.npositional
-        || (args_get(&a, "--count") && !gc_config_parse_long(args_get(&a, "--count"), 1, 1L << 30, &c.count))
-        || (args_get(&a, "--timeout") && !gc_config_parse_long(args_get(&a, "--timeout"), 1, 86400 * 365, &timeout)))
-        return gridctl_fail("usage: gridctl events [--area CODE | --leader CODE] [--count N] "
-                            "[--timeout SEC]");
+    if ((args_get(a, "--count") && !gc_config_parse_long(args_get(a, "--count"), 1, 1L << 30, &c.count))
+        || (args_get(a, "--timeout") && !gc_config_parse_long(args_get(a, "--timeout"), 1, 86400 * 365, &timeout)))
+        return args_usage_fail(a, "--count and --timeout take whole numbers, 1 or more");
     /* --leader: the events addressed to that area's leader (escalations, supervision,
      * extension requests), under the topic "leader/CODE/" */
     char topic[128];
-    const char *area = args_get(&a, "--area"), *leader = args_get(&a, "--leader");
+    const char *area = args_get(a, "--area"), *leader = args_get(a, "--leader");
     if (leader && (area || snprintf(topic, sizeof topic, "leader/%s/", leader) >= (int)sizeof topic))
-        return gridctl_fail("--leader takes one area code, without --area");
+        return args_usage_fail(a, "--leader takes one area code, without --area");
     if (!leader)
         snprintf(topic, sizeof topic, "%s", area ? area : "");
     c.cases_only = !*topic;
