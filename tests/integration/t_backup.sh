@@ -13,7 +13,7 @@ mkdir -p "$bk"
 export PGOPTIONS="-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=3"
 restored_db="gridcase_restore_$$"
 restored_dsn="${GC_PG_DSN/dbname=gridcase/dbname=$restored_db}"
-fresh_port=$((GC_PORT_BASE + 9)) # run.sh's block is BASE..BASE+9; the stack uses BASE..BASE+5
+fresh_port=$((GC_PORT_BASE + 9)) # run.sh's block is BASE..BASE+9; the stack uses BASE..BASE+7
 fresh_dsn="host=127.0.0.1 port=$fresh_port user=gridcase dbname=gridcase"
 
 cleanup_backup() {
@@ -108,7 +108,7 @@ else
         "$(grep -c 'ERROR' "$bk/roles.out") $(grep -c 'role "gridcase" already exists' "$bk/roles.out")" "1 1"
     expect_eq "the daemon and dashboard roles exist on the fresh cluster" \
         "$(psql "$fresh_dsn" -tAc "SELECT string_agg(rolname, ' ' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'gridcase\_%'")" \
-        "gridcase_dashboard gridcase_escalation gridcase_intake gridcase_routing gridcase_stats"
+        "gridcase_dashboard gridcase_escalation gridcase_intake gridcase_open311 gridcase_routing gridcase_stats"
     expect_ok "pg_restore into the fresh cluster's database" restore_via_pipe "$fresh_dsn"
     fresh_fp=$(psql "$fresh_dsn" -tAc "$fingerprint_sql")
     if [ "$fresh_fp" == "$fingerprint" ]; then

@@ -83,9 +83,9 @@ expect_eq "every setting deploy/stack.sh uses is a documented setting" \
 # README's configuration tables: every setting a daemon reads (from their --help), gridctl's own
 # (what it getenv()s) and deploy/stack.sh's (what it reads as ${GC_...}), and nothing else
 readme_names=$(awk '/^## Configuration/ {on = 1; next} /^##[^#]/ {on = 0} on' README.md |
-    grep -oE '^\| `[A-Z_]+`( / `[A-Z_]+`)?' | grep -oE '[A-Z][A-Z0-9_]+' | sort -u)
-code_names=$( (echo "$all_settings"; grep -ohE 'getenv\("[A-Z_]+"\)' tools/gridctl/*.c | grep -oE '[A-Z][A-Z0-9_]+';
-    grep -oE '\$\{GC_[A-Z_]+' deploy/stack.sh | tr -d '${') | sort -u)
+    grep -oE '^\| `[A-Z_][A-Z0-9_]*`( / `[A-Z_][A-Z0-9_]*`)?' | grep -oE '[A-Z][A-Z0-9_]+' | sort -u)
+code_names=$( (echo "$all_settings"; grep -ohE 'getenv\("[A-Z_][A-Z0-9_]*"\)' tools/gridctl/*.c | grep -oE '[A-Z][A-Z0-9_]+';
+    grep -oE '\$\{GC_[A-Z0-9_]+' deploy/stack.sh | tr -d '${') | sort -u)
 expect_eq "README's configuration tables name every setting the daemons, gridctl and make up read" \
     "$(comm -23 <(echo "$code_names") <(echo "$readme_names") | tr '\n' ' ')" ""
 expect_eq "and no setting that nothing reads" \

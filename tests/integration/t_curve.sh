@@ -26,10 +26,10 @@ expect_eq "no socket runs plain: each bound socket says CURVE, none warns" \
 
 # ---- a case goes all the way through CURVE ---------------------------------------------------
 nonce="curve-secret-$RANDOM$RANDOM"
-probe relay $((GC_PORT_BASE + 7)) $((GC_PORT_BASE + 1)) "$GC_VAR/wire.bin" 6 &
+probe relay $((GC_PORT_BASE + 9)) $((GC_PORT_BASE + 1)) "$GC_VAR/wire.bin" 6 &
 relay=$!
 sleep 0.5
-ref=$(GC_INTAKE_URL="tcp://127.0.0.1:$((GC_PORT_BASE + 7))" gridctl submit --category drain_cover \
+ref=$(GC_INTAKE_URL="tcp://127.0.0.1:$((GC_PORT_BASE + 9))" gridctl submit --category drain_cover \
     --grid 4101010101 --desc "井盖 $nonce" --reporter "王$nonce" --phone 13800000000)
 wait "$relay"
 expect_eq "gridctl submits through CURVE (relayed)" "$(case_field "$ref" .description)" "井盖 $nonce"
@@ -70,7 +70,7 @@ wait
 expect_ok "gridctl client remove" gridctl client remove dashboard
 expect_eq "a removed client is refused at its next connection" "$(probe sub "$GC_STATS_URL" "$GC_STATS_SERVER_KEY" "$keys/dashboard.key" 2)" silent
 expect_eq "gridctl client list names the rest" "$(gridctl client list --json | jq -r '[.[] | .name + ":" + .sockets] | join(" ")')" \
-    "board:stats escalation:events gridctl:intake,events,stats routing:events stats:events"
+    "board:stats escalation:events gridctl:intake,events,stats open311:intake routing:events stats:events"
 expect_fail "gridctl client add refuses an unknown socket" "unknown socket 'dept'" \
     gridctl client add x --sockets intake,dept --key "$keys/x.key"
 expect_fail "gridctl without its key says which setting is missing" "GC_CLIENT_KEY_FILE" \
