@@ -74,8 +74,9 @@ inspect() { api "/containers/$(cid "$1")/json" | jq -r "$2"; }
 healthy() { [ "$(inspect "$1" .State.Health.Status)" = healthy ]; }
 all_healthy() { local s; for s in "${services[@]}"; do healthy "$s" || return 1; done; }
 ns() { date -d "$1" +%s%N; }
-# psql_q QUERY: one value, as the schema owner inside the postgres container
-psql_q() { compose exec -T postgres psql -U gridcase -d gridcase -tAc "$1"; }
+# psql_q QUERY: one value, as the schema owner inside the postgres container (podman exec: the
+# same as `docker-compose exec -T postgres`, without starting docker-compose for each query)
+psql_q() { podman exec -i "$(cid postgres)" psql -U gridcase -d gridcase -tAc "$1" < /dev/null; }
 # show REF: gridctl show --json through the compose gridctl service (PostgreSQL is not published)
 show() { compose run --rm -T gridctl show "$1" --json 2>/dev/null; }
 
@@ -97,7 +98,8 @@ run_block() {
     [ -n "${2:-}" ] && sed -i -e "$2" "$file"
     if [ ! -s "$file" ]; then not_ok "the guide's block '$name' exists"; return 1; fi
     out=$logs/block-$name.log
-    if (cd "$site" && bash -euo pipefail "$file") > "$out" 2>&1; then
+    # traced with the time of each command: where a slow block spends its time
+    if (cd "$site" && PS4='+ $(date +%T) ' bash -x -euo pipefail "$file") > "$out" 2>&1; then
         ok "the guide's '$name' block runs as written ($((SECONDS - t0)) s)"
     else
         not_ok "the guide's '$name' block runs as written" "$(tail -n 15 "$out")"
@@ -172,7 +174,7 @@ expect_eq "the migrate job finished before any daemon started" "$late" ""
 expect_eq "the guide's first case was stored and routed" \
     "$(psql_q "SELECT status FROM cases WHERE description = '安装测试'")" "routed"
 expect_eq "only the ports the guide names are published, on the address .env gives" \
-    "$(api "/containers/json" | jq -r '[.[] | .Ports[]? | select(.PublicPort) | "\(.IP):\(.PublicPort)"] | sort | unique | join(" ")')" \
+    "$(for s in "${services[@]}"; do inspect "$s" '.NetworkSettings.Ports // {} | .[] | .[]? | "\(.HostIp):\(.HostPort)"'; done | sort | tr '\n' ' ' | sed 's/ $//')" \
     "127.0.0.1:$((base + 1)) 127.0.0.1:$((base + 3)) 127.0.0.1:$((base + 4)) 127.0.0.1:$((base + 5)) 127.0.0.1:$((base + 6))"
 
 # ---- a case's whole life, from the host ---------------------------------------------------------
