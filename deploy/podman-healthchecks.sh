@@ -15,7 +15,7 @@ trap 'kill "${running[@]}" 2> /dev/null; exit 0' TERM INT
 while :; do
     now=$(date +%s)
     while read -r name interval; do
-        [ -n "$name" ] && [ "${interval%.*}" != 0 ] || continue
+        if [ -z "$name" ] || [ "${interval%.*}" = 0 ]; then continue; fi # no health check
         [ "${due[$name]:-0}" -le "$now" ] || continue
         # one check of a container at a time: on a busy host a check can outlast the interval
         if [ -n "${running[$name]:-}" ] && kill -0 "${running[$name]}" 2> /dev/null; then continue; fi

@@ -17,19 +17,30 @@ have() { "$docker" image inspect "$1" > /dev/null 2>&1; }
 pull() { timeout -k 5 "${GC_PULL_TIMEOUT:-60}" "$docker" pull "$1" > /dev/null 2>&1; }
 took() { echo "images: $1 ($(($(date +%s) - $2)) s)"; }
 
+# debootstrap mounts /proc and /sys in its tree while it works: unmounted before the tree is
+# removed, and the removal stays on that file system whatever is left mounted
+root=""
+remove_root() {
+    [ -n "$root" ] || return 0
+    umount -l "$root/proc" "$root/sys" 2> /dev/null || true
+    rm -rf --one-file-system "$root" "$root.log"
+    root=""
+}
+trap remove_root EXIT
+
 build_debian() {
-    local root t0=$(date +%s)
-    command -v debootstrap > /dev/null || { echo "images: debootstrap is not installed (apt-get install debootstrap)" >&2; return 1; }
+    local t0
+    t0=$(date +%s)
+    command -v debootstrap > /dev/null ||
+        { echo "images: debootstrap is not installed (apt-get install debootstrap)" >&2; return 1; }
     root=$(mktemp -d "${TMPDIR:-/tmp}/gc-debian.XXXXXX")
-    # debootstrap mounts /proc and /sys in the tree while it works: unmount before removing
-    trap 'umount -l "$root/proc" "$root/sys" 2>/dev/null; rm -rf --one-file-system "$root"' RETURN
     # minbase: essential packages and apt (about 120 MB), as the official slim image
     debootstrap --variant=minbase bookworm "$root" > "$root.log" 2>&1 ||
-        { tail -n 20 "$root.log" >&2; rm -f "$root.log"; return 1; }
-    rm -f "$root.log"
+        { tail -n 20 "$root.log" >&2; return 1; }
     rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
     tar -C "$root" --numeric-owner --one-file-system -c . |
         "$docker" import --change 'CMD ["bash"]' - "$debian" > /dev/null
+    remove_root
     took "$debian built by debootstrap" "$t0"
 }
 

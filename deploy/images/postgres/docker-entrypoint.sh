@@ -51,7 +51,9 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     for f in /docker-entrypoint-initdb.d/*; do
         case "$f" in
         *.sql) echo "docker-entrypoint: running $f"; psql -v ON_ERROR_STOP=1 -U "$user" -d "$db" -f "$f" ;;
-        *.sh) echo "docker-entrypoint: running $f"; . "$f" ;;
+        *.sh) echo "docker-entrypoint: running $f"
+              # shellcheck disable=SC1090 # the operator's own scripts
+              . "$f" ;;
         esac
     done
     pg_ctl -D "$PGDATA" -m fast -w stop
