@@ -320,9 +320,12 @@ for s in "${services[@]}"; do
     grace=$(jq -r --arg s "$s" '.services[$s].stop_grace_period | rtrimstr("s")' "$state/compose.json")
     took=$((($(ns "$(inspect "$s" .State.FinishedAt)") - stop_start) / 1000000))
     code=$(inspect "$s" .State.ExitCode)
-    if [ "$code" = 0 ] && [ "$took" -lt $((grace * 1000)) ]; then
-        ok "$s exits 0 within its grace period (${grace} s; took ${took} ms)"
-    else # 137: killed at the end of the grace period
+    # Status 0 is an exit by itself on the stop signal: the engine kills what is still running at
+    # the end of the grace period (status 137). The time from `stop` is shown, not judged: it
+    # includes docker-compose's and the engine's own work, seconds on a loaded machine.
+    if [ "$code" = 0 ]; then
+        ok "$s exits 0 within its grace period (${grace} s; ${took} ms after docker-compose stop began)"
+    else
         not_ok "$s exits 0 within its grace period (${grace} s)" \
             "exit status $code after ${took} ms; its last lines: $(podman logs -t --tail 4 "$(cid "$s")" 2>&1 | tr '\n' ' ')"
     fi
