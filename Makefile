@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke chaos soak up down demo clean board-check monitoring-check failover
+.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke chaos soak up down demo clean board-check monitoring-check compose-check failover
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -207,6 +207,13 @@ board-check: all
 monitoring-check: all
 	@tests/monitoring/run.sh $(BUILD)/bin
 
+# docker-compose.yml for real (tests/compose): the images built (the base images stand-ins when
+# no registry answers), the stack brought up by deploy/README.md's own commands under podman's
+# Docker API, and a case's life, hardening, kill -9, down/up, backup and restore, stop proven
+# from the host. The engine's storage (var/compose) keeps the images for the next run.
+compose-check: all
+	@tests/compose/run.sh $(BUILD)/bin
+
 # The same unit and integration tests against an AddressSanitizer + UBSan build.
 asan-check:
 	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit integration
@@ -216,6 +223,7 @@ check: deps
 	    docker-compose config -q && echo "# docker-compose.yml: valid (docker-compose config)"; \
 	else echo "# SKIP docker-compose.yml validation: docker-compose is not installed (make deps installs it)"; fi
 	$(MAKE) all lint unit sqltest schema-check integration board-check monitoring-check bench-smoke
+	$(MAKE) compose-check
 	$(MAKE) chaos CASES=400 SECONDS=25
 	$(MAKE) failover SHORT=1
 	$(MAKE) asan-check

@@ -6,9 +6,12 @@ packages=(gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler 
           python3-zmq python3-protobuf protobuf-compiler libmicrohttpd-dev docker-compose
           postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-plpgsql-check
           xz-utils prometheus chromium fonts-noto-cjk
-          postgresql-15-auto-failover iproute2 pgbackrest)
-# the Open311 gateway's test speaks HTTP with curl, as its documented examples do
-packages+=(curl)
+          postgresql-15-auto-failover iproute2 pgbackrest
+          podman runc netavark aardvark-dns iptables debootstrap curl)
+# make compose-check runs docker-compose.yml under podman's Docker API: runc (crun 1.8 refuses
+# mixed cgroups), netavark with aardvark-dns (the services' names), debootstrap for the base
+# images when no registry answers; the Open311 gateway's test speaks HTTP with curl, as its
+# documented examples do
 # the board's browser test drives chromium from Node.js (tests/board), and its screenshots need
 # a font with Chinese characters; a machine that has Node.js and npm from elsewhere keeps them
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
