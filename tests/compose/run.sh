@@ -158,7 +158,7 @@ run_block secrets || bail "no secrets"
 run_block dept-keys || bail "no department key"
 expect_eq "the secrets directory is its owner's only" "$(command stat -c %a "$site/secrets")" "700"
 expect_eq "no secret file is readable by others on the host (the public keys are public)" \
-    "$(find "$site/secrets" -type f ! -name '*_public_key' -perm /o=r | wc -l)" "0"
+    "$(find "$site/secrets" -type f ! -name '*_public_key' ! -name '*.pub' -perm /o=r | wc -l)" "0"
 expect_eq "the department's public key is in district.json" \
     "$(jq -r '.departments[] | select(.code == "municipal") | .public_key | length' "$site/district.json")" "40"
 # (a Z85 key may hold "$" and "#": .env takes the value as it is)
