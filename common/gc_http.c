@@ -2,6 +2,7 @@
 #include "gc_http.h"
 
 #include "gc_daemon.h"
+#include "gc_log.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -94,4 +95,24 @@ char *gc_http_process_metrics(const char *daemon)
         return NULL;
     }
     return text;
+}
+
+struct MHD_Daemon *gc_http_serve(const char *setting, const char *bind, const char *what,
+                                 unsigned max_connections, MHD_AccessHandlerCallback handler,
+                                 void *cls, MHD_RequestCompletedCallback completed)
+{
+    struct sockaddr_in addr;
+    if (!gc_http_address(bind, &addr)) {
+        gc_log_error("%s=\"%s\": expected HOST:PORT with an IPv4 address", setting, bind);
+        return NULL;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+        ntohs(addr.sin_port), NULL, NULL, handler, cls, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, max_connections,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+    if (!d)
+        gc_log_error("%s=\"%s\": cannot serve %s there", setting, bind, what);
+    return d;
 }

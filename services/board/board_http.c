@@ -317,23 +317,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 board_http_t *board_http_new(const char *bind, board_store_t *store, unsigned max_connections)
 {
-    struct sockaddr_in addr;
-    if (!gc_http_address(bind, &addr)) {
-        gc_log_error("GC_BOARD_BIND=\"%s\": expected HOST:PORT with an IPv4 address", bind);
-        return NULL;
-    }
     board_http_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
     self->store = store;
-    self->daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-        ntohs(addr.sin_port), NULL, NULL, on_request, self, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, max_connections,
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_END);
+    self->daemon = gc_http_serve("GC_BOARD_BIND", bind, "the board", max_connections, on_request,
+                                 self, NULL);
     if (!self->daemon) {
-        gc_log_error("GC_BOARD_BIND=\"%s\": cannot serve the board there", bind);
         free(self);
         return NULL;
     }
