@@ -284,22 +284,22 @@ rs_stop() {
 down() {
     [ -f "$dir/prefix" ] || exit 0
     local node p left
-    rs_stop
-    for node in n1 n2 mon; do
+    rs_stop # (and the restored copy's processes, if that failed, with the nodes' below)
+    for node in n1 n2 mon rs; do
         # pg_autoctl stops its postgres on SIGTERM; whatever is left after 15 s is killed
         for p in $(node_pids "$node"); do kill -TERM "$p" 2>/dev/null || true; done
     done
     for _ in $(seq 75); do
-        left=$(node_pids n1; node_pids n2; node_pids mon)
+        left=$(node_pids n1; node_pids n2; node_pids mon; node_pids rs)
         [ -z "$left" ] && break
         sleep 0.2
     done
-    for node in n1 n2 mon; do
+    for node in n1 n2 mon rs; do
         # a frozen process gets the kill too (SIGKILL needs no SIGCONT)
         for p in $(node_pids "$node"); do kill -KILL "$p" 2>/dev/null || true; done
         rm -f "$dir/$node.pid"
     done
-    for _ in $(seq 25); do [ -z "$(node_pids n1; node_pids n2; node_pids mon)" ] && break; sleep 0.2; done
+    for _ in $(seq 25); do [ -z "$(node_pids n1; node_pids n2; node_pids mon; node_pids rs)" ] && break; sleep 0.2; done
     if [ -f "$dir/namespaces" ]; then
         while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done < "$dir/namespaces"
     fi
