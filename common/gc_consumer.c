@@ -43,7 +43,15 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, const gc_co
     uint64_t last = strtoull(PQgetvalue(cur, 0, 0), NULL, 10);
     PQclear(cur);
 
-    PGresult *events = gc_event_load(db, last, batch);
+    /* some kinds only: the log's end first, then that window's events of those kinds; when
+     * fewer than a batch came back, the cursor moves to the end over the events passed over */
+    int64_t end = how->kinds ? gc_event_last_seq(db) : 0;
+    if (end < 0)
+        return -1;
+    if (how->kinds && (uint64_t)end <= last)
+        return 0;
+    PGresult *events = how->kinds ? gc_event_load_kinds(db, last, (uint64_t)end, batch, how->kinds)
+                                  : gc_event_load(db, last, batch);
     if (!events)
         return -1;
     long n = PQntuples(events);
@@ -56,7 +64,8 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, const gc_co
         gc_event_from_row(events, (int)i, &ev);
         writes = how->wants(&ev) && !(how->locks_late && how->locks_late(&ev));
     }
-    if (writes && !gc_event_lock_stream(db)) {
+    if ((writes && !gc_event_lock_stream(db))
+        || (how->prepare && n > 0 && !how->prepare(db, events, how->ctx))) {
         PQclear(events);
         return -1;
     }
@@ -72,7 +81,10 @@ static long apply_batch(PGconn *db, const char *consumer, int batch, const gc_co
     PQclear(events);
     if (how->flush && !how->flush(db, how->ctx))
         return -1;
-    if (n > 0) {
+    bool passed_over = how->kinds && n < batch;
+    if (passed_over)
+        last = (uint64_t)end;
+    if (n > 0 || passed_over) {
         char seq[32];
         snprintf(seq, sizeof seq, "%" PRIu64, last);
         const char *params[] = {consumer, seq};

@@ -27,6 +27,11 @@ typedef bool (*gc_consumer_wants_fn)(const gc_event_t *ev);
  * is held only for the end of the transaction. NULL: every event wants() names takes it first. */
 typedef bool (*gc_consumer_locks_late_fn)(const gc_event_t *ev);
 
+/* Called with the whole batch (gc_event_rows' rows, in seq order) before apply sees its first
+ * event: a consumer that needs more from the database for some events reads it for all of them
+ * in one statement here instead of one round trip per event. False when the database failed. */
+typedef bool (*gc_consumer_prepare_fn)(PGconn *db, const PGresult *events, void *ctx);
+
 /* A consumer that gathers the effects of a batch in memory writes them here, at the end of the
  * batch and before the cursor moves (same transaction). False when the database failed. */
 typedef bool (*gc_consumer_flush_fn)(PGconn *db, void *ctx);
@@ -38,11 +43,15 @@ typedef void (*gc_consumer_discard_fn)(void *ctx);
  * liveness signal (gc_daemon_alive) wants to hear of it. */
 typedef void (*gc_consumer_progress_fn)(void);
 
-/* What a consumer does with events. wants, locks_late, flush, discard and progress may be
- * NULL. */
+/* What a consumer does with events. kinds, wants, locks_late, prepare, flush, discard and
+ * progress may be NULL. */
 typedef struct {
+    /* Only events of these kinds are read and applied (a text array literal of event_kind
+     * names, e.g. "{escalation_requested}"); the cursor still moves over the others. NULL: all. */
+    const char *kinds;
     gc_consumer_wants_fn wants;
     gc_consumer_locks_late_fn locks_late;
+    gc_consumer_prepare_fn prepare;
     gc_consumer_apply_fn apply;
     gc_consumer_flush_fn flush;
     gc_consumer_discard_fn discard;

@@ -50,6 +50,9 @@ void gc_daemon_start(int argc, char **argv, const char *name, const char *what,
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     gc_log_init(name, false);
+    /* pg_stat_activity and the server's log name the daemon behind each connection (a DSN's own
+     * application_name still wins) */
+    setenv("PGAPPNAME", name, 0);
     gc_log_set_level(cfg->log_level);
     gc_log_set_format(cfg->log_format);
     health_file = cfg->health_file;

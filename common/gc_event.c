@@ -14,6 +14,7 @@
 void gc_event_register(void)
 {
     gc_pg_register("gc_load_events", "SELECT * FROM gc_event_rows($1, $2)", 2);
+    gc_pg_register("gc_load_events_of", "SELECT * FROM gc_event_rows($1, $2, $3, $4)", 4);
 }
 
 PGresult *gc_event_load(PGconn *db, uint64_t after, int limit)
@@ -23,6 +24,22 @@ PGresult *gc_event_load(PGconn *db, uint64_t after, int limit)
     snprintf(l, sizeof l, "%d", limit);
     const char *params[] = {a, l};
     PGresult *res = gc_pg_query_prepared(db, "gc_load_events", 2, params);
+    if (!gc_pg_ok(res)) {
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+PGresult *gc_event_load_kinds(PGconn *db, uint64_t after, uint64_t upto, int limit,
+                              const char *kinds)
+{
+    char a[32], l[16], u[32];
+    snprintf(a, sizeof a, "%" PRIu64, after);
+    snprintf(l, sizeof l, "%d", limit);
+    snprintf(u, sizeof u, "%" PRIu64, upto);
+    const char *params[] = {a, l, u, kinds};
+    PGresult *res = gc_pg_query_prepared(db, "gc_load_events_of", 4, params);
     if (!gc_pg_ok(res)) {
         PQclear(res);
         return NULL;

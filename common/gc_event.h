@@ -39,6 +39,12 @@ void gc_event_register(void);
 /* Reads up to limit events with seq > after, in seq order. NULL on failure (logged). */
 PGresult *gc_event_load(PGconn *db, uint64_t after, int limit);
 
+/* The same for the events of some kinds only (kinds: a text array literal of event_kind names,
+ * e.g. "{escalation_requested}") with after < seq <= upto, where upto came from
+ * gc_event_last_seq before: the others are passed over in the database. */
+PGresult *gc_event_load_kinds(PGconn *db, uint64_t after, uint64_t upto, int limit,
+                              const char *kinds);
+
 void gc_event_from_row(const PGresult *res, int row, gc_event_t *ev);
 
 /* Fills msg (initialised here) from ev; msg's strings borrow ev's. */
@@ -52,7 +58,9 @@ bool gc_event_begin_writer(PGconn *db);
 /* Takes the event stream's counter lock inside an open transaction (see above). */
 bool gc_event_lock_stream(PGconn *db);
 
-/* The highest seq in the log (0 when empty), or -1 on failure. */
+/* The highest seq in the log (0 when empty), or -1 on failure. Every event up to it is
+ * committed and visible to the statements after this one: an event's seq is taken from the
+ * counter row in the transaction that appends it, which holds the row until it commits. */
 int64_t gc_event_last_seq(PGconn *db);
 
 #endif

@@ -98,7 +98,10 @@ long escalator_sweep(PGconn *db, long batch)
 
 bool escalator_follow(PGconn *db)
 {
-    static const gc_consumer_t requests = {.wants = escalator_wants, .apply = escalator_apply,
+    /* the requests only: the rest of the log is passed over in the database (escalator_wants
+     * names the same kind) */
+    static const gc_consumer_t requests = {.kinds = "{escalation_requested}",
+                                           .wants = escalator_wants, .apply = escalator_apply,
                                            .progress = gc_daemon_alive};
     return gc_consumer_catch_up(db, "escalation", 200, &requests) >= 0;
 }

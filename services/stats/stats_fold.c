@@ -260,9 +260,24 @@ typedef struct {
     size_t count;
 } durations_t;
 
+/* What gc_stats_event_history answered for one event of the batch (stats_history_t's fields). */
+typedef struct {
+    uint64_t seq;
+    bool overdue_before;
+    char last_resolver[KEY_MAX];
+    int64_t delivered_ms;
+} history_t;
+
+/* The batch's histories, in seq order, read by fold_prepare; fold_apply takes them in turn. */
+typedef struct {
+    history_t *items;
+    size_t count, capacity, next;
+} histories_t;
+
 struct stats_fold {
     entries_t areas, departments;
     durations_t durations;
+    histories_t histories;
 };
 
 static void durations_clear(durations_t *t)
@@ -284,6 +299,7 @@ void stats_fold_destroy(stats_fold_t **self)
     if (*self) {
         free((*self)->areas.items);
         free((*self)->departments.items);
+        free((*self)->histories.items);
         durations_clear(&(*self)->durations);
         free(*self);
         *self = NULL;
@@ -322,33 +338,78 @@ static bool accumulate(entries_t *e, const char *scope, const char *category, co
     return true;
 }
 
-/* Reads what the deltas need from the case's earlier events. */
-static bool read_history(PGconn *db, const gc_event_t *ev, stats_history_t *h, char *resolver,
-                         size_t resolver_len)
+/* Whether an event's history is read with the batch's: a correction reads the case's events
+ * itself (fold_recategorized). */
+static bool wants_history(const gc_event_t *ev)
 {
-    char id[32], seq[32];
-    snprintf(id, sizeof id, "%" PRId64, ev->case_id);
-    snprintf(seq, sizeof seq, "%" PRIu64, ev->seq);
-    const char *params[] = {id, seq, ev->department};
-    /* deliveries and acceptances, a third of the events, need only the last delivery */
-    if (is_delivery(ev) || ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ACCEPTED) {
-        PGresult *res = gc_pg_query_prepared(db, "stats_case_delivered", 3, params);
-        bool ok = gc_pg_ok(res);
-        if (ok)
-            h->delivered_ms = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+    return stats_fold_needs_history(ev)
+           && ev->kind != GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED;
+}
+
+/* Reads the history of every event of the batch that needs one, with one statement
+ * (gc_stats_event_history). Deliveries and acceptances, most of the events, need only the last
+ * delivery. */
+static bool fold_prepare(PGconn *db, const PGresult *events, void *ctx)
+{
+    stats_fold_t *self = ctx;
+    histories_t *h = &self->histories;
+    h->count = h->next = 0;
+    gc_pg_array_t cases = {0}, seqs = {0}, departments = {0}, want_all = {0};
+    int n = PQntuples(events);
+    bool ok = true;
+    for (int i = 0; ok && i < n; i++) {
+        gc_event_t ev;
+        gc_event_from_row(events, i, &ev);
+        if (!wants_history(&ev))
+            continue;
+        if (h->count == h->capacity) {
+            size_t cap = h->capacity ? 2 * h->capacity : 256;
+            history_t *grown = realloc(h->items, cap * sizeof *grown);
+            if (!(ok = grown != NULL))
+                break;
+            h->items = grown;
+            h->capacity = cap;
+        }
+        h->items[h->count++] = (history_t){.seq = ev.seq};
+        gc_pg_array_int64(&cases, ev.case_id);
+        gc_pg_array_int64(&seqs, (int64_t)ev.seq);
+        gc_pg_array_text(&departments, ev.department);
+        gc_pg_array_text(&want_all, is_delivery(&ev)
+                                        || ev.kind == GRIDCASE__EVENT_KIND__EVENT_KIND_ACCEPTED
+                                    ? "f"
+                                    : "t");
+    }
+    if (ok && h->count) {
+        const char *params[] = {gc_pg_array_end(&cases), gc_pg_array_end(&seqs),
+                                gc_pg_array_end(&departments), gc_pg_array_end(&want_all)};
+        ok = params[0] && params[1] && params[2] && params[3];
+        PGresult *res = ok ? gc_pg_query_prepared(db, "stats_event_history", 4, params) : NULL;
+        ok = ok && gc_pg_ok(res) && (size_t)PQntuples(res) == h->count;
+        for (size_t i = 0; ok && i < h->count; i++) {
+            history_t *r = &h->items[i];
+            r->overdue_before = strcmp(PQgetvalue(res, (int)i, 1), "t") == 0;
+            snprintf(r->last_resolver, sizeof r->last_resolver, "%s", PQgetvalue(res, (int)i, 2));
+            r->delivered_ms = PQgetisnull(res, (int)i, 3)
+                                  ? -1
+                                  : strtoll(PQgetvalue(res, (int)i, 3), NULL, 10);
+        }
         PQclear(res);
-        return ok;
     }
-    PGresult *res = gc_pg_query_prepared(db, "stats_case_history", 3, params);
-    bool ok = gc_pg_ok(res) && PQntuples(res) == 1;
-    if (ok) {
-        h->overdue_before = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-        snprintf(resolver, resolver_len, "%s", PQgetvalue(res, 0, 1));
-        h->last_resolver = resolver;
-        h->delivered_ms = PQgetisnull(res, 0, 2) ? -1 : strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    }
-    PQclear(res);
+    if (!ok)
+        gc_log_error("cannot read the history of %zu events", h->count);
+    gc_pg_array_free(&cases);
+    gc_pg_array_free(&seqs);
+    gc_pg_array_free(&departments);
+    gc_pg_array_free(&want_all);
     return ok;
+}
+
+/* The history fold_prepare read for ev (the batch's events come in seq order). */
+static const history_t *history_of(histories_t *h, const gc_event_t *ev)
+{
+    while (h->next < h->count && h->items[h->next].seq < ev->seq)
+        h->next++;
+    return h->next < h->count && h->items[h->next].seq == ev->seq ? &h->items[h->next] : NULL;
 }
 
 /* A corrected category: everything the case's earlier events added under the old category
@@ -419,9 +480,14 @@ static bool fold_apply(PGconn *db, const gc_event_t *ev, void *ctx)
     if (ev->kind == GRIDCASE__EVENT_KIND__EVENT_KIND_RECATEGORIZED)
         return fold_recategorized(db, self, ev);
     stats_history_t h = {false, "", -1};
-    char resolver[KEY_MAX] = "";
-    if (stats_fold_needs_history(ev) && !read_history(db, ev, &h, resolver, sizeof resolver))
-        return false;
+    if (wants_history(ev)) {
+        const history_t *r = history_of(&self->histories, ev);
+        if (!r) { /* every such event of the batch was asked about: a bug, not the database */
+            gc_log_error("event %" PRIu64 ": its history was not read with its batch", ev->seq);
+            return false;
+        }
+        h = (stats_history_t){r->overdue_before, r->last_resolver, r->delivered_ms};
+    }
     stats_area_delta_t a;
     stats_dept_delta_t d;
     const char *department;
@@ -506,6 +572,7 @@ static void fold_discard(void *ctx)
     stats_fold_t *self = ctx;
     self->areas.count = 0;
     self->departments.count = 0;
+    self->histories.count = self->histories.next = 0;
     durations_clear(&self->durations);
 }
 
@@ -532,11 +599,10 @@ gc_consumer_t stats_fold_consumer(stats_fold_t *self)
                    "SELECT gc_stats_add_department_batch($1::text[], $2::text[], $3::date[], "
                    "$4::bigint[])",
                    4);
-    gc_pg_register("stats_case_delivered",
-                   "SELECT (extract(epoch FROM at) * 1000)::bigint FROM case_events "
-                   "WHERE case_id = $1 AND seq < $2 AND kind = 'routed' AND department = $3 "
-                   "ORDER BY seq DESC LIMIT 1",
-                   3);
+    gc_pg_register("stats_event_history",
+                   "SELECT * FROM gc_stats_event_history($1::bigint[], $2::bigint[], $3::text[], "
+                   "$4::boolean[])",
+                   4);
     /* a case's events before one, with the category each happened under */
     gc_pg_register("stats_case_events",
                    "SELECT e.kind, e.level, e.status, e.department, e.actor, "
@@ -548,18 +614,6 @@ gc_consumer_t stats_fold_consumer(stats_fold_t *self)
     gc_pg_register("stats_add_times",
                    "SELECT gc_stats_add_times($1::text[], $2::text[], $3::date[], $4::bigint[])",
                    4);
-    /* did the case miss a deadline before this event; whose resolution was the last one; when
-     * was it last delivered to the event's department (each an index range of the case's own
-     * events, case_events_case) */
-    gc_pg_register("stats_case_history",
-                   "SELECT EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND seq < $2 "
-                   "  AND actor = 'escalation' AND kind IN ('escalated', 'supervised')), "
-                   "coalesce((SELECT department FROM case_events WHERE case_id = $1 AND seq < $2 "
-                   "  AND kind = 'resolved' AND status = 'resolved' ORDER BY seq DESC LIMIT 1), ''), "
-                   "(SELECT (extract(epoch FROM at) * 1000)::bigint FROM case_events "
-                   "  WHERE case_id = $1 AND seq < $2 AND kind = 'routed' AND department = $3 "
-                   "  ORDER BY seq DESC LIMIT 1)",
-                   3);
-    return (gc_consumer_t){.apply = fold_apply, .flush = fold_flush, .discard = fold_discard,
-                           .ctx = self};
+    return (gc_consumer_t){.prepare = fold_prepare, .apply = fold_apply, .flush = fold_flush,
+                           .discard = fold_discard, .ctx = self};
 }

@@ -104,7 +104,13 @@ $$ SELECT split_part(r.note, ' -> ', 1) FROM case_events r
 -- plan is a loop over the batch with one index look-up per event. Planned once per session
 -- (force_generic_plan); made without the LIMIT's value, the plan is estimated at a tenth of the
 -- log, so JIT (5-20 ms a call) and Memoize (a cache sized for that many cases) are off.
-CREATE FUNCTION gc_event_rows(p_after bigint, p_limit integer)
+-- A reader that applies only some kinds (escalation: the escalation requests) names them in
+-- p_kinds and bounds the window with p_upto, the log's end read before (gc_event_last_seq, common/gc_event.c): the
+-- events of other kinds are passed over in the index range without their case's look-up, and
+-- the reader moves its cursor to p_upto when fewer than p_limit rows came back. Reading all of
+-- the log in full cost escalation a twelfth of a core at 5,000 cases/s for events it skips.
+CREATE FUNCTION gc_event_rows(p_after bigint, p_limit integer, p_upto bigint DEFAULT NULL,
+                              p_kinds text[] DEFAULT NULL)
 RETURNS TABLE (seq bigint, case_id bigint, case_ref text, kind text, at_ms bigint,
                area_code text, category text, level text, status text, department text,
                actor text, note text, source text, leader_area text, created_ms bigint,
@@ -124,10 +130,14 @@ BEGIN
                    'YYYY-MM-DD')
     FROM (SELECT x.seq, x.case_id, x.kind, x.at, x.level, x.status, x.department, x.actor,
                  x.note
-          FROM case_events x WHERE x.seq > p_after ORDER BY x.seq LIMIT p_limit) e
+          FROM case_events x
+          WHERE x.seq > p_after AND (p_upto IS NULL OR x.seq <= p_upto)
+            AND (p_kinds IS NULL OR x.kind = ANY (p_kinds))
+          ORDER BY x.seq LIMIT p_limit) e
     CROSS JOIN LATERAL (SELECT y.ref, y.area_code, y.category, y.source, y.created_at
                         FROM cases y WHERE y.id = e.case_id OFFSET 0) c
     LEFT JOIN LATERAL gc_event_category_before(e.case_id, e.seq) rc ON true
     ORDER BY e.seq;
 END
 $$;
+
