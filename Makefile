@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke chaos soak up down demo clean board-check monitoring-check compose-check failover
+.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke bench-large profile chaos soak up down demo clean board-check monitoring-check compose-check failover
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -240,6 +240,18 @@ bench: deps
 
 bench-smoke: all $(BENCH_BIN)
 	@GC_BENCH_SMOKE=1 tests/bench/run.sh $(BUILD)/bin
+
+# make bench with ten million cases of history stored first (var/bench-large/latest.json, set
+# beside var/bench/latest.json: run make bench first)
+bench-large: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@GC_BENCH_FILL_CASES=$${GC_BENCH_FILL_CASES:-10000000} tests/bench/run.sh $(BUILD)/bin
+
+# where the time goes under make bench's load (perf, wait events, pg_stat_statements):
+# make profile [LOAD=intake|end_to_end|latency]
+profile: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@tests/bench/profile.sh $(BUILD)/bin $(or $(LOAD),intake)
 
 up: deps
 	@$(MAKE) --no-print-directory all

@@ -7,11 +7,11 @@ packages=(gcc make pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler 
           postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-plpgsql-check
           xz-utils prometheus chromium fonts-noto-cjk
           postgresql-15-auto-failover iproute2 pgbackrest
-          podman runc netavark aardvark-dns iptables debootstrap curl)
+          podman runc netavark aardvark-dns iptables debootstrap curl linux-perf)
 # make compose-check runs docker-compose.yml under podman's Docker API: runc (crun 1.8 refuses
 # mixed cgroups), netavark with aardvark-dns (the services' names), debootstrap for the base
 # images when no registry answers; the Open311 gateway's test speaks HTTP with curl, as its
-# documented examples do
+# documented examples do; make profile records call stacks with perf
 # the board's browser test drives chromium from Node.js (tests/board), and its screenshots need
 # a font with Chinese characters; a machine that has Node.js and npm from elsewhere keeps them
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

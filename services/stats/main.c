@@ -21,6 +21,13 @@
 
 #define CHANGE_ROUND_MS 200 /* soonest round after a change (if GC_STATS_INTERVAL_MS is longer) */
 #define PRUNE_EVERY_MS (3600 * 1000L) /* old day windows are removed hourly (and at start) */
+/* Events folded per transaction. A batch writes one row version per (area above, category,
+ * window) it touches, a few hundred whatever its length, so a longer batch costs less per event:
+ * at 500 the writes were 0.12 ms of the database's time per case. */
+#define FOLD_BATCH 2000
+/* Batches per catch-up before a round may be published: under a steady stream the fold is never
+ * quite caught up, and a loop that waited for that published nothing for seconds. */
+#define FOLD_BATCHES_PER_TURN 2
 
 int main(int argc, char **argv)
 {
@@ -50,6 +57,7 @@ int main(int argc, char **argv)
     stats_fold_t *fold = stats_fold_new();
     gc_consumer_t consumer = stats_fold_consumer(fold); /* registers its statements */
     consumer.progress = gc_daemon_alive;
+    consumer.max_batches = FOLD_BATCHES_PER_TURN;
     gc_consumer_register();
     PGconn *db = gc_pg_connect(cfg.pg_dsn, &gc_daemon_stop);
     /* the stream is filled from the views by field name: a schema older than this build would
@@ -69,20 +77,22 @@ int main(int argc, char **argv)
                                                                          : CHANGE_ROUND_MS;
     long last_publish = 0, last_prune = 0;
     bool changed = false; /* events folded since the last round */
+    bool behind = false;  /* the last catch-up stopped after its turn's batches */
     while (!gc_daemon_stop && db) {
         zmq_pollitem_t items[] = {{events, 0, ZMQ_POLLIN, 0}, {gc_zap_socket(zap), 0, ZMQ_POLLIN, 0}};
         long since = gc_clock_monotonic_ms() - last_publish;
-        long wait = !last_publish ? 0 /* a restarted gc-stats publishes at once */
-                    : changed     ? change_round_ms - since
-                                  : cfg.stats_interval_ms - since;
+        long wait = !last_publish || behind ? 0 /* at once: a first round, or the fold goes on */
+                    : changed               ? change_round_ms - since
+                                            : cfg.stats_interval_ms - since;
         if (zmq_poll(items, 2, wait > 0 ? wait : 0) < 0 && errno != EINTR)
             break;
         gc_zap_handle(zap, db);
         gc_frames_t f;
         while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
             gc_frames_close(&f); /* a doorbell: the log is read below */
-        long folded = gc_consumer_catch_up(db, "stats", 500, &consumer);
+        long folded = gc_consumer_catch_up(db, "stats", FOLD_BATCH, &consumer);
         bool ok = folded >= 0;
+        behind = folded >= (long)FOLD_BATCH * FOLD_BATCHES_PER_TURN;
         changed |= folded > 0;
         since = gc_clock_monotonic_ms() - last_publish;
         if (ok && (since >= cfg.stats_interval_ms || (changed && since >= change_round_ms))) {

@@ -31,7 +31,7 @@ case $what in
     latency) load=(--rate "${GC_BENCH_LATENCY_RATE:-1000}" --departments) ;;
     *) echo "profile.sh: unknown load '$what' (intake, end_to_end or latency)" >&2; exit 2 ;;
 esac
-command -v perf > /dev/null || { echo "profile.sh: perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
+command -v perf > /dev/null || { echo "profile.sh: perf is not installed (make deps installs linux-perf)" >&2; exit 1; }
 
 deploy/stack.sh down > /dev/null 2>&1 || true
 rm -rf "$(readlink -f "$var/pg/pgdata")" "$var"

@@ -36,6 +36,10 @@
 #   GC_BENCH_OPEN_CASES       open cases for the escalation tick (1000000)
 #   GC_BENCH_DUE              cases falling due at once in the escalation section (100000)
 #   GC_BENCH_DRAIN_TIMEOUT    longest wait for a backlog to clear, in seconds (1800)
+#   GC_BENCH_FILL_CASES       cases of history stored before the stack starts (0: none), each
+#                             with six events (tests/bench/fill.sql); the run's state then lives
+#                             in var/bench-large, its figures set beside var/bench/latest.json's
+#                             (make bench-large: 10,000,000)
 #   GC_BENCH_CURVE=1          the stack with CurveZMQ on every socket, as docker-compose runs it
 #                             (deploy/stack.sh GC_CURVE=1); the load generator uses gridctl's key
 #   GC_BENCH_SMOKE=1          every section tiny, in a throwaway directory (make check)
@@ -53,6 +57,7 @@ if [ "$smoke" = 1 ]; then
     open311_get_rate=50
 else
     var=var/bench port=${GC_BENCH_PORT:-7300}
+    [ "${GC_BENCH_FILL_CASES:-0}" -gt 0 ] && var=var/bench-large
     warmup=${GC_BENCH_WARMUP_SECONDS:-10}
     seconds=${GC_BENCH_SECONDS:-60} reporters=${GC_BENCH_REPORTERS:-64}
     in_flight=${GC_BENCH_IN_FLIGHT:-8} latency_rate=${GC_BENCH_LATENCY_RATE:-1000}
@@ -91,6 +96,23 @@ trap cleanup EXIT
 quiet_seconds=$([ "$smoke" = 1 ] && echo 1 || echo 5)
 others_before=$(machine_busy_percent "$quiet_seconds")
 note "before the run: the machine busy at $others_before% of a core over $quiet_seconds s"
+# (the smoke run fills a little history, to prove the fill works)
+fill_cases=$([ "$smoke" = 1 ] && echo 2000 || echo "${GC_BENCH_FILL_CASES:-0}")
+fill_s=0
+if [ "$fill_cases" -gt 0 ]; then
+    # the history first, into the database the stack will find: its daemons start on it
+    note "filling $fill_cases cases of history (tests/bench/fill.sql), then VACUUM (ANALYZE)"
+    fill_started=$SECONDS
+    deploy/pg.sh start "$var/pg" "$port"
+    GC_PG_DSN="host=127.0.0.1 port=$port user=gridcase dbname=gridcase" gridctl migrate 2> /dev/null
+    GC_PG_DSN="host=127.0.0.1 port=$port user=gridcase dbname=gridcase" \
+        gridctl import deploy/demo-district.json > /dev/null
+    psql_at -d gridcase -v cases="$fill_cases" -f tests/bench/fill.sql > "$var/log/fill.log" 2>&1 \
+        || { tail "$var/log/fill.log" >&2; exit 1; }
+    # as after years of running: the tables vacuumed, so autovacuum does not start on them mid-run
+    psql_at -d gridcase -c "VACUUM (ANALYZE)"
+    fill_s=$((SECONDS - fill_started))
+fi
 note "stack under $var (ports $port-$((port + 4)))"
 deploy/stack.sh up "$bin" > "$var/log/stack-up.log" 2>&1 \
     || { cat "$var/log/stack-up.log" >&2; exit 1; }
@@ -186,11 +208,29 @@ jq -n --argjson one "$tps_one" --argjson hundred "$tps_hundred" --argjson s "$pg
     > "$var/sections/pgbench.json"
 
 note "escalation: $open open cases, $due due at once"
-scratch_db gridcase_escalation
-GC_PG_DSN="host=127.0.0.1 port=$port user=gridcase dbname=gridcase_escalation" \
+escalation_db=gridcase_escalation
+if [ "$fill_cases" -gt 0 ]; then
+    # among the history: the stack's own gc-escalation stopped first, or it would escalate the
+    # cases falling due at once too
+    escalation_db=gridcase
+    kill -TERM "$(pid_of escalation)"
+    for _ in $(seq 100); do kill -0 "$(pid_of escalation)" 2> /dev/null || break; sleep 0.1; done
+else
+    scratch_db gridcase_escalation
+fi
+GC_PG_DSN="host=127.0.0.1 port=$port user=gridcase dbname=$escalation_db" \
     gc-bench-escalation --open "$open" --supervised "$supervised" --due "$due" --ticks "$ticks" \
     --json "$var/sections/escalation.json" > "$var/log/bench-escalation.log" 2>&1
 
+# What the database holds per million cases: each table of a case's life with its indexes
+storage=$(psql_at -d gridcase -c "SELECT json_build_object('cases', (SELECT count(*) FROM cases),
+    'tables', json_object_agg(t.name, json_build_object(
+        'table_mb', round(pg_table_size(t.name::regclass) / 1048576.0, 1),
+        'index_mb', round(pg_indexes_size(t.name::regclass) / 1048576.0, 1))))
+    FROM unnest(ARRAY['cases', 'case_events', 'case_assignments', 'deliveries']) t (name)")
+# a run on a filled database is set beside the last run on an empty one (the same settings)
+baseline=var/bench/latest.json
+[ "$fill_cases" -gt 0 ] && [ "$smoke" = 0 ] && [ -f "$baseline" ] || baseline=/dev/null
 note "done; stopping the stack"
 pg_settings=$(psql_at -d gridcase -c "SELECT json_build_object('version', current_setting('server_version'),
     'fsync', current_setting('fsync'), 'synchronous_commit', current_setting('synchronous_commit'))")
@@ -202,6 +242,8 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --argjson run_s "$(($(date +%s) - started))" --argjson postgres "$pg_settings" \
     --argjson cases_in_db "$cases_in_db" --argjson others_before "$others_before" \
     --argjson quiet_s "$quiet_seconds" \
+    --argjson storage "$storage" --argjson fill_cases "$fill_cases" --argjson fill_s "$fill_s" \
+    --slurpfile baseline "$baseline" \
     --argjson sizes "$(jq -n --argjson a "$seconds" --argjson b "$reporters" \
         --argjson c "$in_flight" --argjson d "$latency_rate" --argjson e "$lag_seconds" \
         --argjson f "$close_rate" --argjson g "$catchup" --argjson h "$pgbench_seconds" \
@@ -220,6 +262,21 @@ jq -n --arg at "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
       escalation: $escalation[0], open311: $open311[0],
       stats: {lag: $lag[0], restart: ($restart[0] + {cases_in_db: $cases_in_db})},
       memory_mb: $memory[0], pgbench: $pgbench[0],
+      storage: ($storage + {per_million_cases_mb: ($storage.cases as $n
+                 | $storage.tables | map_values(if $n > 0 then
+                     {table: (.table_mb * 1000000 / $n), index: (.index_mb * 1000000 / $n)}
+                   else null end))}),
+      filled: (if $fill_cases > 0 then
+                 {cases: $fill_cases, fill_s: $fill_s}
+                 + (if ($baseline | length) > 0 then
+                      ($baseline[0] as $e
+                       | def to(x; y): if x != null and y != null and y > 0 then x / y else null end;
+                       {empty_run: {commit: $e.commit, measured_at: $e.measured_at},
+                        intake_to_empty: to($intake[0].intake_cases_per_s; $e.intake.intake_cases_per_s),
+                        end_to_end_to_empty: to($e2e[0].end_to_end_cases_per_s; $e.end_to_end.end_to_end_cases_per_s),
+                        ack_p99_to_empty: to($latency[0].submit_to_ack_ms.p99; $e.latency.submit_to_ack_ms.p99)})
+                    else {} end)
+               else null end),
       ratios: (($pgbench[0].set_based.one_connection.cases_per_s as $set
                | def to_set(x): if $set > 0 and x != null then x / $set else null end;
                {intake_to_set_one: to_set($intake[0].intake_cases_per_s),

@@ -64,6 +64,18 @@ def lat(l): "\(l.p50 | r2) / \(l.p99 | r2) / \(l.p999 | r2) ms";
    met($b.stats.restart.first_snapshot_s < 5)],
   ($b.memory_mb | to_entries[]
    | ["peak RSS gc-\(.key)", "\(.value | r1) MB", "< 64 MB", met(.value < 64)]),
+  (if $b.filled then
+     ["history stored before the run (\($b.filled.fill_s | r0) s to fill and vacuum)", "\($b.filled.cases) cases", "", ""],
+     ["  intake / on an empty database (\($b.filled.empty_run.commit // "no empty run"))", ($b.filled.intake_to_empty | r2), ">= 0.8",
+      met($b.filled.intake_to_empty != null and $b.filled.intake_to_empty >= 0.8)],
+     ["  end-to-end / on an empty database", ($b.filled.end_to_end_to_empty | r2), ">= 0.8",
+      met($b.filled.end_to_end_to_empty != null and $b.filled.end_to_end_to_empty >= 0.8)],
+     ["  submit->ack p99 / on an empty database", ($b.filled.ack_p99_to_empty | r2), "<= 1.2",
+      met($b.filled.ack_p99_to_empty != null and $b.filled.ack_p99_to_empty <= 1.2)]
+   else empty end),
+  ["storage per million cases (\($b.storage.cases) in the database): table + indexes", "", "", ""],
+  ($b.storage.per_million_cases_mb | to_entries[]
+   | ["  \(.key)", "\(.value.table | r0) + \(.value.index | r0) MB", "", ""]),
   ["pgbench, 1 case per tx, 64 clients (\($b.pgbench.seconds) s)",
    "\($b.pgbench.one_per_tx.cases_per_s | r0) cases/s", "", ""],
   ["pgbench, 100 cases per tx, 8 clients (\($b.pgbench.seconds) s)",
