@@ -17,6 +17,9 @@ void case_router_register(void);
 /* gc_consumer_wants_fn: the events routing acts on. */
 bool case_router_wants(const gc_event_t *ev);
 
+/* The kinds case_router_wants accepts, as gc_consumer_t.kinds ("{submitted,...}"). */
+const char *case_router_kinds(void);
+
 /* gc_consumer_locks_late_fn: new cases (SUBMITTED), routed by gc_route_new_cases, which takes
  * the event stream lock after their case rows (gc_route_run, deploy/schema/functions/routing.sql). */
 bool case_router_locks_late(const gc_event_t *ev);

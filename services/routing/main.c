@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 
     /* a few batches per turn: under a steady stream of events the department socket (acks,
      * actions, deliveries) still gets its turn every few hundred events */
-    const gc_consumer_t routing = {.wants = case_router_wants,
+    const gc_consumer_t routing = {.kinds = case_router_kinds(),
+                                   .wants = case_router_wants,
                                    .locks_late = case_router_locks_late,
                                    .apply = case_router_apply,
                                    .progress = gc_daemon_alive,
