@@ -38,9 +38,13 @@ BEGIN
     -- the events' seqs taken at once; an error below undoes this with the rest
     UPDATE event_streams s SET last_seq = s.last_seq + v_want WHERE s.stream = 'case'
         RETURNING s.last_seq - v_want INTO v_last;
-    INSERT INTO case_events (seq, case_id, kind, at, level, status, department, actor, note)
+    -- who acted: the person and application gc_command_permitted marked (functions/rights.sql)
+    INSERT INTO case_events (seq, case_id, kind, at, level, status, department, actor, note,
+                             person_code, application)
     SELECT v_last + e.n, c.id, e.kind, v_now, c.level, c.status, coalesce(e.department, ''),
-           coalesce(e.actor, ''), coalesce(e.note, '')
+           coalesce(e.actor, ''), coalesce(e.note, ''),
+           nullif(current_setting('gridcase.person', true), ''),
+           nullif(current_setting('gridcase.application', true), '')
     FROM unnest(p_cases, p_kinds, p_departments, p_actors, p_notes)
          WITH ORDINALITY AS e (case_id, kind, department, actor, note, n)
     JOIN cases c ON c.id = e.case_id;
