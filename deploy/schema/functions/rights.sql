@@ -5,18 +5,20 @@
 CREATE FUNCTION gc_rule_place_words(p_place text) RETURNS text
 LANGUAGE sql IMMUTABLE AS
 $$ SELECT CASE p_place WHEN 'case_area' THEN 'of the case''s area'
-                       WHEN 'case_path' THEN 'of the case''s area or one above it'
-                       WHEN 'above_case' THEN 'of an area above the case''s'
-                       WHEN 'case_level' THEN 'of the area at the case''s current level'
+                       WHEN 'case_path' THEN 'of the case''s area or above'
+                       WHEN 'above_case' THEN 'above the case''s area'
+                       WHEN 'case_level' THEN 'at the case''s level'
                        WHEN 'case_street' THEN 'of the case''s street' END $$;
 
--- The rule of a command in words, its rows joined: what a refusal names, e.g.
--- "verify: grid_worker of the case's area, or leader of the case's area or one above it".
+-- The rule of a command in words, its rows grouped by place: what a refusal names, e.g.
+-- "verify: grid_worker of the case's area; leader of the case's area or above". Short: a
+-- refusal's message has 240 bytes.
 CREATE FUNCTION gc_rule_words(p_command text) RETURNS text
 LANGUAGE sql STABLE AS
-$$ SELECT p_command || ': ' || coalesce(string_agg(r.role || ' ' || gc_rule_place_words(r.place),
-                                                   ', or ' ORDER BY r.role, r.place), 'nobody')
-   FROM command_rules r WHERE r.command = p_command $$;
+$$ SELECT p_command || ': ' || coalesce(string_agg(w.roles || ' ' || gc_rule_place_words(w.place),
+                                                   '; ' ORDER BY w.place), 'nobody')
+   FROM (SELECT r.place, string_agg(r.role, ', ' ORDER BY r.role) AS roles
+         FROM command_rules r WHERE r.command = p_command GROUP BY r.place) w $$;
 
 -- Whether the person p_person may send command p_command (a command_rules.command, or 'note')
 -- on the case p_case_ref, sent by the application p_application (socket_clients.name: the
@@ -41,7 +43,8 @@ $$
 DECLARE
     v_case   record;
     v_person record;
-    v_app    record;
+    v_may    text[];  -- the application's scope (socket_clients)
+    v_areas  text[];
 BEGIN
     SELECT c.area_code, c.level INTO v_case FROM cases c WHERE c.ref = p_case_ref;
     IF NOT FOUND THEN
@@ -49,12 +52,13 @@ BEGIN
     END IF;
     p_person := nullif(p_person, '');
     IF p_application IS NOT NULL THEN
-        SELECT s.may_send, s.areas INTO v_app FROM socket_clients s WHERE s.name = p_application;
-        IF NOT FOUND OR NOT 'commands' = ANY (v_app.may_send) THEN
+        SELECT s.may_send, s.areas INTO v_may, v_areas
+        FROM socket_clients s WHERE s.name = p_application;
+        IF NOT coalesce('commands' = ANY (v_may), false) THEN
             RETURN format('application %s may not send people''s commands', p_application);
         END IF;
-        IF v_app.areas IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM unnest(v_app.areas) a
+        IF v_areas IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM unnest(v_areas) a
                            WHERE left(v_case.area_code, length(a)) = a) THEN
             RETURN format('application %s does not speak for area %s (the case''s)',
                           p_application, v_case.area_code);
@@ -75,8 +79,8 @@ BEGIN
     IF v_person.retired_at IS NOT NULL THEN
         RETURN format('%s is retired', p_person);
     END IF;
-    IF p_application IS NOT NULL AND v_app.areas IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM unnest(v_app.areas) a
+    IF v_areas IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM unnest(v_areas) a
                        WHERE left(v_person.area_code, length(a)) = a) THEN
         RETURN format('application %s does not speak for %s''s area %s', p_application,
                       p_person, v_person.area_code);
@@ -91,9 +95,9 @@ BEGIN
                   WHEN 'above_case' THEN v_person.area_code <> v_case.area_code
                   WHEN 'case_level' THEN v_person.level = v_case.level
                   WHEN 'case_street' THEN v_person.level = 'street' END) THEN
-        RETURN format('not permitted by the rule "%s": %s is %s of %s (the case is in %s, at the %s)',
-                      gc_rule_words(p_command), p_person, v_person.role, v_person.area_code,
-                      v_case.area_code, v_case.level);
+        RETURN format('%s is %s of %s, the case at the %s of %s: rule "%s"', p_person,
+                      v_person.role, v_person.area_code, v_case.level, v_case.area_code,
+                      gc_rule_words(p_command));
     END IF;
     PERFORM set_config('gridcase.person', p_person, true),
             set_config('gridcase.application', coalesce(p_application, ''), true);
