@@ -6,7 +6,9 @@
  *                routing takes the department's identity from it alone
  *   intake, events, stats
  *                a registered client's key whose sockets include the domain (socket_clients,
- *                gridctl client add); the User-Id is the client's name
+ *                gridctl client add); the User-Id is the client's name, and on the intake
+ *                socket the connection's metadata "X-May-Send" and "X-Areas" are the client's
+ *                scope (socket_clients.may_send, areas; "" for the whole district)
  * It must be bound before any CURVE socket binds: with a ZAP domain set and no handler, libzmq
  * 4.3 lets every client in. A key removed from the database is refused at its next connection;
  * connections already made stay until they close. */

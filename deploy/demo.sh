@@ -57,7 +57,7 @@ grep -q "$drain" "$GC_VAR/municipal.out" || fail "municipal works to receive $dr
 echo "  municipal works' client received: $(grep "$drain" "$GC_VAR/municipal.out")"
 gridctl dept accept "$drain" --dept municipal >/dev/null
 gridctl dept resolve "$drain" --dept municipal --note "已更换球墨铸铁井盖" >/dev/null
-gridctl verify "$drain" --ok --note "张珂现场查看：已修好" >/dev/null
+gridctl verify "$drain" --ok --note "张珂现场查看：已修好" --as 4101010101-L >/dev/null
 await "$drain" .status closed
 
 say "09:10 a resident drops a pin on the map: the street light on 石化路 is out again"
@@ -65,7 +65,7 @@ light=$(gridctl submit --category street_light --lon 113.7080 --lat 34.7250 --de
 [ "$(field "$light" .area)" == 4101010101 ] || fail "the pin to be filed under 石化路网格"
 await "$light" .status routed
 gridctl dept resolve "$light" --dept municipal --note "更换镇流器" >/dev/null
-gridctl verify "$light" --ok >/dev/null
+gridctl verify "$light" --ok --as 4101010101-W1 >/dev/null
 await "$light" .status closed
 
 say "10:00 a volunteer grid member reports street vending blocking 映月路 by the tea market"
@@ -78,22 +78,22 @@ echo "  city management accepted it, then nothing happens..."
 say "11:20 a neighbour dispute in 阿卡迪亚: the grid leader settles it on the spot (小事不出网格)"
 dispute=$(gridctl submit --category neighbour_dispute --grid 4101020102 --desc "楼上装修噪音引发邻里纠纷")
 await "$dispute" .status triage
-gridctl spot "$dispute" --note "网格长上门调解，双方和解" >/dev/null
+gridctl spot "$dispute" --note "网格长上门调解，双方和解" --as 4101020102-L >/dev/null
 await "$dispute" .status closed
 
 say "13:30 a water leak sets two families in 映月路社区 at odds; the grid leader's mediation fails"
 leak=$(gridctl submit --category neighbour_dispute --grid 4101010203 --reporter 李秀兰 \
        --desc "楼上卫生间漏水到楼下，两家多次争吵，网格员调解两次未果")
 await "$leak" .status triage
-gridctl escalate "$leak" --reason "网格调解两次未成，双方同意请社区调委会出面" >/dev/null
+gridctl escalate "$leak" --reason "网格调解两次未成，双方同意请社区调委会出面" --as 4101010203-W1 >/dev/null
 await "$leak" .level community
-if out=$(gridctl spot "$leak" --note "网格长再次调解" 2>&1); then
+if out=$(gridctl spot "$leak" --note "网格长再次调解" --as 4101010203-L 2>&1); then
     fail "the grid leader to be refused a case at the community"
 fi
 echo "  the grid leader can no longer close it: ${out#gridctl: }"
 
 say "14:00 映月路社区's leader settles it on the spot with both families (小事不出社区)"
-gridctl spot "$leak" --level community --actor "community-leader:41010102" \
+gridctl spot "$leak" --level community --actor "community-leader:41010102" --as 41010102-L \
     --note "社区调委会上门调解：楼上修复防水层，赔偿楼下墙面修缮费，双方签订调解协议" >/dev/null
 await "$leak" .status closed
 await "$leak" '.timeline[-1] | "\(.kind) \(.level)"' "resolved_on_spot community"
@@ -102,13 +102,13 @@ say "15:00 overhead cables tangle over 八里庙社区: the carriers and municip
 cables=$(gridctl submit --category overhead_cables --grid 4101020301 --source grid_worker \
          --desc "八里庙村口空中线缆杂乱下垂，三家运营商互相推诿")
 await "$cables" .status routed
-gridctl escalate "$cables" --reason "网格协调不动运营商" >/dev/null
+gridctl escalate "$cables" --reason "网格协调不动运营商" --as 4101020301-W1 >/dev/null
 await "$cables" .level community
-gridctl escalate "$cables" --reason "社区协调不动运营商，请街道出面" >/dev/null
+gridctl escalate "$cables" --reason "社区协调不动运营商，请街道出面" --as 41010203-S1 >/dev/null
 await "$cables" .level street
 
 say "16:30 祭城路街道's leader calls the carriers to the site and it is settled there (大事不出街道)"
-gridctl spot "$cables" --level street --actor "street-leader:410102" \
+gridctl spot "$cables" --level street --actor "street-leader:410102" --as 410102-L \
     --note "街道召集三家运营商现场会，当场约定统一整治捆扎，次日完成" >/dev/null
 await "$cables" .status closed
 await "$cables" '.timeline[-1] | "\(.kind) \(.level)"' "resolved_on_spot street"
@@ -123,7 +123,7 @@ say "...and its 12 h community deadline: it goes up to the street (大事不出�
 gridctl clock advance $((12 * 3600 + 60)) >/dev/null
 await "$vending" .level street
 gridctl dept resolve "$vending" --dept cityman --note "街道联合执法，摊位迁入便民市场" >/dev/null
-gridctl verify "$vending" --ok >/dev/null
+gridctl verify "$vending" --ok --as 410101-L >/dev/null
 await "$vending" .status closed
 
 say "The vending case's timeline"

@@ -99,7 +99,7 @@ make_keys() {
         "$bin/gridctl" client add "$d" --sockets events --key "$var/keys/client-$d.key" > /dev/null
     done
     "$bin/gridctl" client add board --sockets stats --key "$var/keys/client-board.key" > /dev/null
-    "$bin/gridctl" client add open311 --sockets intake --key "$var/keys/client-open311.key" > /dev/null
+    "$bin/gridctl" client add open311 --sockets intake --may submissions --key "$var/keys/client-open311.key" > /dev/null
     "$bin/gridctl" client add gridctl --sockets intake,events,stats \
         --key "$var/keys/client-gridctl.key" > /dev/null
     write_env

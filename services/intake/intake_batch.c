@@ -8,6 +8,7 @@
  * around it: a single statement is a transaction of its own. */
 #include "intake_batch.h"
 
+#include "application_scope.h"
 #include "gc_case.h"
 #include "gc_event.h"
 #include "gc_extension.h"
@@ -38,8 +39,58 @@ static void fail(pending_t *p, int error, const char *why)
     p->why = why;
 }
 
-/* A command by a person on an existing case. */
+/* The rules table's name of each command kind (command_rules.command). */
+static const char *rule_command(int kind)
+{
+    switch (kind) {
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_RESOLVE_ON_SPOT: return "resolve_on_spot";
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_VERIFY: return "verify";
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_REOPEN: return "reopen";
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_REQUEST_ESCALATION: return "request_escalation";
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_SET_CATEGORY: return "set_category";
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_MEETING_OUTCOME: return "meeting_outcome";
+    case GRIDCASE__COMMAND_KIND__COMMAND_KIND_DECIDE_EXTENSION: return "decide_extension";
+    default: return "note";
+    }
+}
+
+/* Whether the person (and the sending application) may send the command, by the rules
+ * (gc_command_permitted, functions/rights.sql); a refusal is NOT_PERMITTED naming the rule.
+ * False when the database failed. */
+static bool permitted(PGconn *db, const Gridcase__CaseCommand *c, pending_t *p)
+{
+    const char *params[] = {c->case_ref, rule_command(c->kind), c->person,
+                            application_of(&p->frames)};
+    PGresult *res = gc_pg_query(db, "command permitted",
+                                "SELECT gc_command_permitted($1, $2, $3, $4)", 4, params);
+    bool ok = gc_pg_ok(res);
+    if (ok && !PQgetisnull(res, 0, 0)) {
+        snprintf(p->why_buf, sizeof p->why_buf, "%s", PQgetvalue(res, 0, 0));
+        fail(p, GRIDCASE__ERROR_CODE__ERROR_CODE_NOT_PERMITTED, p->why_buf);
+    }
+    PQclear(res);
+    return ok;
+}
+
+static bool act(PGconn *db, const Gridcase__CaseCommand *c, pending_t *p);
+
+/* A command by a person on an existing case: the rules first, so a person who may not act
+ * learns nothing of the case's state; then the command. The marks naming the person on the
+ * command's events are cleared after it (a refusal rolls them back with the rest). */
 static bool handle_command(PGconn *db, const Gridcase__CaseCommand *c, pending_t *p)
+{
+    if (!permitted(db, c, p))
+        return false;
+    if (p->error)
+        return true;
+    return act(db, c, p)
+           && (p->error || gc_pg_run(db, "person marks",
+                                     "SELECT set_config('gridcase.person', '', true), "
+                                     "set_config('gridcase.application', '', true)",
+                                     0, NULL));
+}
+
+static bool act(PGconn *db, const Gridcase__CaseCommand *c, pending_t *p)
 {
     gc_case_row_t row;
     int found = gc_case_lock(db, c->case_ref, &row);
@@ -226,7 +277,18 @@ static void log_outcome(const pending_t *p)
 {
     const Gridcase__IntakeRequest *r = p->request;
     int what = r ? (int)r->body_case : 0;
-    if (p->error)
+    if (p->error == GRIDCASE__ERROR_CODE__ERROR_CODE_NOT_PERMITTED) {
+        /* who was refused: the application and the person's code (never a phone) */
+        const char *app = application_of((gc_frames_t *)&p->frames);
+        const char *person = what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND
+                                 ? r->command->person : "";
+        gc_log_info("%s not permitted (application %s, person %s%s%s): %s",
+                    what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND ? "command" : "request",
+                    app ? app : "(plain socket)", person && *person ? person : "(none)",
+                    what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND ? ", case " : "",
+                    what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND ? r->command->case_ref : "",
+                    p->why);
+    } else if (p->error)
         gc_log_info("%s refused: %s",
                     what == GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT    ? "submit"
                     : what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND ? "command"
@@ -263,6 +325,9 @@ int intake_batch_run(void *router, PGconn *db, const gc_area_index_t *areas, boo
     int valid = 0;
     for (int i = 0; i < n; i++) {
         parse(&batch[i]);
+        if (!batch[i].error)
+            batch[i].error = application_scope_check(&batch[i].frames, batch[i].request, areas,
+                                                     &batch[i].why, batch[i].why_buf);
         valid += !batch[i].error;
     }
     /* without a database, answer at once: UNAVAILABLE, retry later (never hang, never lie) */

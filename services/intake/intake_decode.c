@@ -34,7 +34,8 @@ static int check_command(const Gridcase__CaseCommand *c, const char **why,
 {
     if (!gc_case_check_text("case_ref", c->case_ref, 32, true, NULL, why, why_buf)
         || !gc_case_check_text("note", c->note, GC_CASE_MAX_TEXT, false, NULL, why, why_buf)
-        || !gc_case_check_text("actor", c->actor, GC_CASE_MAX_NAME, false, NULL, why, why_buf))
+        || !gc_case_check_text("actor", c->actor, GC_CASE_MAX_NAME, false, NULL, why, why_buf)
+        || !gc_case_check_text("person", c->person, GC_CASE_MAX_CODE, false, NULL, why, why_buf))
         return GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
     if (system_actor(c->actor))
         *why = "actor names a gridcase daemon; name the person or office acting";

@@ -597,6 +597,11 @@ static enum MHD_Result submit(open311_http_t *self, struct MHD_Connection *c,
             status = 409, snprintf(text, sizeof text,
                                    "Idempotency-Key: used before for a different request (%s)", msg);
             break;
+        case GRIDCASE__ERROR_CODE__ERROR_CODE_NOT_PERMITTED:
+            /* the gateway's own key is not registered for submissions here: the operator's
+             * registration (gridctl client add open311 --may submissions) */
+            status = 403, snprintf(text, sizeof text, "not permitted: %s", msg);
+            break;
         case GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE:
             status = 503,
             snprintf(text, sizeof text, "not stored, try again with the same Idempotency-Key: %s",

@@ -281,13 +281,13 @@ async function makeCases() {
   await caseIs(a1, 'status', 'routed');
   gridctl('dept', 'accept', a1, '--dept', 'municipal');
   gridctl('dept', 'resolve', a1, '--dept', 'municipal', '--note', '已更换井盖');
-  gridctl('verify', a1, '--ok');
+  gridctl('verify', a1, '--ok', '--as', '4101010101-L');
   await caseIs(a4, 'status', 'routed');
   gridctl('dept', 'accept', a4, '--dept', 'sanitation');
   gridctl('dept', 'resolve', a4, '--dept', 'sanitation', '--note', '已清运');
-  gridctl('verify', a4, '--ok');
+  gridctl('verify', a4, '--ok', '--as', '4101020202-L');
   await caseIs(a5, 'status', 'triage');
-  gridctl('spot', a5, '--note', '当面调解');
+  gridctl('spot', a5, '--note', '当面调解', '--as', '4101010203-L');
   await caseIs(a2, 'status', 'routed');
   await caseIs(a3, 'status', 'routed');
   // a day and two hours later: a2 missed the grid's 24 h (now at the community), a3 the grid's
@@ -304,7 +304,7 @@ async function makeCases() {
   await caseIs(b1, 'status', 'routed');
   gridctl('dept', 'accept', b1, '--dept', 'cityman');
   gridctl('dept', 'resolve', b1, '--dept', 'cityman');
-  gridctl('verify', b1, '--ok');
+  gridctl('verify', b1, '--ok', '--as', '4101010101-L');
   await caseIs(b2, 'status', 'routed');
   gridctl('dept', 'accept', b2, '--dept', 'sanitation');
   gridctl('dept', 'resolve', b2, '--dept', 'sanitation', '--note', '已清理'); // verified live below
@@ -313,9 +313,9 @@ async function makeCases() {
   await caseIs(b4, 'status', 'routed');
   gridctl('dept', 'accept', b4, '--dept', 'municipal');
   await caseIs(b5, 'status', 'triage');
-  gridctl('escalate', b5, '--reason', '网格调解未成');
+  gridctl('escalate', b5, '--reason', '网格调解未成', '--as', '4101020101-L');
   await caseIs(b5, 'level', 'community');
-  gridctl('spot', b5, '--level', 'community', '--note', '社区调委会调解成功');
+  gridctl('spot', b5, '--level', 'community', '--note', '社区调委会调解成功', '--as', '41010201-L');
   const refs = [a1, a2, a3, a4, a5, b1, b2, b3, b4, b5];
   await until('the stream to count every case', 15, () => {
     const all = windowOf(streamArea(district), 'all').figures;
@@ -420,7 +420,7 @@ async function main() {
     const closedRate = async () => (await readPage(page)).figures.closed_of_reported_rate.fraction;
     const rateBefore = await closedRate();
     const tClose = Date.now();
-    gridctl('verify', made.live, '--ok');
+    gridctl('verify', made.live, '--ok', '--as', '4101010203-L'); // the grid's leader
     const tVerified = Date.now();
     let delay = null;
     try {

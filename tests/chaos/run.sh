@@ -33,11 +33,12 @@ for r in 1 2 3 4; do
         "$(awk -v n=$((cases / 4)) -v s="$seconds" 'BEGIN {print 1.5 * n / s}')" > "$GC_VAR/report-$r.out" 2>&1 &
     reporters+=($!)
 done
-verify_loop() { # grid leaders close what departments resolved
+verify_loop() { # grid leaders close what departments resolved, each as the demo grid's leader
+    local ref leader
     until [ -e "$GC_VAR/stop" ]; do
-        for ref in $(sql "SELECT ref FROM cases WHERE status = 'resolved' AND description = 'chaos' LIMIT 40"); do
-            gridctl verify "$ref" --ok --actor "grid-leader" >/dev/null 2>&1
-        done
+        while read -r ref leader; do
+            [ -n "$ref" ] && gridctl verify "$ref" --ok --actor "grid-leader" --as "$leader" >/dev/null 2>&1
+        done < <(sql "SELECT c.ref || ' ' || p.code FROM cases c JOIN people p ON p.area_code = c.area_code AND p.role = 'leader' AND p.retired_at IS NULL WHERE c.status = 'resolved' AND c.description = 'chaos' LIMIT 40")
         sleep 0.3
     done
 }
@@ -113,6 +114,8 @@ done
 twice=$(sql "SELECT count(*) FROM (SELECT case_id FROM case_events WHERE kind IN ('accepted', 'verified', 'supervised') GROUP BY case_id, kind, department HAVING count(*) > 1) d")
 doubled=$((doubled + twice))
 [ "$twice" = 0 ] || problem "$twice action(s) applied twice (accept, verify or supervision)"
+unnamed=$(sql "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.description = 'chaos' AND e.kind = 'verified' AND e.person_code IS NULL")
+[ "$unnamed" = 0 ] || problem "$unnamed verification(s) without the leader who made it"
 twice=$(sql "SELECT count(*) FROM (SELECT c.id FROM cases c WHERE c.description = 'chaos' AND (SELECT count(*) FROM case_events e WHERE e.case_id = c.id AND e.kind = 'resolved' AND e.status = 'resolved') > 1 + (SELECT count(*) FROM case_events e WHERE e.case_id = c.id AND e.kind = 'reopened')) d")
 doubled=$((doubled + twice))
 [ "$twice" = 0 ] || problem "$twice case(s) resolved twice without a reopen"

@@ -210,7 +210,8 @@ expect_eq "as a new case, municipal leading" \
     "$(grep "\"case_ref\":\"$ref\"" "$listen" | head -n 1 | jq -r '[.reason, .lead] | @tsv')" $'new\ttrue'
 expect_ok "municipal accepts it" env "${dept_client[@]}" gridctl dept accept "$ref" --dept municipal
 expect_ok "municipal resolves it" env "${dept_client[@]}" gridctl dept resolve "$ref" --dept municipal --note "已更换井盖"
-expect_ok "the grid verifies it" env "${intake_client[@]}" gridctl verify "$ref" --ok --note "现场查看"
+expect_ok "the grid's worker verifies it, named (CURVE: the application must name the person)" \
+    env "${intake_client[@]}" gridctl verify "$ref" --ok --note "现场查看" --as 4101010101-W1
 expect_eq "its timeline: submitted, routed, accepted, resolved, verified; closed" \
     "$(show "$ref" | jq -r '[.status, ([.timeline[].kind] | join(","))] | @tsv')" \
     $'closed\tsubmitted,routed,accepted,resolved,verified'

@@ -316,6 +316,29 @@ for day in 2026-02-30 2026-13-01 '2026- 3-01' 2100-02-29; do
 done
 served
 
+# ---- intake: people acting outside their rights ----------------------------------------------
+# (an application scoped elsewhere needs a CURVE intake: t_people has those)
+
+group "intake: people outside their rights"
+intake "verify in the name of another street's grid worker: NOT_PERMITTED" \
+    "error ERROR_CODE_NOT_PERMITTED 4101020101-W1 is grid_worker of 4101020101" \
+    "$(enc IntakeRequest <<< "command { case_ref: \"$probe\" kind: COMMAND_KIND_VERIFY person: \"4101020101-W1\" }")"
+intake "an escalation in the name of another community's leader: NOT_PERMITTED" \
+    "error ERROR_CODE_NOT_PERMITTED 41010101-L is leader of 41010101" \
+    "$(enc IntakeRequest <<< "command { case_ref: \"$probe\" kind: COMMAND_KIND_REQUEST_ESCALATION note: \"x\" person: \"41010101-L\" }")"
+intake "close on the spot in the name of a retired grid worker: NOT_PERMITTED" \
+    "error ERROR_CODE_NOT_PERMITTED 4101010101-W0 is retired" \
+    "$(enc IntakeRequest <<< "command { case_ref: \"$light\" kind: COMMAND_KIND_RESOLVE_ON_SPOT person: \"4101010101-W0\" }")"
+intake "a meeting decision in the name of another street's office: NOT_PERMITTED" \
+    "error ERROR_CODE_NOT_PERMITTED 410102-M is meeting_office of 410102" \
+    "$(enc IntakeRequest <<< "command { case_ref: \"$street\" kind: COMMAND_KIND_MEETING_OUTCOME outcome: MEETING_OUTCOME_CLOSE note: \"x\" person: \"410102-M\" }")"
+intake "a person's code that is SQL: NOT_PERMITTED, no such person" \
+    "error ERROR_CODE_NOT_PERMITTED no person has the code '; DELETE FROM people; --" \
+    "$(enc IntakeRequest <<< "command { case_ref: \"$probe\" kind: COMMAND_KIND_VERIFY person: \"'; DELETE FROM people; --\" }")"
+intake "a person's code of 65 bytes: INVALID_ARGUMENT" "error ERROR_CODE_INVALID_ARGUMENT person" \
+    "$(enc IntakeRequest <<< "command { case_ref: \"$probe\" kind: COMMAND_KIND_VERIFY person: \"$(printf 'P%.0s' {1..65})\" }")"
+served
+
 # ---- intake: messages meant for the department socket -------------------------------------
 
 group "intake: a department's messages"

@@ -198,6 +198,10 @@ int cmd_case_command(const gc_config_t *cfg, const args_t *a)
     c.case_ref = (char *)a->positional[0];
     c.note = (char *)(args_get(a, "--note") ? args_get(a, "--note") : "");
     c.actor = (char *)(args_get(a, "--actor") ? args_get(a, "--actor") : "gridctl");
+    /* the person acting, checked by intake against the rules (gridctl rules) */
+    c.person = (char *)(args_get(a, "--as") ? args_get(a, "--as") : getenv("GC_PERSON"));
+    if (c.person && !*c.person)
+        c.person = NULL;
     if (strcmp(verb, "verify") == 0) {
         if (args_has(a, "--ok") == args_has(a, "--reopen"))
             return args_usage_fail(a, "say --ok or --reopen (one of them)");

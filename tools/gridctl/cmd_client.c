@@ -49,14 +49,45 @@ static bool sockets_array(const char *list, char *out, size_t size)
     return true;
 }
 
-/* client add NAME --sockets LIST [--key FILE]: registers the key in FILE (made first when FILE
- * does not exist) for those sockets; adding a name again replaces its key and sockets. */
+/* A comma-separated list as a PostgreSQL array literal, words checked against known (NULL: any
+ * area code of digits), e.g. "submissions,diary" -> "{submissions,diary}". */
+static bool words_array(const char *option, const char *list, const char *const *known, size_t n,
+                        char *out, size_t size)
+{
+    size_t used = (size_t)snprintf(out, size, "{");
+    const char *p = list;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        bool ok = len > 0 && len < 64 && !known;
+        for (size_t i = 0; known && i < n; i++)
+            ok |= strlen(known[i]) == len && strncmp(p, known[i], len) == 0;
+        for (size_t i = 0; !known && ok && i < len; i++)
+            ok = p[i] >= '0' && p[i] <= '9';
+        if (!ok || used + len + 2 >= size) {
+            gridctl_fail("%s: '%.*s' is not one of the words it takes", option, (int)len, p);
+            return false;
+        }
+        used += (size_t)snprintf(out + used, size - used, "%s%.*s", used > 1 ? "," : "",
+                                 (int)len, p);
+        p += len + (p[len] == ',');
+    }
+    snprintf(out + used, size - used, "}");
+    return used > 1 || (gridctl_fail("%s: an empty list", option), false);
+}
+
+/* client add NAME --sockets LIST [--key FILE] [--may LIST] [--areas LIST]: registers the key in
+ * FILE (made first when FILE does not exist) for those sockets, with what it may send on the
+ * intake socket and for which areas; adding a name again replaces its key, sockets and scope. */
 int cmd_client_add(const gc_config_t *cfg, const args_t *a)
 {
     const char *name = a->positional[0];
     const char *path = args_get(a, "--key"), *list = args_get(a, "--sockets");
-    char sockets[128], err[1200];
-    if (!sockets_array(list, sockets, sizeof sockets))
+    static const char *const kinds[] = {"submissions", "commands", "diary"};
+    const char *may = args_get(a, "--may"), *areas = args_get(a, "--areas");
+    char sockets[128], err[1200], may_send[64] = "{submissions,commands,diary}", in[4096];
+    if (!sockets_array(list, sockets, sizeof sockets)
+        || (may && !words_array("--may", may, kinds, 3, may_send, sizeof may_send))
+        || (areas && !words_array("--areas", areas, NULL, 0, in, sizeof in)))
         return 1;
     gc_curve_keys_t keys;
     FILE *exists = fopen(path, "r");
@@ -68,12 +99,14 @@ int cmd_client_add(const gc_config_t *cfg, const args_t *a)
     PGconn *db = gridctl_db(cfg);
     if (!db)
         return 1;
-    const char *params[] = {name, keys.public_key, sockets};
+    const char *params[] = {name, keys.public_key, sockets, may_send, areas ? in : NULL};
     PGresult *res = gc_pg_query(db, "add client",
-                                "INSERT INTO socket_clients (name, public_key, sockets) "
-                                "VALUES ($1, $2, $3::text[]) ON CONFLICT (name) DO UPDATE SET "
-                                "public_key = EXCLUDED.public_key, sockets = EXCLUDED.sockets",
-                                3, params);
+                                "INSERT INTO socket_clients (name, public_key, sockets, may_send, "
+                                "areas) VALUES ($1, $2, $3::text[], $4::text[], $5::text[]) "
+                                "ON CONFLICT (name) DO UPDATE SET public_key = "
+                                "EXCLUDED.public_key, sockets = EXCLUDED.sockets, may_send = "
+                                "EXCLUDED.may_send, areas = EXCLUDED.areas",
+                                5, params);
     int rc = gc_pg_ok(res) ? 0 : 1;
     if (rc == 0)
         puts(keys.public_key);
@@ -112,20 +145,26 @@ int cmd_client_list(const gc_config_t *cfg, const args_t *a)
     PGresult *res = gc_pg_query(db, "list clients",
                                 "SELECT name, public_key, array_to_string(sockets, ','), "
                                 "to_char(created_at AT TIME ZONE 'UTC', "
-                                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM socket_clients ORDER BY name",
+                                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+                                "array_to_string(may_send, ','), "
+                                "coalesce(array_to_string(areas, ','), 'all') "
+                                "FROM socket_clients ORDER BY name",
                                 0, NULL);
     int rc = gc_pg_ok(res) ? 0 : 1;
     json_t *all = json ? json_array() : NULL;
     for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
         if (json)
-            json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s}", "name",
+            json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name",
                                                  PQgetvalue(res, r, 0), "public_key",
                                                  PQgetvalue(res, r, 1), "sockets",
                                                  PQgetvalue(res, r, 2), "created_at",
-                                                 PQgetvalue(res, r, 3)));
+                                                 PQgetvalue(res, r, 3), "may_send",
+                                                 PQgetvalue(res, r, 4), "areas",
+                                                 PQgetvalue(res, r, 5)));
         else
-            printf("%-24s %s %s\n", PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-                   PQgetvalue(res, r, 2));
+            printf("%-24s %s %s may send %s in %s\n", PQgetvalue(res, r, 0),
+                   PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), PQgetvalue(res, r, 4),
+                   PQgetvalue(res, r, 5));
     }
     if (all)
         gridctl_print_json(all);

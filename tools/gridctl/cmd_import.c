@@ -14,7 +14,7 @@ static const char *const level_by_depth[] = {"district", "street", "community", 
 typedef struct {
     PGconn *db;
     char where[256]; /* what was being imported when it failed */
-    int areas, departments, categories, rules, calendar_entries;
+    int areas, departments, categories, rules, calendar_entries, people;
 } import_t;
 
 static const char *str(json_t *obj, const char *key)
@@ -39,6 +39,39 @@ static bool valid_boundary(json_t *b)
         if (!json_is_array(pt) || json_array_size(pt) != 2 || !json_is_number(json_array_get(pt, 0))
             || !json_is_number(json_array_get(pt, 1)))
             return false;
+    }
+    return true;
+}
+
+/* An area's people: upserted by code (a person may move to another area); "retired": true
+ * retires them from the import's time on, never deleting them (the timeline names them). The
+ * phone is kept for the district's own use only. */
+static bool import_people(import_t *im, json_t *list, const char *area)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p)
+    {
+        const char *code = str(p, "code"), *name = str(p, "name"), *role = str(p, "role"),
+                   *phone = str(p, "phone");
+        snprintf(im->where, sizeof im->where, "person %s of area %s", code ? code : "(no code)",
+                 area);
+        if (!code || !*code || !name || !role)
+            return gridctl_fail("%s: needs \"code\", \"name\" and \"role\" (leader, "
+                                "grid_worker, community_staff, volunteer, meeting_office)",
+                                im->where),
+                   false;
+        const char *params[] = {code, area, role, name, phone ? phone : "",
+                                json_is_true(json_object_get(p, "retired")) ? "t" : "f"};
+        if (!run(im,
+                 "INSERT INTO people (code, area_code, role, name, phone, retired_at) "
+                 "VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::boolean THEN now() END) "
+                 "ON CONFLICT (code) DO UPDATE SET area_code = $2, role = $3, name = $4, "
+                 "phone = $5, retired_at = CASE WHEN $6::boolean "
+                 "THEN coalesce(people.retired_at, now()) END",
+                 6, params))
+            return false;
+        im->people++;
     }
     return true;
 }
@@ -71,6 +104,7 @@ static bool import_area(import_t *im, json_t *node, const char *parent, int dept
                   7, params);
     free(bjson);
     im->areas++;
+    ok = ok && import_people(im, json_object_get(node, "people"), code);
     json_t *children = json_object_get(node, "children");
     size_t i;
     json_t *child;
@@ -301,8 +335,9 @@ int cmd_import(const gc_config_t *cfg, const args_t *a)
          && gc_pg_commit(im.db);
     if (ok)
         printf("imported %d areas, %d departments, %d categories, %d routing rule entries, "
-               "%d calendar entries\n",
-               im.areas, im.departments, im.categories, im.rules, im.calendar_entries);
+               "%d calendar entries, %d people\n",
+               im.areas, im.departments, im.categories, im.rules, im.calendar_entries,
+               im.people);
     else
         gridctl_fail("import failed at %s; nothing was changed", im.where);
     gc_pg_rollback(im.db);

@@ -141,9 +141,11 @@ int cmd_show(const gc_config_t *cfg, const args_t *a)
     json_t *timeline = query_rows(
         db,
         "SELECT e.seq, " TIME("e.at", 2) " AS at, e.kind, e.level, e.status, e.department, "
-        "e.actor, e.note FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.ref = $1 "
-        "ORDER BY e.seq",
-        2, ref, "isssssss");
+        "e.actor, e.note, coalesce(e.person_code, '') AS person, coalesce(p.name, '') AS "
+        "person_name, coalesce(p.role, '') AS person_role, coalesce(e.application, '') AS "
+        "application FROM case_events e JOIN cases c ON c.id = e.case_id "
+        "LEFT JOIN people p ON p.code = e.person_code WHERE c.ref = $1 ORDER BY e.seq",
+        2, ref, "isssssssssss");
     PQfinish(db);
     int rc = 0;
     if (!cases || !departments || !timeline) {
@@ -170,10 +172,18 @@ int cmd_show(const gc_config_t *cfg, const args_t *a)
                        json_is_true(json_object_get(e, "lead")) ? " (lead)" : "",
                        json_is_true(json_object_get(e, "active")) ? "" : " (returned)");
             json_array_foreach(timeline, i, e)
-                printf("  %s  #%lld %-20s %-9s %-11s %s %s %s\n", text_of(e, "at"),
+            {
+                printf("  %s  #%lld %-20s %-9s %-11s %s %s %s", text_of(e, "at"),
                        (long long)json_integer_value(json_object_get(e, "seq")),
                        text_of(e, "kind"), text_of(e, "level"), text_of(e, "status"),
                        text_of(e, "department"), text_of(e, "actor"), text_of(e, "note"));
+                if (*text_of(e, "person")) /* who acted, and through which application */
+                    printf("  [%s, %s %s%s%s]", text_of(e, "person_name"),
+                           text_of(e, "person_role"), text_of(e, "person"),
+                           *text_of(e, "application") ? " via " : "",
+                           text_of(e, "application"));
+                printf("\n");
+            }
             json_decref(c);
         }
     }

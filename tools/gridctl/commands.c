@@ -5,7 +5,8 @@
 #include <string.h>
 
 #define JSON {"--json", NULL, "print JSON instead of text", false}
-#define ACTOR {"--actor", "WHO", "who acts, for the timeline (default gridctl)", false}
+#define ACTOR {"--actor", "WHO", "who acts, for the timeline (default gridctl)", false}, \
+    {"--as", "PERSON", "the person acting, by code (default GC_PERSON; gridctl people)", false}
 #define DEPT_KEY {"--key", "FILE", "the department's key file (default GC_DEPT_KEYS_DIR/DEPT.key)", false}
 #define ACTING {"--dept", "DEPT", "the acting department (default GC_DEPARTMENT)", false}
 
@@ -36,6 +37,15 @@ const gridctl_command_t gridctl_commands[] = {
      "print the departments, and which have a CURVE key", cmd_reference, {JSON}},
     {"categories", "Reference data and schema", "", 0, 0, NULL,
      "print the case categories, their deadlines and lead departments", cmd_reference, {JSON}},
+    {"people", "Reference data and schema", "", 0, 0, NULL,
+     "print the district's people: code, name, role, area, active or retired\n"
+     "Their phones stay in the database. Name a person in a command with --as CODE (or "
+     "GC_PERSON).",
+     cmd_people, {{"--area", "CODE", "only this area and below", false}, JSON}},
+    {"rules", "Reference data and schema", "", 0, 0, NULL,
+     "print who may send which person's command: one row per command, role and place\n"
+     "Intake refuses any other with ERROR_CODE_NOT_PERMITTED, naming the rule.",
+     cmd_rules, {JSON}},
 
     /* Keys */
     {"keygen", "CurveZMQ keys", "FILE", 1, 1, NULL,
@@ -48,7 +58,11 @@ const gridctl_command_t gridctl_commands[] = {
      "Adding a name again replaces its key and sockets.",
      cmd_client_add,
      {{"--sockets", "LIST", "comma-separated: intake, events, stats", true},
-      {"--key", "FILE", "the client's key file (made when missing)", true}}},
+      {"--key", "FILE", "the client's key file (made when missing)", true},
+      {"--may", "LIST", "what it may send on intake: submissions, commands (people's), diary "
+                        "(default all three)", false},
+      {"--areas", "LIST", "comma-separated area codes it speaks for (default the district)",
+       false}}},
     {"client remove", "CurveZMQ keys", "NAME", 1, 1, NULL, "take a client's key out",
      cmd_client_remove, {{0}}},
     {"client list", "CurveZMQ keys", "", 0, 0, NULL, "the clients and their sockets",

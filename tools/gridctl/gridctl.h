@@ -103,7 +103,7 @@ gridctl_run_t cmd_migrate, cmd_clock_show, cmd_clock_advance, cmd_clock_set, cmd
     cmd_import, cmd_submit, cmd_diary_add, cmd_diary_list, cmd_case_command, cmd_show, cmd_list,
     cmd_reference, cmd_dept_listen, cmd_dept_act, cmd_dept_keygen, cmd_dept_register,
     cmd_stats, cmd_events, cmd_agenda, cmd_keygen, cmd_client_add, cmd_client_remove,
-    cmd_client_list, cmd_apikey_add, cmd_apikey_revoke, cmd_apikey_list;
+    cmd_client_list, cmd_apikey_add, cmd_apikey_revoke, cmd_apikey_list, cmd_people, cmd_rules;
 
 /* The verb of a group's command: "listen" for "dept listen", the name itself otherwise. */
 const char *gridctl_verb(const gridctl_command_t *cmd);

@@ -30,6 +30,9 @@ DECLARE
     v_last  bigint;  -- the counter as found
     v_added bigint;
     v_want  integer := coalesce(cardinality(p_cases), 0);
+    -- who acted: the person and application gc_command_permitted marked (functions/rights.sql)
+    v_person text := nullif(current_setting('gridcase.person', true), '');
+    v_app    text := nullif(current_setting('gridcase.application', true), '');
 BEGIN
     IF v_want = 0 THEN
         SELECT s.last_seq INTO v_last FROM event_streams s WHERE s.stream = 'case' FOR UPDATE;
@@ -38,9 +41,10 @@ BEGIN
     -- the events' seqs taken at once; an error below undoes this with the rest
     UPDATE event_streams s SET last_seq = s.last_seq + v_want WHERE s.stream = 'case'
         RETURNING s.last_seq - v_want INTO v_last;
-    INSERT INTO case_events (seq, case_id, kind, at, level, status, department, actor, note)
+    INSERT INTO case_events (seq, case_id, kind, at, level, status, department, actor, note,
+                             person_code, application)
     SELECT v_last + e.n, c.id, e.kind, v_now, c.level, c.status, coalesce(e.department, ''),
-           coalesce(e.actor, ''), coalesce(e.note, '')
+           coalesce(e.actor, ''), coalesce(e.note, ''), v_person, v_app
     FROM unnest(p_cases, p_kinds, p_departments, p_actors, p_notes)
          WITH ORDINALITY AS e (case_id, kind, department, actor, note, n)
     JOIN cases c ON c.id = e.case_id;
