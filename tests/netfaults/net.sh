@@ -57,8 +57,10 @@ net_shape() {
     while read -r ns dev; do
         tc -n "$ns" qdisc del dev "$dev" root 2>/dev/null || true
     done < <(net_ends "$node")
-    ip netns exec "$net_prefix-$node" iptables -F OUTPUT
-    ip netns exec "$net_prefix-$node" iptables -F INPUT
+    if [ "$net_netem" = 0 ]; then
+        ip netns exec "$net_prefix-$node" iptables -F OUTPUT
+        ip netns exec "$net_prefix-$node" iptables -F INPUT
+    fi
     local netem=()
     case $fault in
         none) return 0 ;;

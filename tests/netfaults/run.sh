@@ -143,11 +143,18 @@ duration() {
 }
 
 failed=0 total_lost=0 total_doubled=0 total_replies=0
-printf '%-10s %6s %5s %7s %8s %8s %12s %18s %18s\n' run acked lost doubled replies caughtup "" "routing RSS/CPU" "intake RSS/CPU" > "$GC_VAR/table"
-printf '%-10s %6s %5s %7s %8s %8s %12s %18s %18s\n' "" "" "" "" lost "s" "" "MB start>peak s" "MB start>peak s" >> "$GC_VAR/table"
+printf '%-10s %6s %5s %7s %8s %8s %8s %17s %17s\n' run acked lost doubled replies retries caughtup "routing RSS/CPU" "intake RSS/CPU" > "$GC_VAR/table"
+printf '%-10s %6s %5s %7s %8s %8s %8s %17s %17s\n' "" "" "" "" lost "" "s" "MB start>peak s" "MB start>peak s" >> "$GC_VAR/table"
 for run in "${runs[@]}"; do
     secs=$(duration "$run")
-    say "$run: ${secs} s of load at $rate cases/s"
+    case $run in
+        cut30) what="the department's link cut for $cut s" ;;
+        cut300) what="the department's link cut for $long_cut s" ;;
+        reporters) what="the reporters' link cut for 20 s" ;;
+        flap) what="the department's link up 2 s, down 2 s" ;;
+        *) what="the department's link: $run" ;;
+    esac
+    say "$run: $what; ${secs} s of load at $rate cases/s"
     dept_url=$GC_DEPT_URL
     if [ "$run" = delay ] && ! net_can delay; then
         # no netem: the delay is a relay on the department's side that holds every chunk
@@ -176,7 +183,7 @@ for run in "${runs[@]}"; do
     returned=$(cat "$GC_VAR/returned")
     caught=""
     for _ in $(seq 600); do
-        if caught_up "$run"; then caught=$(( ($(now_ms) - returned) )); break; fi
+        if caught_up "$run"; then caught=$(($(now_ms) - returned)); break; fi
         sleep 0.5
     done
     net_shape dept none
@@ -190,7 +197,7 @@ for run in "${runs[@]}"; do
 
     # the checks, for this run's cases and the whole history of deliveries
     problems=()
-    lost=0 doubled=0 replies=0
+    lost=0 doubled=0 replies=0 retries=0
     [ -n "$caught" ] || problems+=("the departments did not catch up within 300 s")
     [ $reporter_failures = 0 ] || problems+=("$reporter_failures reporter(s) gave up")
     psql_acks="CREATE TEMP TABLE acks (key text, ref text); COPY acks FROM STDIN WITH (FORMAT text, DELIMITER ' ');"
@@ -221,6 +228,8 @@ for run in "${runs[@]}"; do
         n=$(sed -n 's/.* \([0-9]*\) outcomes unknown/\1/p' <<< "$outcome")
         replies=$((replies + ${n:-1}))
         [ "${n:-1}" = 0 ] || problems+=("$d: ${outcome:-no summary}")
+        n=$(sed -n 's/.*resolved, \([0-9]*\) retries.*/\1/p' <<< "$outcome")
+        retries=$((retries + ${n:-0}))
         r=$(sed -n 's/.*retries, \([0-9]*\) refused.*/\1/p' <<< "$outcome")
         [ "${r:-0}" = 0 ] || problems+=("$d: actions refused: $outcome")
     done
@@ -228,8 +237,10 @@ for run in "${runs[@]}"; do
     doubled=$((doubled + twice))
     [ "$twice" = 0 ] || problems+=("$twice action(s) applied twice")
     acked=$(wc -l < "$GC_VAR/acks-$run")
-    row=$(printf '%-10s %6s %5s %7s %8s %8s %12s %18s %18s' "$run" "$acked" "$lost" "$doubled" "$replies" \
-        "$([ -n "$caught" ] && awk -v m="$caught" 'BEGIN {printf "%.1f", m / 1000}' || echo never)" "" \
+    # what the fault cost the clients: actions sent again, reports sent again
+    retries=$((retries + $(sed -n 's/.* \([0-9]*\) resends.*/\1/p' "$GC_VAR"/report-"$run"-*.out | awk '{n += $1} END {print n + 0}')))
+    row=$(printf '%-10s %6s %5s %7s %8s %8s %8s %17s %17s' "$run" "$acked" "$lost" "$doubled" "$replies" "$retries" \
+        "$([ -n "$caught" ] && awk -v m="$caught" 'BEGIN {printf "%.1f", m / 1000}' || echo never)" \
         "$((r0 / 1024))>$((rp / 1024)) $(awk -v t="$rcpu" 'BEGIN {printf "%.1f", t / 100}')" \
         "$((i0 / 1024))>$((ip / 1024)) $(awk -v t="$icpu" 'BEGIN {printf "%.1f", t / 100}')")
     echo "$row" >> "$GC_VAR/table"
