@@ -23,7 +23,7 @@ BINS     := $(DAEMONS:%=$(BUILD)/bin/gc-%) $(BUILD)/bin/gridctl
 UNIT_C   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_C))
 
-.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke bench-large profile chaos soak up down demo clean board-check monitoring-check compose-check failover
+.PHONY: all deps check lint unit sqltest integration schema-check asan-check fuzz bench bench-smoke bench-large profile chaos soak up down demo clean board-check monitoring-check compose-check failover netfaults
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -111,6 +111,12 @@ soak: all $(SOAK_TOOLS)
 SHORT ?= 0
 failover: all $(CHAOS_TOOLS)
 	@FAILOVER_SHORT=$(SHORT) tests/failover/run.sh $(BUILD)/bin
+
+# make netfaults: the stack, the departments and the reporters in network namespaces of their own,
+# on links shaped by tc netem (loss, delay, a slow link, cuts, flapping; needs root).
+# SHORT=1: shorter runs (make check).
+netfaults: all $(CHAOS_TOOLS)
+	@NETFAULTS_SHORT=$(SHORT) tests/netfaults/run.sh $(BUILD)/bin
 
 # make chaos CASES=N SECONDS=S
 CASES ?= 2000
@@ -226,6 +232,7 @@ check: deps
 	$(MAKE) compose-check
 	$(MAKE) chaos CASES=400 SECONDS=25
 	$(MAKE) failover SHORT=1
+	$(MAKE) netfaults SHORT=1
 	$(MAKE) asan-check
 	$(MAKE) fuzz FUZZ_SECONDS=10
 	@echo "make check: all green"

@@ -3,6 +3,7 @@
 
 #include "gc_clock.h"
 #include "gc_curve.h"
+#include "gc_link.h"
 #include "gc_log.h"
 #include "gc_pg.h"
 #include "gc_msg.h"
@@ -110,6 +111,10 @@ void *gc_daemon_server(void *ctx, int type, const char *bind_setting, const char
     int hwm = GC_DAEMON_PUB_SNDHWM;
     if (type == ZMQ_PUB)
         zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    /* a request socket's peers come across the city's network: a gone one is noticed, and
+     * what was queued for it freed, within seconds */
+    if (type == ZMQ_ROUTER)
+        gc_link_server(s);
     if (!gc_msg_attach(s, endpoint, true)) {
         gc_log_error("%s=\"%s\": cannot bind it (see the line above)", bind_setting, endpoint);
         exit(2);

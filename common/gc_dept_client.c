@@ -5,9 +5,13 @@
 
 #include "gc_clock.h"
 #include "gc_curve.h"
+#include "gc_link.h"
 #include "gc_msg.h"
 
 #include <errno.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,10 @@
  * (up to the credit) is normal after routing restarts, far more is not */
 #define REFUSALS_MAX (2 * QUEUE_MAX)
 #define RESUBSCRIBE_MS 200 /* one resubscription for a burst of refused acknowledgements */
+/* a request unanswered this long is sent again under the same request_id (routing answers a
+ * request it already applied with the stored outcome): about three round trips of a 200 ms
+ * +- 100 ms link, so a reply lost to a dropped connection or a full queue costs 1.5 s */
+#define RESEND_MS 1500
 
 struct gc_dept_client {
     void *ctx, *socket;
@@ -30,6 +38,11 @@ struct gc_dept_client {
     uint32_t credit;
     long last_heard;
     unsigned long next_request;
+    unsigned long long instance; /* in every request_id: ids of two clients never meet */
+    /* the last action that got no reply: called again for the same case and kind, it goes out
+     * under the same request_id, so that it is applied at most once */
+    char pending_id[48], pending_ref[48];
+    int pending_kind;
     Gridcase__DeptServerMsg *queue[QUEUE_MAX];
     int queued;
 };
@@ -45,12 +58,16 @@ gc_dept_client_t *gc_dept_client_new(const char *url, const char *server_key,
         return NULL;
     }
     gc_dept_client_t *self = calloc(1, sizeof *self);
+    if (getrandom(&self->instance, sizeof self->instance, 0) != sizeof self->instance)
+        self->instance = (unsigned long long)time(NULL) << 20 ^ (unsigned long long)getpid();
     self->ctx = zmq_ctx_new();
     self->socket = gc_msg_socket_new(self->ctx, ZMQ_DEALER, 16 * 1024 * 1024);
     /* a refused handshake leaves the socket without a peer: a send must not block forever */
     int send_timeout_ms = 1000;
-    if (self->socket)
+    if (self->socket) {
         zmq_setsockopt(self->socket, ZMQ_SNDTIMEO, &send_timeout_ms, sizeof send_timeout_ms);
+        gc_link_client(self->socket); /* a dead link noticed in seconds, not minutes */
+    }
     bool connected = false;
     if (self->socket && gc_curve_client(self->socket, &keys, server_key)) {
         /* before connecting, or the first events are missed */
@@ -202,8 +219,12 @@ static int request(gc_dept_client_t *self, Gridcase__DeptClientMsg *m, const cha
                    int timeout_ms, char *ref, size_t reflen, char *err, int errlen)
 {
     send_msg(self, m);
-    long deadline = gc_clock_monotonic_ms() + timeout_ms;
+    long sent = gc_clock_monotonic_ms(), deadline = sent + timeout_ms;
     for (long left; (left = deadline - gc_clock_monotonic_ms()) >= 0;) {
+        if (gc_clock_monotonic_ms() - sent >= RESEND_MS) {
+            send_msg(self, m);
+            sent = gc_clock_monotonic_ms();
+        }
         Gridcase__DeptServerMsg *r = receive(self, left > 200 ? 200 : (int)left);
         if (!r)
             continue;
@@ -234,8 +255,12 @@ static int request(gc_dept_client_t *self, Gridcase__DeptClientMsg *m, const cha
 static int act(gc_dept_client_t *self, const char *case_ref, int kind, const char *note,
                uint32_t extension_hours, int timeout_ms, char *err, int errlen)
 {
-    char request_id[32];
-    snprintf(request_id, sizeof request_id, "act-%lu", ++self->next_request);
+    char request_id[48];
+    if (self->pending_kind == kind && strcmp(self->pending_ref, case_ref) == 0)
+        snprintf(request_id, sizeof request_id, "%s", self->pending_id);
+    else
+        snprintf(request_id, sizeof request_id, "act-%016llx-%lu", self->instance,
+                 ++self->next_request);
     Gridcase__DeptClientMsg m = GRIDCASE__DEPT_CLIENT_MSG__INIT;
     Gridcase__DeptAction a = GRIDCASE__DEPT_ACTION__INIT;
     a.request_id = request_id;
@@ -245,7 +270,14 @@ static int act(gc_dept_client_t *self, const char *case_ref, int kind, const cha
     a.extension_hours = extension_hours;
     m.body_case = GRIDCASE__DEPT_CLIENT_MSG__BODY_ACTION;
     m.action = &a;
-    return request(self, &m, request_id, timeout_ms, NULL, 0, err, errlen);
+    int rc = request(self, &m, request_id, timeout_ms, NULL, 0, err, errlen);
+    self->pending_kind = 0;
+    if (rc == -1 || rc == GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE) {
+        self->pending_kind = kind;
+        snprintf(self->pending_id, sizeof self->pending_id, "%s", request_id);
+        snprintf(self->pending_ref, sizeof self->pending_ref, "%s", case_ref);
+    }
+    return rc;
 }
 
 int gc_dept_client_act(gc_dept_client_t *self, const char *case_ref, int kind, const char *note,
@@ -265,8 +297,9 @@ int gc_dept_client_request_extension(gc_dept_client_t *self, const char *case_re
 int gc_dept_client_inspect(gc_dept_client_t *self, Gridcase__SubmitCase *report, int timeout_ms,
                            char *ref, size_t reflen, char *err, int errlen)
 {
-    char request_id[32];
-    snprintf(request_id, sizeof request_id, "inspect-%lu", ++self->next_request);
+    char request_id[48];
+    snprintf(request_id, sizeof request_id, "inspect-%016llx-%lu", self->instance,
+             ++self->next_request);
     Gridcase__DeptClientMsg m = GRIDCASE__DEPT_CLIENT_MSG__INIT;
     Gridcase__InspectionReport r = GRIDCASE__INSPECTION_REPORT__INIT;
     r.request_id = request_id;

@@ -39,8 +39,11 @@ int gc_dept_client_next(gc_dept_client_t *self, int timeout_ms, Gridcase__DeptSe
 /* Confirms every delivery up to seq: call once the deliveries are durably taken. */
 void gc_dept_client_ack(gc_dept_client_t *self, uint64_t seq);
 
-/* An action (Gridcase__DeptActionKind) on a case, waiting up to timeout_ms for the reply.
- * 0 on success, else a Gridcase__ErrorCode (or -1: no reply) with the reason in err. */
+/* An action (Gridcase__DeptActionKind) on a case, waiting up to timeout_ms for the reply and
+ * sending it again (same request_id) every 1.5 s meanwhile. 0 on success, else a
+ * Gridcase__ErrorCode (or -1: no reply) with the reason in err. After -1 or UNAVAILABLE, call it
+ * again for the same case and kind: it goes out under the same request_id, so routing applies
+ * it at most once and answers with the first outcome if it was applied. */
 int gc_dept_client_act(gc_dept_client_t *self, const char *case_ref, int kind, const char *note,
                        int timeout_ms, char *err, int errlen);
 

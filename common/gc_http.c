@@ -110,6 +110,7 @@ struct MHD_Daemon *gc_http_serve(const char *setting, const char *bind, const ch
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
         ntohs(addr.sin_port), NULL, NULL, handler, cls, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_connections / 4 ? max_connections / 4 : 1,
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
     if (!d)

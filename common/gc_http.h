@@ -12,7 +12,9 @@ bool gc_http_address(const char *bind, struct sockaddr_in *addr);
 
 /* A libmicrohttpd server on bind (the value of the setting named setting, e.g. "GC_BOARD_BIND"),
  * a thread per connection (a live feed or a slow client holds only its own thread; each costs a
- * 256 KiB stack, hence max_connections), idle connections closed after 30 s. handler answers each
+ * 256 KiB stack, hence max_connections), at most a quarter of them from one address (one peer
+ * opening connections without end, or holding them one byte at a time, leaves room for the
+ * others), idle connections closed after 30 s. handler answers each
  * request with cls; completed (may be NULL) is called when a request ends, to free what handler
  * kept in its *state. NULL, with the reason logged naming the setting and what, when bind is not
  * HOST:PORT or the port cannot be had. Stop it with MHD_stop_daemon. */

@@ -13,6 +13,9 @@
 #   GC_PORT_BASE  PostgreSQL on BASE, intake BASE+1, events BASE+2, departments BASE+3,
 #                 stats BASE+4, stats' HTTP /metrics BASE+5, the board (HTTP) BASE+6, the
 #                 Open311 gateway (HTTP) BASE+7 (default 7100)
+#   GC_HOST       the address the ZeroMQ sockets (intake, events, departments, stats) listen on
+#                 and are reached at (default 127.0.0.1); the HTTP doors and PostgreSQL stay on
+#                 loopback
 #   GC_DISTRICT   reference data to import on the first start (default
 #                 deploy/demo-district.json)
 #   GC_CURVE      1: intake, the event stream and the stats stream run CurveZMQ too (as in
@@ -32,6 +35,7 @@ case $var in /*) ;; *) var=$PWD/$var ;; esac # absolute: the env file is sourced
 shown=${var#"$PWD"/}                           # as people typed it, in messages
 base=${GC_PORT_BASE:-7100}
 curve=${GC_CURVE:-0}
+host=${GC_HOST:-127.0.0.1}
 external=${GC_PG_EXTERNAL:-0}
 daemons=(intake routing escalation stats board open311)
 with_db=(intake routing escalation stats open311) # gc-board reads only the stats stream
@@ -51,10 +55,10 @@ write_env() {
     mkdir -p "$var"
     cat > "$var/env" <<ENV
 export GC_PG_DSN="$(pg_where) user=gridcase dbname=gridcase"
-export GC_INTAKE_BIND="tcp://127.0.0.1:$((base + 1))" GC_INTAKE_URL="tcp://127.0.0.1:$((base + 1))"
-export GC_EVENTS_BIND="tcp://127.0.0.1:$((base + 2))" GC_EVENTS_URL="tcp://127.0.0.1:$((base + 2))"
-export GC_DEPT_BIND="tcp://127.0.0.1:$((base + 3))" GC_DEPT_URL="tcp://127.0.0.1:$((base + 3))"
-export GC_STATS_BIND="tcp://127.0.0.1:$((base + 4))" GC_STATS_URL="tcp://127.0.0.1:$((base + 4))"
+export GC_INTAKE_BIND="tcp://$host:$((base + 1))" GC_INTAKE_URL="tcp://$host:$((base + 1))"
+export GC_EVENTS_BIND="tcp://$host:$((base + 2))" GC_EVENTS_URL="tcp://$host:$((base + 2))"
+export GC_DEPT_BIND="tcp://$host:$((base + 3))" GC_DEPT_URL="tcp://$host:$((base + 3))"
+export GC_STATS_BIND="tcp://$host:$((base + 4))" GC_STATS_URL="tcp://$host:$((base + 4))"
 export GC_METRICS_BIND="127.0.0.1:$((base + 5))"
 export GC_BOARD_BIND="127.0.0.1:$((base + 6))"
 export GC_OPEN311_BIND="127.0.0.1:$((base + 7))"

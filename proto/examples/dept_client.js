@@ -135,9 +135,11 @@ async function main() {
 
   let have = loadPosition(args.state);
   let actions = 0;
+  const instance = require("crypto").randomBytes(8).toString("hex");
   // An action and its reply; deliveries that arrive meanwhile wait in the queue.
   async function act(caseRef, kind, note) {
-    const requestId = `js-${process.pid}-${++actions}`;
+    // unique for good: routing answers a request_id it has seen with that request's outcome
+    const requestId = `js-${instance}-${++actions}`;
     await send({ action: { requestId, caseRef, kind, note } });
     const deadline = Date.now() + REPLY_TIMEOUT_MS;
     while (Date.now() < deadline) {

@@ -37,11 +37,13 @@ def listen(s, count):
             count -= 1
 
 def act(s, case_ref, kind, note=""):
-    send(s, action=dept_pb2.DeptAction(request_id="py-1", case_ref=case_ref,
+    # unique for good: routing answers a request_id it has seen with that request's outcome
+    request_id = "py-" + os.urandom(8).hex()
+    send(s, action=dept_pb2.DeptAction(request_id=request_id, case_ref=case_ref,
                                        kind=kind, note=note))
     while True:
         m = dept_pb2.DeptServerMsg.FromString(s.recv())
-        if m.HasField("reply") and m.reply.request_id == "py-1":
+        if m.HasField("reply") and m.reply.request_id == request_id:
             return m.reply.error.message if m.reply.HasField("error") else "ok"
 
 if __name__ == "__main__":

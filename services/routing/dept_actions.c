@@ -1,5 +1,7 @@
 /* dept_actions: a department's action checked against the case's lifecycle and its assignment,
- * then stored with its event; an inspection report stored as a submission. */
+ * then stored with its event; an inspection report stored as a submission. What took effect is
+ * remembered under the client's request_id (department_replies), so a request sent again after
+ * its reply was lost is answered as the first time, never applied twice. */
 #include "dept_actions.h"
 
 #include "dept_send.h"
@@ -14,6 +16,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Runs an action in the open transaction. Returns false when the database failed; the outcome
@@ -65,6 +68,59 @@ static bool act(PGconn *db, const Gridcase__DeptAction *a, int *error, const cha
     return true;
 }
 
+/* replies kept this long: far longer than any client retries a request */
+#define REPLIES_KEPT "1 day"
+#define REPLIES_PRUNE_EVERY 1000 /* requests between two removals of old replies */
+
+/* The stored outcome of this department's request_id, in the open transaction: 1 found (the
+ * case in ref; *error set when the id was first used for another request), 0 none, -1 the
+ * database failed. */
+static int stored_reply(PGconn *db, const char *department, const char *request_id, int what,
+                        const char *case_ref, char *ref, size_t reflen, int *error,
+                        const char **why)
+{
+    const char *params[] = {department, request_id};
+    PGresult *res = gc_pg_query(db, "stored reply",
+                                "SELECT what, case_ref FROM department_replies "
+                                "WHERE department = $1 AND request_id = $2",
+                                2, params);
+    if (!gc_pg_ok(res)) {
+        PQclear(res);
+        return -1;
+    }
+    int found = PQntuples(res) == 1;
+    if (found) {
+        snprintf(ref, reflen, "%s", PQgetvalue(res, 0, 1));
+        if (atoi(PQgetvalue(res, 0, 0)) != what || (case_ref && strcmp(case_ref, ref) != 0)) {
+            *error = GRIDCASE__ERROR_CODE__ERROR_CODE_IDEMPOTENCY_CONFLICT;
+            *why = "this request_id was first used for another request";
+        }
+    }
+    PQclear(res);
+    return found;
+}
+
+/* Remembers what took effect, in its transaction; now and then removes the old ones. */
+static bool store_reply(PGconn *db, const char *department, const char *request_id, int what,
+                        const char *case_ref)
+{
+    static unsigned long stored;
+    char what_s[16];
+    snprintf(what_s, sizeof what_s, "%d", what);
+    const char *params[] = {department, request_id, what_s, case_ref};
+    if (!gc_pg_run(db, "store reply",
+                   "INSERT INTO department_replies (department, request_id, what, case_ref) "
+                   "VALUES ($1, $2, $3, $4)",
+                   4, params))
+        return false;
+    if (++stored % REPLIES_PRUNE_EVERY != 0)
+        return true;
+    return gc_pg_run(db, "prune replies",
+                     "DELETE FROM department_replies "
+                     "WHERE stored_at < now() - interval '" REPLIES_KEPT "'",
+                     0, NULL);
+}
+
 static const char *action_name(int kind)
 {
     static const char *const names[] = {"?",      "accept", "progress",
@@ -79,12 +135,30 @@ bool dept_actions_handle(void *router, PGconn *db, const void *id, size_t size,
 {
     gc_submit_result_t submitted = {0};
     bool db_ok = true;
-    if (!gc_text_present(a ? a->department : report->department, GC_CASE_MAX_CODE)) {
+    const char *department = a ? a->department : report->department;
+    int what = a ? (int)a->kind : 0, seen = 0;
+    char stored_ref[64];
+    if (!gc_text_present(department, GC_CASE_MAX_CODE)) {
         error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
         why = "request_id, department and case_ref (or report) are required; note <= 4000 bytes";
     } else if (error) {
         /* refused before touching the database */
-    } else if ((db_ok = gc_event_begin_writer(db))) {
+    } else if (!(db_ok = gc_event_begin_writer(db))) {
+        error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE;
+        why = "the database is unavailable; retry";
+    } else if (request_id && *request_id
+               && (seen = stored_reply(db, department, request_id, what, case_ref, stored_ref,
+                                       sizeof stored_ref, &error, &why))
+                      != 0) {
+        /* sent before: answered as then (or refused: the id named another request) */
+        db_ok = seen > 0;
+        case_ref = stored_ref;
+        gc_pg_rollback(db);
+        if (!db_ok) {
+            error = GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE;
+            why = "the database is unavailable; retry";
+        }
+    } else {
         if (a) {
             db_ok = act(db, a, &error, &why);
         } else {
@@ -96,6 +170,8 @@ bool dept_actions_handle(void *router, PGconn *db, const void *id, size_t size,
             why = submitted.why;
             case_ref = submitted.ref;
         }
+        if (db_ok && !error && request_id && *request_id)
+            db_ok = store_reply(db, department, request_id, what, case_ref);
         if (db_ok && !error)
             db_ok = gc_pg_commit(db);
         if (!db_ok && gc_pg_alive(db)) {
@@ -123,8 +199,9 @@ bool dept_actions_handle(void *router, PGconn *db, const void *id, size_t size,
         r.error = &e;
         gc_log_info("department action refused: %s", why);
     } else {
-        gc_log_info("department %s: %s on %s", a ? a->department : report->department,
-                    a ? action_name(a->kind) : "inspection report", r.case_ref);
+        gc_log_info("department %s: %s on %s%s", department,
+                    a ? action_name(a->kind) : "inspection report", r.case_ref,
+                    seen > 0 ? " (sent again: the stored reply)" : "");
     }
     m.body_case = GRIDCASE__DEPT_SERVER_MSG__BODY_REPLY;
     m.reply = &r;

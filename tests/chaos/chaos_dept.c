@@ -5,24 +5,35 @@
  * Connects as DEPT (GC_DEPT_URL, GC_DEPT_SERVER_KEY, key GC_DEPT_KEYS_DIR/DEPT.key), resumes
  * after its last acknowledged delivery, and for every case it leads accepts and resolves it,
  * retrying an action that got no reply (routing may have died: a retry of an action that did
- * take effect is refused as INVALID_STATE, never applied twice). Appends the seq of every
- * delivery it takes to SEQS_FILE, then acknowledges it. Stops after SECONDS. */
+ * take effect is refused as INVALID_STATE, never applied twice) until it learns the outcome.
+ * Appends the seq of every delivery it takes to SEQS_FILE, then acknowledges it. Stops after
+ * SECONDS, or at SIGTERM, and prints what it did; "outcomes unknown" counts the actions it gave
+ * up on without ever learning whether they were applied (a reply lost for good). */
 #include "gc_clock.h"
 #include "gc_config.h"
 #include "gc_dept_client.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-/* An action, again while nobody answers (up to 10 tries): 0 done, else the last error. */
-static int act(gc_dept_client_t *c, const char *ref, int kind, long *retries)
+static volatile sig_atomic_t stopping;
+static void stop(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+/* An action, again while nobody answers, until the run ends: 0 done, else the last error (-1:
+ * the outcome never learned). */
+static int act(gc_dept_client_t *c, const char *ref, int kind, long end, long *retries)
 {
     char err[300];
     int rc = -1;
-    for (int attempt = 0; attempt < 10; attempt++) {
+    while (!stopping && gc_clock_monotonic_ms() < end) {
         rc = gc_dept_client_act(c, ref, kind, "chaos", 3000, err, sizeof err);
         if (rc != -1 && rc != GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE)
             return rc;
@@ -54,8 +65,10 @@ int main(int argc, char **argv)
     }
     gc_dept_client_subscribe(c, 0, true, 50);
     long end = gc_clock_monotonic_ms() + atol(argv[2]) * 1000, taken = 0, resolved = 0,
-         retries = 0, refused = 0;
-    while (gc_clock_monotonic_ms() < end) {
+         retries = 0, refused = 0, unknown = 0;
+    signal(SIGTERM, stop);
+    signal(SIGINT, stop);
+    while (!stopping && gc_clock_monotonic_ms() < end) {
         Gridcase__DeptServerMsg *m = NULL;
         int got = gc_dept_client_next(c, 500, &m, err, sizeof err);
         if (got < 0) { /* refused: routing may be restarting with an old view; start afresh */
@@ -73,11 +86,15 @@ int main(int argc, char **argv)
         bool work = d->lead && d->reason != GRIDCASE__DELIVERY_REASON__DELIVERY_REASON_WITHDRAWN;
         if (work) {
             /* accepting a case already in progress is refused: harmless */
-            act(c, d->case_ref, GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_ACCEPT, &retries);
-            int rc = act(c, d->case_ref, GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RESOLVE,
-                         &retries);
+            int rc = act(c, d->case_ref, GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_ACCEPT,
+                         end, &retries);
+            unknown += rc == -1 || rc == GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE;
+            rc = act(c, d->case_ref, GRIDCASE__DEPT_ACTION_KIND__DEPT_ACTION_KIND_RESOLVE, end,
+                     &retries);
+            unknown += rc == -1 || rc == GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE;
             resolved += rc == 0;
-            refused += rc != 0 && rc != GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE;
+            refused += rc > 0 && rc != GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_STATE
+                       && rc != GRIDCASE__ERROR_CODE__ERROR_CODE_UNAVAILABLE;
         }
         fprintf(seqs, "%llu %s\n", (unsigned long long)d->seq, d->case_ref);
         fflush(seqs);
@@ -85,9 +102,10 @@ int main(int argc, char **argv)
         taken++;
         gridcase__dept_server_msg__free_unpacked(m, NULL);
     }
-    printf("department %s: %ld deliveries taken, %ld resolved, %ld retries, %ld refused\n",
-           argv[1], taken, resolved, retries, refused);
+    printf("department %s: %ld deliveries taken, %ld resolved, %ld retries, %ld refused, "
+           "%ld outcomes unknown\n",
+           argv[1], taken, resolved, retries, refused, unknown);
     gc_dept_client_destroy(&c);
     fclose(seqs);
-    return refused ? 1 : 0;
+    return refused || unknown ? 1 : 0;
 }

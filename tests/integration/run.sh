@@ -30,7 +30,7 @@ declare -A seconds=([t_curve]=54 [t_hostile]=42 [t_stats_truth]=32 [t_config]=30
     [t_intake_batch]=10 [t_stats_batch]=9 [t_escalation]=9 [t_intake]=8 [t_backup]=6
     [t_restart]=4 [t_delivery]=3 [t_lifecycle]=2 [t_spot_levels]=3 [t_malformed]=1
     [t_python_client]=1 [t_roles]=1 [t_board]=16 [t_node_client]=45 [t_open311]=30
-    [t_stack]=45 [t_gridctl]=20 [t_people]=30)
+    [t_stack]=45 [t_gridctl]=20 [t_people]=30 [t_slow_peers]=37)
 weight() { local n; n=$(basename "$1" .sh); echo "${seconds[$n]:-10}"; }
 declare -a lane_files lane_load
 for ((l = 0; l < lanes; l++)); do lane_files[l]=""; lane_load[l]=0; done
