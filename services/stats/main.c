@@ -22,8 +22,9 @@
 #define CHANGE_ROUND_MS 200 /* soonest round after a change (if GC_STATS_INTERVAL_MS is longer) */
 #define PRUNE_EVERY_MS (3600 * 1000L) /* old day windows are removed hourly (and at start) */
 /* Events folded per transaction. A batch writes one row version per (area above, category,
- * window) it touches, a few hundred whatever its length, so a longer batch costs less per event:
- * at 500 the writes were 0.12 ms of the database's time per case. */
+ * window) it touches, a few hundred whatever its length, so a longer batch costs less per event
+ * (make profile's intake load: the writes took 0.064 ms of the database's time per case at 500,
+ * on a busy machine, and 0.021 ms at 2,000, on a quiet one). */
 #define FOLD_BATCH 2000
 /* Batches per catch-up before a round may be published: under a steady stream the fold is never
  * quite caught up, and a loop that waited for that published nothing for seconds. */

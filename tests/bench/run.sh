@@ -6,6 +6,7 @@
 # enforced; it fails only when it cannot measure. Usage: tests/bench/run.sh BIN_DIR
 #
 # Sections, in this order (each waits until the consumers have caught up with the last one):
+#   fill        (GC_BENCH_FILL_CASES) years of history written before the stack starts
 #   warm-up     load that is not reported, then ANALYZE: the tables have a history and the
 #               planner statistics autovacuum would keep, as in a system that has been running
 #   intake      64 reporters, unthrottled, no department or stats clients
