@@ -79,19 +79,29 @@ int main(int argc, char **argv)
     long last_publish = 0, last_prune = 0;
     bool changed = false; /* events folded since the last round */
     bool behind = false;  /* the last catch-up stopped after its turn's batches */
+    bool rang = false;    /* a doorbell rang since the last fold */
     while (!gc_daemon_stop && db) {
         zmq_pollitem_t items[] = {{events, 0, ZMQ_POLLIN, 0}, {gc_zap_socket(zap), 0, ZMQ_POLLIN, 0}};
         long since = gc_clock_monotonic_ms() - last_publish;
         long wait = !last_publish || behind ? 0 /* at once: a first round, or the fold goes on */
-                    : changed               ? change_round_ms - since
+                    : changed || rang       ? change_round_ms - since
                                             : cfg.stats_interval_ms - since;
         if (zmq_poll(items, 2, wait > 0 ? wait : 0) < 0 && errno != EINTR)
             break;
         gc_zap_handle(zap, db);
         gc_frames_t f;
-        while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0)
+        while (gc_frames_recv(events, &f, ZMQ_DONTWAIT) == 0) {
             gc_frames_close(&f); /* a doorbell: the log is read below */
-        long folded = gc_consumer_catch_up(db, "stats", FOLD_BATCH, &consumer);
+            rang = true;
+        }
+        /* The fold runs when a round may go out: what it folds sooner waits for that round all
+         * the same, and a fold's writes cost as much for 50 events as for 2,000 (a fold at every
+         * doorbell took a third of a core at 1,000 cases/s). The interval's round folds too, so
+         * a lost doorbell delays nothing past it. */
+        since = gc_clock_monotonic_ms() - last_publish;
+        bool fold = !last_publish || behind || since >= change_round_ms;
+        long folded = fold ? gc_consumer_catch_up(db, "stats", FOLD_BATCH, &consumer) : 0;
+        rang = rang && !fold;
         bool ok = folded >= 0;
         behind = folded >= (long)FOLD_BATCH * FOLD_BATCHES_PER_TURN;
         changed |= folded > 0;
