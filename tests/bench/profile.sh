@@ -44,6 +44,8 @@ cleanup() {
     deploy/pg.sh stop "$var/pg" > /dev/null 2>&1 || true
 }
 trap cleanup EXIT
+trap 'exit 130' INT # (the EXIT trap runs on a signal only when the signal is trapped)
+trap 'exit 143' TERM
 
 # pg_stat_statements must be loaded at the server's start: set before the stack starts it
 deploy/pg.sh start "$var/pg" "$port"

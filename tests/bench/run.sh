@@ -92,6 +92,8 @@ cleanup() {
     if [ "$smoke" = 1 ]; then rm -rf "$(readlink -f "$var/pg/pgdata")" "$var"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT # (the EXIT trap runs on a signal only when the signal is trapped)
+trap 'exit 143' TERM
 # Other work on the machine skews every figure: measured before anything of the run starts
 # (and in each section's window, as the machine's CPU beside the run's own processes).
 quiet_seconds=$([ "$smoke" = 1 ] && echo 1 || echo 5)

@@ -191,6 +191,10 @@ run_block clients || bail "no client keys"
 intake_client=(GC_INTAKE_URL="tcp://127.0.0.1:$((base + 1))"
                GC_INTAKE_SERVER_KEY="$(cat "$site/secrets/intake_server_public_key")"
                GC_CLIENT_KEY_FILE="$site/client-keys/hotline-bridge.key")
+# people's commands come from the grid workers' application: the hotline bridge may only submit
+people_client=(GC_INTAKE_URL="tcp://127.0.0.1:$((base + 1))"
+               GC_INTAKE_SERVER_KEY="$(cat "$site/secrets/intake_server_public_key")"
+               GC_CLIENT_KEY_FILE="$site/client-keys/grid-app.key")
 dept_client=(GC_DEPT_URL="tcp://127.0.0.1:$((base + 3))"
              GC_DEPT_SERVER_KEY="$(cat "$site/secrets/dept_server_public_key")"
              GC_DEPT_KEYS_DIR="$site/dept-keys")
@@ -210,8 +214,10 @@ expect_eq "as a new case, municipal leading" \
     "$(grep "\"case_ref\":\"$ref\"" "$listen" | head -n 1 | jq -r '[.reason, .lead] | @tsv')" $'new\ttrue'
 expect_ok "municipal accepts it" env "${dept_client[@]}" gridctl dept accept "$ref" --dept municipal
 expect_ok "municipal resolves it" env "${dept_client[@]}" gridctl dept resolve "$ref" --dept municipal --note "已更换井盖"
-expect_ok "the grid's worker verifies it, named (CURVE: the application must name the person)" \
+expect_fail "the hotline bridge may not verify it" "may not send people's commands" \
     env "${intake_client[@]}" gridctl verify "$ref" --ok --note "现场查看" --as 4101010101-W1
+expect_ok "the grid's worker verifies it through the grid's application, named" \
+    env "${people_client[@]}" gridctl verify "$ref" --ok --note "现场查看" --as 4101010101-W1
 expect_eq "its timeline: submitted, routed, accepted, resolved, verified; closed" \
     "$(show "$ref" | jq -r '[.status, ([.timeline[].kind] | join(","))] | @tsv')" \
     $'closed\tsubmitted,routed,accepted,resolved,verified'
