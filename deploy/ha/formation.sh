@@ -41,6 +41,8 @@
 # from both the monitor and its standby demotes itself after 3 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=deploy/ha/netns.sh
+. deploy/ha/netns.sh
 cmd=${1:?usage: formation.sh up|down|state|primary|start|pids|pgpids|backup|archived|restore DIR [NODE|TIME]}
 dir=${2:?DIR}
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -127,18 +129,11 @@ up() {
     monitor="postgres://autoctl_node@$net.${addr[mon]}:$port/pg_auto_failover?sslmode=disable"
 
     # the network: a bridge in a namespace of its own, one veth pair per machine
-    ip netns add "$prefix-br"
+    netns_bridge "$prefix"
     echo "$prefix-br" >> "$dir/namespaces"
-    ip -n "$prefix-br" link add br0 type bridge
-    ip -n "$prefix-br" link set br0 up
     for m in mon n1 n2 app; do
-        ip netns add "$prefix-$m"
+        netns_machine "$prefix" "$m" "$net.${addr[$m]}/24"
         echo "$prefix-$m" >> "$dir/namespaces"
-        ip -n "$prefix-$m" link set lo up
-        ip -n "$prefix-br" link add "$m" type veth peer name eth0 netns "$prefix-$m"
-        ip -n "$prefix-br" link set "$m" master br0 up
-        ip -n "$prefix-$m" addr add "$net.${addr[$m]}/24" dev eth0
-        ip -n "$prefix-$m" link set eth0 up
     done
     for m in mon n1 n2 rs; do mkdir -p "$real/$m/config" "$real/$m/share" "$real/$m/run"; done
     mkdir -p "$real/repo"

@@ -1,6 +1,7 @@
 # A private network of namespaces for tests that need real links (sourced by
-# tests/netfaults/run.sh): a bridge in a namespace of its own and one veth pair per machine, as
-# deploy/ha/formation.sh wires its formation. Only namespaces made here are ever touched.
+# tests/netfaults/run.sh): a bridge in a namespace of its own and one veth pair per machine,
+# wired by deploy/ha/netns.sh as deploy/ha/formation.sh wires its formation. Only namespaces made
+# here are ever touched.
 #   net_up PREFIX NODE...      namespaces PREFIX-br and PREFIX-NODE; NODE number i (from 1) at
 #                              10.88.0.i on eth0; the names go to $net_namespaces
 #   net_down                   deletes them (after the processes in them have ended)
@@ -9,6 +10,8 @@
 # tc netem does it when the kernel has it; without (some virtual machines' kernels), loss and cut
 # are iptables rules in NODE's namespace, rate a tbf, and delay is not available (net_can delay).
 # shellcheck shell=bash
+# shellcheck source=deploy/ha/netns.sh
+. deploy/ha/netns.sh
 net_namespaces=()
 net_prefix=
 net_netem=0
@@ -16,20 +19,13 @@ net_netem=0
 net_up() {
     net_prefix=$1
     shift
-    ip netns add "$net_prefix-br"
     net_namespaces+=("$net_prefix-br")
-    ip -n "$net_prefix-br" link add br0 type bridge
-    ip -n "$net_prefix-br" link set br0 up
+    netns_bridge "$net_prefix"
     local i=0 m
     for m in "$@"; do
         i=$((i + 1))
-        ip netns add "$net_prefix-$m"
         net_namespaces+=("$net_prefix-$m")
-        ip -n "$net_prefix-$m" link set lo up
-        ip -n "$net_prefix-br" link add "$m" type veth peer name eth0 netns "$net_prefix-$m"
-        ip -n "$net_prefix-br" link set "$m" master br0 up
-        ip -n "$net_prefix-$m" addr add "10.88.0.$i/24" dev eth0
-        ip -n "$net_prefix-$m" link set eth0 up
+        netns_machine "$net_prefix" "$m" "10.88.0.$i/24"
     done
     if tc -n "$net_prefix-br" qdisc replace dev "$1" root netem delay 0ms 2>/dev/null; then
         net_netem=1
