@@ -92,7 +92,7 @@ void gc_dept_client_destroy(gc_dept_client_t **self)
     gc_monitor_destroy(&(*self)->monitor);
     if ((*self)->socket)
         zmq_close((*self)->socket);
-    zmq_ctx_term((*self)->ctx);
+    gc_msg_ctx_end((*self)->ctx);
     free(*self);
     *self = NULL;
 }

@@ -4,7 +4,9 @@
 #include "gc_log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 int gc_frames_recv(void *socket, gc_frames_t *frames, int flags)
 {
@@ -123,4 +125,58 @@ void gc_msg_warn_if_exposed(const char *endpoint, const char *what, const char *
     gc_log_warn("WARNING: %s on %s is NOT ENCRYPTED AND NOT AUTHENTICATED: anyone who can reach "
                 "this address can use it. Set %s to run it with CurveZMQ (see deploy/README.md)",
                 what, endpoint, key_setting);
+}
+
+/* gc_msg_ctx_end's waiter: zmq_ctx_term on its own thread, done under the lock when it returns */
+typedef struct {
+    void *ctx;
+    pthread_mutex_t lock;
+    pthread_cond_t ended;
+    bool done;
+} ctx_end_t;
+
+static void *ctx_term(void *arg)
+{
+    ctx_end_t *end = arg;
+    zmq_ctx_term(end->ctx);
+    pthread_mutex_lock(&end->lock);
+    end->done = true;
+    pthread_cond_signal(&end->ended);
+    pthread_mutex_unlock(&end->lock);
+    return NULL;
+}
+
+bool gc_msg_ctx_end(void *ctx)
+{
+    /* static: a waiter left behind still points at it while the process exits */
+    static ctx_end_t end = {.lock = PTHREAD_MUTEX_INITIALIZER, .ended = PTHREAD_COND_INITIALIZER};
+    end.ctx = ctx;
+    end.done = false;
+    pthread_t waiter;
+    if (pthread_create(&waiter, NULL, ctx_term, &end) != 0) {
+        zmq_ctx_term(ctx); /* no thread to spare: wait as libzmq does */
+        return true;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += GC_MSG_CTX_END_MS / 1000;
+    until.tv_nsec += (GC_MSG_CTX_END_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&end.lock);
+    while (!end.done && pthread_cond_timedwait(&end.ended, &end.lock, &until) == 0)
+        ;
+    bool done = end.done;
+    pthread_mutex_unlock(&end.lock);
+    if (done) {
+        pthread_join(waiter, NULL);
+        return true;
+    }
+    pthread_detach(waiter);
+    gc_log_warn("ZeroMQ did not end its connections within %d ms; exiting without them (every "
+                "socket has linger 0: nothing of ours was waiting in them)",
+                GC_MSG_CTX_END_MS);
+    return false;
 }

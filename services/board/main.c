@@ -62,7 +62,7 @@ int main(int argc, char **argv)
     if (!http) { /* board_http_new named GC_BOARD_BIND: a bad setting, status 2 */
         board_store_destroy(&store);
         zmq_close(stats);
-        zmq_ctx_term(ctx);
+        gc_msg_ctx_end(ctx);
         return 2;
     }
     gc_log_info("ready: the board on http://%s/, following %s", cfg.board_bind, cfg.stats_url);
@@ -83,6 +83,6 @@ int main(int argc, char **argv)
     board_http_destroy(&http);
     board_store_destroy(&store);
     zmq_close(stats);
-    zmq_ctx_term(ctx);
+    gc_msg_ctx_end(ctx);
     return 0;
 }

@@ -59,6 +59,6 @@ int main(int argc, char **argv)
     if (db)
         PQfinish(db);
     zmq_close(events);
-    zmq_ctx_term(ctx);
+    gc_msg_ctx_end(ctx);
     return 0;
 }

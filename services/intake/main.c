@@ -144,9 +144,10 @@ int main(int argc, char **argv)
     gc_log_info("stopping");
     disconnect(&in);
     gc_pg_connector_destroy(&in.connector);
-    gc_zap_destroy(&zap);
     zmq_close(router);
     zmq_close(pub);
-    zmq_ctx_term(ctx);
+    /* the handler last: a handshake still under way when the sockets close gets its answer */
+    gc_zap_destroy(&zap);
+    gc_msg_ctx_end(ctx);
     return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "gc_daemon.h"
 #include "gc_log.h"
+#include "gc_msg.h"
 #include "gc_pg.h"
 
 #include <time.h>
@@ -39,7 +40,7 @@ int main(int argc, char **argv)
                                  : NULL;
     if (!http) { /* open311_http_new named GC_OPEN311_BIND: a bad setting, status 2 */
         open311_store_destroy(&store);
-        zmq_ctx_term(ctx);
+        gc_msg_ctx_end(ctx);
         return 2;
     }
     gc_log_info("ready: Open311 GeoReport v2 on http://%s/open311/v2/, posting to %s",
@@ -51,6 +52,6 @@ int main(int argc, char **argv)
     gc_log_info("stopping");
     open311_http_destroy(&http);
     open311_store_destroy(&store);
-    zmq_ctx_term(ctx);
+    gc_msg_ctx_end(ctx);
     return 0;
 }

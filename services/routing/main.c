@@ -87,11 +87,12 @@ int main(int argc, char **argv)
     }
     gc_log_info("stopping");
     dept_server_destroy(&depts);
-    gc_zap_destroy(&zap);
     if (db)
         PQfinish(db);
     zmq_close(router);
     zmq_close(events);
-    zmq_ctx_term(ctx);
+    /* the handler last: a handshake still under way when the sockets close gets its answer */
+    gc_zap_destroy(&zap);
+    gc_msg_ctx_end(ctx);
     return 0;
 }

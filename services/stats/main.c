@@ -133,11 +133,12 @@ int main(int argc, char **argv)
     stats_publisher_destroy(&publisher);
     stats_fold_destroy(&fold);
     stats_metrics_destroy(&metrics);
-    gc_zap_destroy(&zap);
     if (db)
         PQfinish(db);
     zmq_close(events);
     zmq_close(pub);
-    zmq_ctx_term(ctx);
+    /* the handler last: a handshake still under way when the sockets close gets its answer */
+    gc_zap_destroy(&zap);
+    gc_msg_ctx_end(ctx);
     return 0;
 }

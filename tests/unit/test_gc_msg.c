@@ -3,7 +3,9 @@
  * and DEALER -> ROUTER); a message longer than GC_MSG_MAX_FRAMES frames is cut and flagged
  * truncated while the next message still arrives whole; ZMQ_DONTWAIT on an empty socket;
  * gc_msg_socket with bad endpoints, the options it sets (linger 0, ZMQ_MAXMSGSIZE), and a ROUTER
- * over tcp:// that accepts a small message but drops a peer sending more than max_bytes. */
+ * over tcp:// that accepts a small message but drops a peer sending more than max_bytes;
+ * gc_msg_ctx_end ends a context whose sockets are closed and gives up, within its limit, on one
+ * that cannot end. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -360,6 +362,35 @@ static void test_loopback(void **state)
     assert_false(gc_msg_loopback("tcp://localhost.example.org:7101"));
 }
 
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000.0 + t.tv_nsec / 1e6;
+}
+
+/* Both cases in one test, in this order: gc_msg_ctx_end is meant to be called once per process,
+ * and the second case leaves its waiter behind for good. */
+static void test_ctx_end(void **state)
+{
+    (void)state;
+    void *ctx = zmq_ctx_new();
+    void *s = gc_msg_socket(ctx, ZMQ_ROUTER, "inproc://ctx-end", true, 0);
+    assert_non_null(s);
+    zmq_close(s);
+    double start = now_ms();
+    assert_true(gc_msg_ctx_end(ctx));
+    assert_true(now_ms() - start < 1000);
+
+    /* a socket left open keeps zmq_ctx_term waiting for ever: the stand-in for libzmq's hang */
+    void *stuck = zmq_ctx_new();
+    assert_non_null(gc_msg_socket(stuck, ZMQ_PAIR, "inproc://ctx-stuck", true, 0));
+    start = now_ms();
+    assert_false(gc_msg_ctx_end(stuck));
+    double took = now_ms() - start;
+    assert_true(took >= GC_MSG_CTX_END_MS - 50 && took < GC_MSG_CTX_END_MS + 1000);
+}
+
 int main(void)
 {
     gc_log_init("test_gc_msg", true);
@@ -376,6 +407,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_router_max_bytes_drops_large_message, setup,
                                         teardown),
         cmocka_unit_test(test_loopback),
+        cmocka_unit_test(test_ctx_end), /* last: it leaves a context that never ends */
     };
     return cmocka_run_group_tests_name("gc_msg", tests, NULL, NULL);
 }
