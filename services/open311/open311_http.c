@@ -9,6 +9,7 @@
 #include "gc_log.h"
 #include "gc_pg.h"
 #include "gc_pg_array.h"
+#include "gc_text.h"
 
 #include <microhttpd.h>
 #include <stdatomic.h>
@@ -23,6 +24,8 @@
 /* GeoReport v2's limits on GET requests are in the query: the most recent 90 days unless asked,
  * at most 1000 requests. Lists (service_request_id, service_code) take at most LIST_MAX items. */
 #define LIST_MAX 200
+/* email, device_id, account_id, media_url: checked and dropped (intake has no place for them) */
+#define UNKEPT_MAX_BYTES 1000
 
 struct open311_http {
     struct MHD_Daemon *daemon;
@@ -500,6 +503,15 @@ static enum MHD_Result submit(open311_http_t *self, struct MHD_Connection *c,
         return send_error(self, c, format, 400, "service_code: required");
     if (blank(description))
         return send_error(self, c, format, 400, "description: required");
+    /* the fields gridcase does not keep are still the client's input: text, and short */
+    static const char *const unkept[] = {"email", "device_id", "account_id", "media_url"};
+    for (size_t i = 0; i < sizeof unkept / sizeof *unkept; i++) {
+        char why[120], text[200];
+        if (gc_text_explain(open311_param(p, unkept[i]), UNKEPT_MAX_BYTES, why, sizeof why)) {
+            snprintf(text, sizeof text, "%s %s", unkept[i], why);
+            return send_error(self, c, format, 400, text);
+        }
+    }
     Gridcase__SubmitCase s = GRIDCASE__SUBMIT_CASE__INIT;
     Gridcase__GeoPoint point = GRIDCASE__GEO_POINT__INIT;
     char street[65] = "";

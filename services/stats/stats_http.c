@@ -70,7 +70,9 @@ stats_http_t *stats_http_new(const char *bind, stats_metrics_t *metrics)
                                     ntohs(addr.sin_port), NULL, NULL, on_request, metrics,
                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                     MHD_OPTION_CONNECTION_LIMIT, 32u,
-                                    MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+                                    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                                    /* strict, as every gridcase HTTP door (gc_http_serve) */
+                                    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
     if (!self->daemon) {
         gc_log_error("GC_METRICS_BIND=\"%s\": cannot serve /metrics there", bind);
         free(self);

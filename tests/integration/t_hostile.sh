@@ -4,7 +4,9 @@
 # its connection (an old acknowledgement, idempotent by design, is taken in silence); nothing
 # may change in the database; every daemon must still serve the next valid request. Grid
 # 4101010202 (映月路社区第二网格) and its cases only: no other test uses it, nor counts its
-# community's figures. (Invalid input through gridctl: t_malformed; single refusals of NaN,
+# community's figures. At the end, hostile_catalogue.py adds the messages that follow a rule (every
+# field with every fault, every truncation, every HTTP door's broken requests): about 1,600 more.
+# (Invalid input through gridctl: t_malformed; single refusals of NaN,
 # source 99 and SQL in a category: t_intake.)
 g=4101010202
 tried=0
@@ -530,6 +532,23 @@ as municipal "SQL in a case_ref is just an unknown case" "reply request_id=h1 ER
     "$(enc DeptClientMsg <<< "action { $(progress_on_probe case_ref="\"' OR '1'='1\"") }")"
 report_ref=$(sql "SELECT ref FROM cases WHERE idempotency_key = '$report_key'")
 as sanitation "a replayed inspection report gets its case again, nothing new" "reply request_id=setup ok $report_ref" "$inspection"
+served
+
+# ---- the generated catalogue: the rest of the doors, and every field with every fault --------
+
+key=$(gridctl apikey add "t-hostile-$$")
+group "the generated catalogue (hostile_catalogue.py)"
+while IFS= read -r line; do
+    case $line in
+        "ok - "*) ok "${line#ok - }" ;;
+        "not ok - "*) not_ok "${line#not ok - }" ;;
+        "# hostile messages sent: "*) generated=${line##* }; echo "$line" ;;
+        *) echo "$line" ;;
+    esac
+done < <(HC_PROBE=$probe HC_GRID=$g HC_APIKEY=$key timeout -k 5 900 /usr/bin/python3 \
+    tests/integration/hostile_catalogue.py "$(dirname "$(command -v gc-rawsend)")" 2>&1)
+expect_eq "the generated catalogue ran to its end" "${generated:+yes}" yes
+tried=$((tried + ${generated:-0}))
 served
 
 # ---- the end: all four daemons serve ------------------------------------------------------
