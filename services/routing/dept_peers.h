@@ -6,6 +6,7 @@
 #define DEPT_PEERS_H
 
 #include "gc_case_check.h"
+#include "gc_link.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,7 +14,10 @@
 
 #define DEPT_PEERS_MAX 256
 #define DEPT_PEERS_MAX_ID 256          /* bytes of a routing id the table can hold */
-#define DEPT_PEERS_TIMEOUT_MS 10000    /* clients resubscribe every few seconds while idle */
+/* Clients resubscribe every 2 s while idle (proto/README.md), so a connection is forgotten after
+ * about five keepalives lost in a row; the same limit as the transport's own (gc_link), so
+ * routing never keeps an entry for a connection ZeroMQ has already closed. */
+#define DEPT_PEERS_TIMEOUT_MS GC_LINK_SERVER_DEAD_MS
 
 typedef struct {
     unsigned char id[DEPT_PEERS_MAX_ID]; /* ZeroMQ routing id of the client's connection */
