@@ -208,8 +208,26 @@ static void key_conflict(gc_submit_result_t *out, const char *ref)
     out->ref[0] = out->area[0] = out->grid[0] = out->duplicate_of[0] = '\0';
 }
 
+/* Whether the submission may name its reporter (gc_report_permitted): 1 refused (out->error),
+ * 0 permitted (the transaction's next events marked as the person's), -1 the database failed. */
+static int report_refused(PGconn *db, const Gridcase__SubmitCase *s, int level,
+                          const char *application, gc_submit_result_t *out)
+{
+    const char *params[] = {out->area, gc_level_name(level), s->person, application};
+    PGresult *res = gc_pg_query(db, "report permitted",
+                                "SELECT gc_report_permitted($1, $2, $3, $4)", 4, params);
+    int refused = gc_pg_ok(res) ? !PQgetisnull(res, 0, 0) : -1;
+    if (refused == 1) {
+        copy(out->why_buf, sizeof out->why_buf, PQgetvalue(res, 0, 0));
+        out->error = GRIDCASE__ERROR_CODE__ERROR_CODE_NOT_PERMITTED;
+        out->why = out->why_buf;
+    }
+    PQclear(res);
+    return refused;
+}
+
 bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__SubmitCase *in,
-                    gc_submit_result_t *out)
+                    const char *application, gc_submit_result_t *out)
 {
     memset(out, 0, sizeof *out);
     Gridcase__SubmitCase s = *in; /* a diary entry may fill in grid and description */
@@ -219,6 +237,9 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
     int level = 0;
     if (!out->error)
         level = place(areas, &s, out);
+    bool named = s.person && *s.person;
+    if (!out->error && named && report_refused(db, &s, level, application, out) < 0)
+        return false;
     if (out->error)
         return true;
 
@@ -265,7 +286,12 @@ bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__Su
         }
     }
     PQclear(res);
-    return ok;
+    /* the reporter's marks end with this submission: later requests in the transaction are
+     * someone else's */
+    return ok && (!named || gc_pg_run(db, "person marks",
+                                      "SELECT set_config('gridcase.person', '', true), "
+                                      "set_config('gridcase.application', '', true)",
+                                      0, NULL));
 }
 
 bool gc_case_submit_batch(PGconn *db, const gc_area_index_t *areas, int n,

@@ -42,10 +42,13 @@ void gc_case_register(void);
  * was used for another, see request_digest in gc_case.c) and appends the SUBMITTED event. The case's area comes from gc_case_place: its
  * grid, else its location (areas: the district's boundaries), else its street. A department's
  * report (source DEPARTMENT) becomes a task for the grid's leader. Refusals (unknown grid or
- * category, outside the district...) are reported in out->error with nothing written. Returns
- * false only when the database failed. */
+ * category, outside the district...) are reported in out->error with nothing written. A
+ * submission naming the person who reported it is checked by the rules first
+ * (gc_report_permitted, deploy/schema/functions/rights.sql; application: the sending
+ * application, NULL on a plain socket): NOT_PERMITTED naming the rule, or the submitted event in
+ * the person's and application's name. Returns false only when the database failed. */
 bool gc_case_submit(PGconn *db, const gc_area_index_t *areas, const Gridcase__SubmitCase *s,
-                    gc_submit_result_t *out);
+                    const char *application, gc_submit_result_t *out);
 
 /* Stores n checked submissions, none made from a diary entry, with one call of the database
  * function gc_submit_cases (deploy/schema/functions/intake.sql): one round trip and one advance

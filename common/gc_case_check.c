@@ -64,6 +64,7 @@ int gc_case_check_submit(const Gridcase__SubmitCase *s, const char **why,
         {"address", s->address, GC_CASE_MAX_ADDRESS, false, NULL},
         {"reporter_name", s->reporter_name, GC_CASE_MAX_NAME, false, NULL},
         {"reporter_phone", s->reporter_phone, GC_CASE_MAX_PHONE, false, NULL},
+        {"person", s->person, GC_CASE_MAX_CODE, false, NULL},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (!gc_case_check_text(fields[i].name, fields[i].value, fields[i].max,

@@ -136,7 +136,7 @@ static bool act(PGconn *db, const Gridcase__CaseCommand *c, pending_t *p)
 static bool handle_submit(PGconn *db, const gc_area_index_t *areas,
                           const Gridcase__SubmitCase *s, pending_t *p)
 {
-    if (!gc_case_submit(db, areas, s, &p->result))
+    if (!gc_case_submit(db, areas, s, application_of(&p->frames), &p->result))
         return false;
     if (p->result.error)
         fail(p, p->result.error, p->result.why);
@@ -198,11 +198,14 @@ static bool handle(PGconn *db, const gc_area_index_t *areas, pending_t *p)
 }
 
 /* Whether a request goes through the batch call: a submission without a diary entry (one made
- * from a diary entry reads and links the entry: the per-request path does that). */
+ * from a diary entry reads and links the entry: the per-request path does that) and without a
+ * person named as its reporter (checked by the rules and recorded on its event: that path too;
+ * a grid worker's report, not the hotline's stream). */
 static bool batchable(const pending_t *p)
 {
+    const Gridcase__SubmitCase *s = p->request ? p->request->submit : NULL;
     return !p->error && p->request->body_case == GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT
-           && p->request->submit->from_diary_entry == 0;
+           && s->from_diary_entry == 0 && !(s->person && *s->person);
 }
 
 /* Stores the batchable submissions with one call and marks them batched. Inside the batch's
@@ -280,8 +283,9 @@ static void log_outcome(const pending_t *p)
     if (p->error == GRIDCASE__ERROR_CODE__ERROR_CODE_NOT_PERMITTED) {
         /* who was refused: the application and the person's code (never a phone) */
         const char *app = application_of((gc_frames_t *)&p->frames);
-        const char *person = what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND
-                                 ? r->command->person : "";
+        const char *person = what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND ? r->command->person
+                             : what == GRIDCASE__INTAKE_REQUEST__BODY_SUBMIT ? r->submit->person
+                                                                             : "";
         gc_log_info("%s not permitted (application %s, person %s%s%s): %s",
                     what == GRIDCASE__INTAKE_REQUEST__BODY_COMMAND ? "command" : "request",
                     app ? app : "(plain socket)", person && *person ? person : "(none)",

@@ -161,10 +161,15 @@ bool dept_actions_handle(void *router, PGconn *db, const void *id, size_t size,
     } else {
         if (a) {
             db_ok = act(db, a, &error, &why);
+        } else if (report->report->person && *report->report->person) {
+            /* people report through their area's application (intake); a department reports
+             * as itself */
+            error = GRIDCASE__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+            why = "person: a department's inspection report names no person";
         } else {
             /* inspection reports are rare: load the district's areas for this one */
             gc_area_index_t *areas = gc_area_index_load(db);
-            db_ok = areas && gc_case_submit(db, areas, report->report, &submitted);
+            db_ok = areas && gc_case_submit(db, areas, report->report, NULL, &submitted);
             gc_area_index_destroy(&areas);
             error = submitted.error;
             why = submitted.why;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make chaos: reporters submit cases with idempotency keys (retrying as a real client would),
-# department clients accept and resolve them, grid leaders verify, the police never answer (so
+# a quarter of them in a grid worker's name, department clients accept and resolve them, grid
+# leaders verify, the police never answer (so
 # their cases go overdue while the clock is pushed on), while a driver kills a random daemon
 # with SIGKILL every 1-3 s and restarts it, and restarts PostgreSQL once (fast shutdown). Then
 # it checks that nothing was lost or doubled and that every statistic equals a recount, prints
@@ -116,6 +117,10 @@ doubled=$((doubled + twice))
 [ "$twice" = 0 ] || problem "$twice action(s) applied twice (accept, verify or supervision)"
 unnamed=$(sql "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.description = 'chaos' AND e.kind = 'verified' AND e.person_code IS NULL")
 [ "$unnamed" = 0 ] || problem "$unnamed verification(s) without the leader who made it"
+# a grid worker's report names them on its submitted event, once; a resident's names nobody
+read -r named misnamed <<< "$(sql "SELECT count(*) FILTER (WHERE c.source = 'grid_worker'), count(*) FILTER (WHERE e.person_code IS DISTINCT FROM CASE c.source WHEN 'grid_worker' THEN c.area_code || '-W1' END) FROM cases c JOIN case_events e ON e.case_id = c.id AND e.kind = 'submitted' WHERE c.description = 'chaos'" | tr '|' ' ')"
+[ "$misnamed" = 0 ] || problem "$misnamed report(s) naming the wrong person, or none"
+[ "$named" -gt 0 ] || problem "no grid worker's report was stored"
 twice=$(sql "SELECT count(*) FROM (SELECT c.id FROM cases c WHERE c.description = 'chaos' AND (SELECT count(*) FROM case_events e WHERE e.case_id = c.id AND e.kind = 'resolved' AND e.status = 'resolved') > 1 + (SELECT count(*) FROM case_events e WHERE e.case_id = c.id AND e.kind = 'reopened')) d")
 doubled=$((doubled + twice))
 [ "$twice" = 0 ] || problem "$twice case(s) resolved twice without a reopen"
@@ -132,7 +137,7 @@ else problem "statistics differ from the recount: $compared"; stats_ok="DIFFEREN
 escalations=$(sql "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.description = 'chaos' AND e.kind = 'escalated'")
 supervised=$(sql "SELECT count(*) FROM cases WHERE description = 'chaos' AND supervised_at IS NOT NULL")
 closed=$(sql "SELECT count(*) FROM cases WHERE description = 'chaos' AND status = 'closed'")
-say "$acked cases acknowledged of $cases; $closed closed, $escalations escalations, $supervised flagged at the district"
+say "$acked cases acknowledged of $cases ($named in a grid worker's name); $closed closed, $escalations escalations, $supervised flagged at the district"
 say "kills survived: intake ${kills[intake]}, routing ${kills[routing]}, escalation ${kills[escalation]}, stats ${kills[stats]}; PostgreSQL restarts: $pg_restarts; clock moves: $clock_moves"
 say "statistics: $stats_ok"
 say "lost: $lost, doubled: $doubled"

@@ -150,10 +150,32 @@ expect_ok "a refusal is logged with the person and the case" \
 expect_eq "no person's phone is in any daemon log" \
     "$(sql "SELECT string_agg(phone, '|') FROM people" | xargs -I{} grep -c -E '{}' "$GC_VAR"/log/*.log | awk -F: '{s += $NF} END {print s}')" "0"
 
+# ---- report: everyone on the case's area path (发现上报) ----------------------------------------
+cases_here() { sql "SELECT count(*) FROM cases WHERE area_code = '$g'"; }
+ref=$(gridctl submit --category drain_cover --grid $g --desc "巡查发现井盖破损" --source grid_worker --as $g-W1)
+expect_eq "report: the grid's worker reports in the grid, and the timeline names them" \
+    "$(case_field "$ref" '[.timeline[] | select(.kind == "submitted") | .person + "/" + .person_name] | join(",")')" \
+    "$g-W1/$(sql "SELECT name FROM people WHERE code = '$g-W1'")"
+expect_ok "report: the community's staff reports in one of its grids" \
+    gridctl submit --category drain_cover --grid $g --desc "社区巡查发现" --as $com-S1
+was=$(cases_here)
+expect_fail "report: another grid's worker is refused" 'ERROR_CODE_NOT_PERMITTED.*rule "report:' \
+    gridctl submit --category drain_cover --grid $g --desc "越界上报" --as 4101010101-W1
+expect_fail "report: a retired person is refused" "ERROR_CODE_NOT_PERMITTED.*4101010101-W0 is retired" \
+    gridctl submit --category drain_cover --grid 4101010101 --desc "退休人员上报" --as 4101010101-W0
+expect_fail "report: an unknown person is refused" "ERROR_CODE_NOT_PERMITTED.*no person has the code X-NOBODY" \
+    gridctl submit --category drain_cover --grid $g --desc "查无此人" --as X-NOBODY
+expect_eq "(refused reports stored nothing)" "$(cases_here)" "$was"
+expect_ok "a refused report is logged with the person" \
+    grep -q "request not permitted (application (plain socket), person 4101010101-W1" "$GC_VAR/log/intake.log"
+
 # ---- per person, for the district's assessment ------------------------------------------------
 expect_eq "people_assessment counts each person's acts" \
     "$(sql "SELECT string_agg(code || ':' || closed_on_spot || verified || reopened || escalation_requested, ' ' ORDER BY code) FROM people_assessment WHERE code IN ('$g-W1', '$g-L', '$com-L', '$com-S1')")" \
     "$com-L:0100 $com-S1:1001 $g-L:1010 $g-W1:1211"
+expect_eq "people_assessment counts the cases each one reported" \
+    "$(sql "SELECT string_agg(code || ':' || reported, ' ' ORDER BY code) FROM people_assessment WHERE code IN ('$g-W1', '$com-S1', '4101010101-W1')")" \
+    "$com-S1:1 4101010101-W1:0 $g-W1:1"
 expect_eq "the dashboards' role cannot read it" \
     "$(psql "$GC_PG_DSN user=gridcase_dashboard" -tAc "SELECT count(*) FROM people_assessment" 2>&1 | grep -c 'permission denied')" "1"
 
@@ -202,8 +224,15 @@ expect_fail "this street's terminal must name the person" "NOT_PERMITTED.*names 
     as_app st1 verify "$ref" --ok
 expect_fail "nor can it submit in the other street" "NOT_PERMITTED.*people-st1 does not speak for area 4101020101" \
     as_app st1 submit --category drain_cover --grid 4101020101 --desc "越界上报"
+expect_fail "nor report in the name of the other street's grid worker" \
+    "NOT_PERMITTED.*people-st1 does not speak for 4101020101-W1's area" \
+    as_app st1 submit --category drain_cover --grid $g --desc "冒名上报" --as 4101020101-W1
 expect_eq "(refused commands changed nothing)" "$(state "$ref")" "$was"
 expect_ok "this street's terminal verifies for the case's grid worker" as_app st1 verify "$ref" --ok --as $g-W1
+reported=$(as_app st1 submit --category drain_cover --grid $g --desc "终端上报" --as $g-W1)
+expect_eq "and reports for them: the timeline records the application" \
+    "$(case_field "$reported" '[.timeline[] | select(.kind == "submitted") | .person + "/" + .application] | join(",")')" \
+    "$g-W1/people-st1"
 expect_eq "the timeline records the application" \
     "$(case_field "$ref" '[.timeline[] | select(.kind == "verified") | .person + "/" + .application] | join(",")')" \
     "$g-W1/people-st1"

@@ -1,8 +1,10 @@
 -- gc_command_permitted(p_case_ref, p_command, p_person, p_application): the rules table and the
 -- application's scope. NULL when permitted (and the transaction's next events are marked as the
 -- person's), else the refusal naming the rule. Places are relative to the case's area and level.
+-- gc_report_permitted(p_area, p_level, p_person, p_application): the same rules' 'report' rows,
+-- for a submission naming the person who found the problem.
 BEGIN;
-SELECT plan(16);
+SELECT plan(26);
 
 INSERT INTO areas (code, parent_code, level, name) VALUES
     ('4101', NULL, 'district', 'district'), ('410101', '4101', 'street', 'street A'),
@@ -61,6 +63,21 @@ SELECT matches(gc_command_permitted((SELECT grid_case FROM ref), 'verify', 'GA-W
                'rt-street-b does not speak for area 4101010101', 'an application of another street');
 SELECT is(gc_command_permitted('GC-NONE', 'verify', 'GA-W', NULL), NULL,
           'an unknown case is left to the caller (UNKNOWN_CASE)');
+
+
+-- every role reports on the case's area path, and nowhere else
+SELECT is(gc_report_permitted('4101010101', 'grid', p, NULL), NULL, 'report: ' || p || ' in grid A')
+FROM unnest(ARRAY['GA-W', 'GA-L', 'C-S', 'SA-M', 'D-L']) AS p;
+SELECT is(current_setting('gridcase.person', true), 'D-L', 'and the submitted event is marked as theirs');
+SELECT matches(gc_report_permitted('4101010101', 'grid', 'GB-W', NULL),
+               'GB-W is grid_worker of 4101010102.*rule "report: ',
+               'report: another grid''s worker is refused, naming the rule');
+SELECT matches(gc_report_permitted('4101010101', 'grid', 'SB-M', NULL), 'rule "report: ',
+               'report: another street''s office is refused');
+SELECT is(gc_report_permitted('4101010101', 'grid', '', 'rt-hotline'), NULL,
+          'report: an application''s submission need not name anyone');
+SELECT is(gc_report_permitted('4101010101', 'grid', 'GA-W', 'rt-street-a'),
+          'application rt-street-a may not send submissions', 'report: a commands-only application');
 
 SELECT * FROM finish();
 ROLLBACK;

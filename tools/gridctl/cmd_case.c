@@ -93,6 +93,8 @@ int cmd_submit(const gc_config_t *cfg, const args_t *a)
     s.address = (char *)(args_get(a, "--address") ? args_get(a, "--address") : "");
     s.reporter_name = (char *)(args_get(a, "--reporter") ? args_get(a, "--reporter") : "");
     s.reporter_phone = (char *)(args_get(a, "--phone") ? args_get(a, "--phone") : "");
+    /* only when given: GC_PERSON names who acts in commands, not who reports */
+    s.person = (char *)(args_get(a, "--as") ? args_get(a, "--as") : "");
     const char *source = args_get(a, "--source");
     if (source && !gc_source_value(source))
         return args_usage_fail(a, "--source: no source '%s'; one of resident, grid_worker, "

@@ -96,7 +96,9 @@ const gridctl_command_t gridctl_commands[] = {
       {"--key", "KEY", "idempotency key: a resend returns the same case (default random)", false},
       {"--source", "S", "resident (default), grid_worker, volunteer, department or hotline", false},
       {"--reporter", "NAME", "the reporter's name", false},
-      {"--phone", "PHONE", "the reporter's phone", false}}},
+      {"--phone", "PHONE", "the reporter's phone", false},
+      {"--as", "PERSON", "the grid worker, volunteer or staff who found it, by code (gridctl "
+       "people); counted as their report", false}}},
     {"diary add", "Cases (through intake)", "", 0, 0, NULL,
      "record a grid worker's visit; prints the entry number", cmd_diary_add,
      {{"--grid", "G", "the grid visited", true},

@@ -20,50 +20,43 @@ $$ SELECT p_command || ': ' || coalesce(string_agg(w.roles || ' ' || gc_rule_pla
    FROM (SELECT r.place, string_agg(r.role, ', ' ORDER BY r.role) AS roles
          FROM command_rules r WHERE r.command = p_command GROUP BY r.place) w $$;
 
--- Whether the person p_person may send command p_command (a command_rules.command, or 'note')
--- on the case p_case_ref, sent by the application p_application (socket_clients.name: the
--- CurveZMQ client's key; NULL on a plain socket, which authenticates nobody). NULL when it may,
--- else the refusal, naming the rule; intake (services/intake/intake_batch.c) answers it with
--- ERROR_CODE_NOT_PERMITTED. In order:
---   * an application must be registered for people's commands, and speak for the areas of both
---     the case and the person (socket_clients.may_send, areas);
+-- Why the person p_person may not do p_command (a command_rules.command, or 'note') on a case in
+-- area p_area at level p_level, sent by the application p_application (socket_clients.name: the
+-- CurveZMQ client's key; NULL on a plain socket, which authenticates nobody); NULL when they
+-- may. In order:
+--   * an application must be registered for what it sends (people's commands; for a report,
+--     submissions) and speak for the areas of both the case and the person (socket_clients
+--     .may_send, areas);
 --   * a person's command from an application names the person: on a plain socket an unnamed
---     command is taken as before (an actor in free text), since nothing there says who sent it;
---     a note needs no person;
+--     command is taken (an actor in free text), since nothing there says who sent it; a note and
+--     a report need no person;
 --   * the person exists and is not retired, and one row of the rules table permits the command
---     for the person's role and area relative to the case's area and current level.
--- When permitted with a person, the transaction's next events are marked as the person's and the
--- application's (gc_append_events reads gridcase.person and gridcase.application): intake
--- clears the marks after the command. A case that does not exist is NULL here: the caller
--- answers UNKNOWN_CASE.
-CREATE FUNCTION gc_command_permitted(p_case_ref text, p_command text, p_person text,
-                                     p_application text)
-RETURNS text LANGUAGE plpgsql AS
+--     for the person's role and area relative to the case's area and level.
+CREATE FUNCTION gc_person_refusal(p_area text, p_level text, p_command text, p_person text,
+                                  p_application text)
+RETURNS text LANGUAGE plpgsql STABLE AS
 $$
 DECLARE
-    v_case   record;
     v_person record;
+    v_sends  text := CASE p_command WHEN 'report' THEN 'submissions' ELSE 'commands' END;
     v_may    text[];  -- the application's scope (socket_clients)
     v_areas  text[];
 BEGIN
-    SELECT c.area_code, c.level INTO v_case FROM cases c WHERE c.ref = p_case_ref;
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
     p_person := nullif(p_person, '');
     IF p_application IS NOT NULL THEN
         SELECT s.may_send, s.areas INTO v_may, v_areas
         FROM socket_clients s WHERE s.name = p_application;
-        IF NOT coalesce('commands' = ANY (v_may), false) THEN
-            RETURN format('application %s may not send people''s commands', p_application);
+        IF NOT coalesce(v_sends = ANY (v_may), false) THEN
+            RETURN format('application %s may not send %s', p_application,
+                          CASE v_sends WHEN 'commands' THEN 'people''s commands' ELSE v_sends END);
         END IF;
         IF v_areas IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM unnest(v_areas) a
-                           WHERE left(v_case.area_code, length(a)) = a) THEN
+                           WHERE left(p_area, length(a)) = a) THEN
             RETURN format('application %s does not speak for area %s (the case''s)',
-                          p_application, v_case.area_code);
+                          p_application, p_area);
         END IF;
-        IF p_person IS NULL AND p_command <> 'note' THEN
+        IF p_person IS NULL AND p_command NOT IN ('note', 'report') THEN
             RETURN format('a person''s command names the person acting (rule %s)',
                           gc_rule_words(p_command));
         END IF;
@@ -88,20 +81,67 @@ BEGIN
     IF p_command <> 'note' AND NOT EXISTS (
         SELECT 1 FROM command_rules r
         WHERE r.command = p_command AND r.role = v_person.role
-          AND left(v_case.area_code, length(v_person.area_code)) = v_person.area_code
+          AND left(p_area, length(v_person.area_code)) = v_person.area_code
           AND CASE r.place
-                  WHEN 'case_area' THEN v_person.area_code = v_case.area_code
+                  WHEN 'case_area' THEN v_person.area_code = p_area
                   WHEN 'case_path' THEN true
-                  WHEN 'above_case' THEN v_person.area_code <> v_case.area_code
-                  WHEN 'case_level' THEN v_person.level = v_case.level
+                  WHEN 'above_case' THEN v_person.area_code <> p_area
+                  WHEN 'case_level' THEN v_person.level = p_level
                   WHEN 'case_street' THEN v_person.level = 'street' END) THEN
         RETURN format('%s is %s of %s, the case at the %s of %s: rule "%s"', p_person,
-                      v_person.role, v_person.area_code, v_case.level, v_case.area_code,
+                      v_person.role, v_person.area_code, p_level, p_area,
                       gc_rule_words(p_command));
     END IF;
-    PERFORM set_config('gridcase.person', p_person, true),
-            set_config('gridcase.application', coalesce(p_application, ''), true);
     RETURN NULL;
 END
 $$;
+
+-- Whether the person p_person may send command p_command on the case p_case_ref, sent by the
+-- application p_application: NULL when they may, else the refusal naming the rule
+-- (gc_person_refusal); intake (services/intake/intake_batch.c) answers it with
+-- ERROR_CODE_NOT_PERMITTED. When permitted with a person, the transaction's next events are
+-- marked as the person's and the application's (gc_append_events reads gridcase.person and
+-- gridcase.application): intake clears the marks after the command. A case that does not exist
+-- is NULL here: the caller answers UNKNOWN_CASE.
+CREATE FUNCTION gc_command_permitted(p_case_ref text, p_command text, p_person text,
+                                     p_application text)
+RETURNS text LANGUAGE plpgsql AS
+$$
+DECLARE
+    v_case    record;
+    v_refusal text;
+BEGIN
+    SELECT c.area_code, c.level INTO v_case FROM cases c WHERE c.ref = p_case_ref;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    v_refusal := gc_person_refusal(v_case.area_code, v_case.level, p_command, p_person,
+                                   p_application);
+    IF v_refusal IS NULL AND nullif(p_person, '') IS NOT NULL THEN
+        PERFORM set_config('gridcase.person', p_person, true),
+                set_config('gridcase.application', coalesce(p_application, ''), true);
+    END IF;
+    RETURN v_refusal;
+END
+$$;
 GRANT EXECUTE ON FUNCTION gc_command_permitted(text, text, text, text) TO gridcase_intake;
+
+-- Whether a submission may name p_person as the person who found the problem (发现上报), its
+-- case placed in area p_area at level p_level: the rules' 'report' rows (gc_person_refusal).
+-- NULL when it may; the transaction's next events are then marked as the person's and the
+-- application's, as gc_command_permitted does, so the case's submitted event names them.
+CREATE FUNCTION gc_report_permitted(p_area text, p_level text, p_person text,
+                                    p_application text)
+RETURNS text LANGUAGE plpgsql AS
+$$
+DECLARE
+    v_refusal text := gc_person_refusal(p_area, p_level, 'report', p_person, p_application);
+BEGIN
+    IF v_refusal IS NULL AND nullif(p_person, '') IS NOT NULL THEN
+        PERFORM set_config('gridcase.person', p_person, true),
+                set_config('gridcase.application', coalesce(p_application, ''), true);
+    END IF;
+    RETURN v_refusal;
+END
+$$;
+GRANT EXECUTE ON FUNCTION gc_report_permitted(text, text, text, text) TO gridcase_intake;
