@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -127,7 +128,9 @@ void gc_msg_warn_if_exposed(const char *endpoint, const char *what, const char *
                 what, endpoint, key_setting);
 }
 
-/* gc_msg_ctx_end's waiter: zmq_ctx_term on its own thread, done under the lock when it returns */
+/* gc_msg_ctx_end's waiter: zmq_ctx_term on its own thread, done under the lock when it returns.
+ * One per call (threads may end their contexts at once); freed by the caller once the waiter
+ * is joined, or left to the waiter that never returns. */
 typedef struct {
     void *ctx;
     pthread_mutex_t lock;
@@ -148,35 +151,43 @@ static void *ctx_term(void *arg)
 
 bool gc_msg_ctx_end(void *ctx)
 {
-    /* static: a waiter left behind still points at it while the process exits */
-    static ctx_end_t end = {.lock = PTHREAD_MUTEX_INITIALIZER, .ended = PTHREAD_COND_INITIALIZER};
-    end.ctx = ctx;
-    end.done = false;
+    ctx_end_t *end = calloc(1, sizeof *end);
     pthread_t waiter;
-    if (pthread_create(&waiter, NULL, ctx_term, &end) != 0) {
-        zmq_ctx_term(ctx); /* no thread to spare: wait as libzmq does */
+    if (!end || pthread_mutex_init(&end->lock, NULL) != 0) {
+        free(end);
+        zmq_ctx_term(ctx); /* nothing to spare: wait as libzmq does */
         return true;
     }
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += GC_MSG_CTX_END_MS / 1000;
-    until.tv_nsec += (GC_MSG_CTX_END_MS % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&end.lock);
-    while (!end.done && pthread_cond_timedwait(&end.ended, &end.lock, &until) == 0)
-        ;
-    bool done = end.done;
-    pthread_mutex_unlock(&end.lock);
-    if (done) {
+    pthread_cond_init(&end->ended, NULL);
+    end->ctx = ctx;
+    if (pthread_create(&waiter, NULL, ctx_term, end) != 0) {
+        zmq_ctx_term(ctx);
+        end->done = true;
+    } else {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += GC_MSG_CTX_END_MS / 1000;
+        until.tv_nsec += (GC_MSG_CTX_END_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&end->lock);
+        while (!end->done && pthread_cond_timedwait(&end->ended, &end->lock, &until) == 0)
+            ;
+        bool done = end->done;
+        pthread_mutex_unlock(&end->lock);
+        if (!done) {
+            pthread_detach(waiter);
+            gc_log_warn("ZeroMQ did not end its connections within %d ms; going on without "
+                        "them (every socket has linger 0: nothing of ours was waiting in them)",
+                        GC_MSG_CTX_END_MS);
+            return false;
+        }
         pthread_join(waiter, NULL);
-        return true;
     }
-    pthread_detach(waiter);
-    gc_log_warn("ZeroMQ did not end its connections within %d ms; exiting without them (every "
-                "socket has linger 0: nothing of ours was waiting in them)",
-                GC_MSG_CTX_END_MS);
-    return false;
+    pthread_cond_destroy(&end->ended);
+    pthread_mutex_destroy(&end->lock);
+    free(end);
+    return true;
 }

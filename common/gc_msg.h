@@ -59,11 +59,12 @@ int gc_msg_send_proto(void *socket, const ProtobufCMessage *message, int flags);
 #define GC_MSG_CTX_END_MS 3000
 
 /* Ends a context whose sockets the caller has closed (zmq_ctx_term), waiting at most
- * GC_MSG_CTX_END_MS. libzmq can wait for ever on a session caught mid-handshake when its
- * sockets close (its own CURVE/ZAP tests hang so on busy machines), and a daemon stuck there
- * is killed by its supervisor instead of exiting 0. Every socket has linger 0, so nothing of
- * ours waits in the context: past the limit this logs a warning, leaves the context to the
- * process's exit and returns false. Costs one thread for the wait. */
+ * GC_MSG_CTX_END_MS; several threads may end their own contexts at once. libzmq can wait for
+ * ever on a session caught mid-handshake when its sockets close (its own CURVE/ZAP tests hang
+ * so on busy machines), and a daemon stuck there is killed by its supervisor instead of exiting
+ * 0. Every socket has linger 0, so nothing of ours waits in the context: past the limit this
+ * logs a warning, leaves the context (and the thread waiting on it) to the process's exit and
+ * returns false. Costs one thread for the wait. */
 bool gc_msg_ctx_end(void *ctx);
 
 #endif

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,8 +370,36 @@ static double now_ms(void)
     return t.tv_sec * 1000.0 + t.tv_nsec / 1e6;
 }
 
-/* Both cases in one test, in this order: gc_msg_ctx_end is meant to be called once per process,
- * and the second case leaves its waiter behind for good. */
+/* Threads ending their own contexts at once (department clients closing together) each end
+ * theirs. */
+static void *end_one(void *arg)
+{
+    (void)arg;
+    void *ctx = zmq_ctx_new();
+    void *s = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(s, "tcp://127.0.0.1:9");
+    zmq_close(s);
+    return gc_msg_ctx_end(ctx) ? arg : NULL;
+}
+
+static void test_ctx_end_threads(void **state)
+{
+    (void)state;
+    pthread_t t[16];
+    int tags[16];
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, end_one, &tags[i]), 0);
+    for (int i = 0; i < 16; i++) {
+        void *ended = NULL;
+        pthread_join(t[i], &ended);
+        assert_ptr_equal(ended, &tags[i]);
+    }
+}
+
+/* A context that ends, and one that cannot: the second leaves its waiter behind for good, so
+ * it comes last. */
 static void test_ctx_end(void **state)
 {
     (void)state;
@@ -407,6 +436,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_router_max_bytes_drops_large_message, setup,
                                         teardown),
         cmocka_unit_test(test_loopback),
+        cmocka_unit_test(test_ctx_end_threads),
         cmocka_unit_test(test_ctx_end), /* last: it leaves a context that never ends */
     };
     return cmocka_run_group_tests_name("gc_msg", tests, NULL, NULL);
