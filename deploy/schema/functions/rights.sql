@@ -1,5 +1,6 @@
--- People's rights: whether a person's command on a case is permitted, by the rules table
--- (command_rules, migrations' people tables) and the sending application's scope.
+-- People's rights: whether a person's command on a case, or a report in their name, is
+-- permitted by the rules table (command_rules, migrations' people tables) and the sending
+-- application's scope.
 
 -- How a rule's place reads to a person refused by it.
 CREATE FUNCTION gc_rule_place_words(p_place text) RETURNS text
@@ -23,7 +24,9 @@ $$ SELECT p_command || ': ' || coalesce(string_agg(w.roles || ' ' || gc_rule_pla
 -- Why the person p_person may not do p_command (a command_rules.command, or 'note') on a case in
 -- area p_area at level p_level, sent by the application p_application (socket_clients.name: the
 -- CurveZMQ client's key; NULL on a plain socket, which authenticates nobody); NULL when they
--- may. In order:
+-- may, and then, when a person is named, the transaction's next events are marked as the
+-- person's and the application's (gc_append_events reads gridcase.person and
+-- gridcase.application; the caller clears the marks after the request). In order:
 --   * an application must be registered for what it sends (people's commands; for a report,
 --     submissions) and speak for the areas of both the case and the person (socket_clients
 --     .may_send, areas);
@@ -32,9 +35,9 @@ $$ SELECT p_command || ': ' || coalesce(string_agg(w.roles || ' ' || gc_rule_pla
 --     a report need no person;
 --   * the person exists and is not retired, and one row of the rules table permits the command
 --     for the person's role and area relative to the case's area and level.
-CREATE FUNCTION gc_person_refusal(p_area text, p_level text, p_command text, p_person text,
-                                  p_application text)
-RETURNS text LANGUAGE plpgsql STABLE AS
+CREATE FUNCTION gc_person_permitted(p_area text, p_level text, p_command text, p_person text,
+                                    p_application text)
+RETURNS text LANGUAGE plpgsql AS
 $$
 DECLARE
     v_person record;
@@ -92,56 +95,38 @@ BEGIN
                       v_person.role, v_person.area_code, p_level, p_area,
                       gc_rule_words(p_command));
     END IF;
+    PERFORM set_config('gridcase.person', p_person, true),
+            set_config('gridcase.application', coalesce(p_application, ''), true);
     RETURN NULL;
 END
 $$;
 
 -- Whether the person p_person may send command p_command on the case p_case_ref, sent by the
--- application p_application: NULL when they may, else the refusal naming the rule
--- (gc_person_refusal); intake (services/intake/intake_batch.c) answers it with
--- ERROR_CODE_NOT_PERMITTED. When permitted with a person, the transaction's next events are
--- marked as the person's and the application's (gc_append_events reads gridcase.person and
--- gridcase.application): intake clears the marks after the command. A case that does not exist
--- is NULL here: the caller answers UNKNOWN_CASE.
+-- application p_application: gc_person_permitted for the case's area and current level.
+-- intake (services/intake/intake_batch.c) answers a refusal with ERROR_CODE_NOT_PERMITTED. A
+-- case that does not exist is NULL here: the caller answers UNKNOWN_CASE.
 CREATE FUNCTION gc_command_permitted(p_case_ref text, p_command text, p_person text,
                                      p_application text)
 RETURNS text LANGUAGE plpgsql AS
 $$
 DECLARE
-    v_case    record;
-    v_refusal text;
+    v_case record;
 BEGIN
     SELECT c.area_code, c.level INTO v_case FROM cases c WHERE c.ref = p_case_ref;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    v_refusal := gc_person_refusal(v_case.area_code, v_case.level, p_command, p_person,
-                                   p_application);
-    IF v_refusal IS NULL AND nullif(p_person, '') IS NOT NULL THEN
-        PERFORM set_config('gridcase.person', p_person, true),
-                set_config('gridcase.application', coalesce(p_application, ''), true);
-    END IF;
-    RETURN v_refusal;
+    RETURN gc_person_permitted(v_case.area_code, v_case.level, p_command, p_person,
+                               p_application);
 END
 $$;
 GRANT EXECUTE ON FUNCTION gc_command_permitted(text, text, text, text) TO gridcase_intake;
 
 -- Whether a submission may name p_person as the person who found the problem (发现上报), its
--- case placed in area p_area at level p_level: the rules' 'report' rows (gc_person_refusal).
--- NULL when it may; the transaction's next events are then marked as the person's and the
--- application's, as gc_command_permitted does, so the case's submitted event names them.
+-- case placed in area p_area at level p_level: gc_person_permitted by the rules' 'report' rows,
+-- which marks the case's submitted event as the person's (common/gc_case.c clears the marks).
 CREATE FUNCTION gc_report_permitted(p_area text, p_level text, p_person text,
                                     p_application text)
-RETURNS text LANGUAGE plpgsql AS
-$$
-DECLARE
-    v_refusal text := gc_person_refusal(p_area, p_level, 'report', p_person, p_application);
-BEGIN
-    IF v_refusal IS NULL AND nullif(p_person, '') IS NOT NULL THEN
-        PERFORM set_config('gridcase.person', p_person, true),
-                set_config('gridcase.application', coalesce(p_application, ''), true);
-    END IF;
-    RETURN v_refusal;
-END
-$$;
+RETURNS text LANGUAGE sql AS
+$$ SELECT gc_person_permitted(p_area, p_level, 'report', p_person, p_application) $$;
 GRANT EXECUTE ON FUNCTION gc_report_permitted(text, text, text, text) TO gridcase_intake;
