@@ -113,8 +113,8 @@ struct MHD_Daemon *gc_http_serve(const char *setting, const char *bind, const ch
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_connections / 4 ? max_connections / 4 : 1,
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-        /* strict: an HTTP/1.1 request without Host, or with a space in a header's name, gets
-         * 400 instead of being guessed at; every browser and HTTP library sends both right */
+        /* strict: an HTTP/1.1 request without Host, or with a space in its URL, gets 400
+         * instead of being guessed at; every browser and HTTP library sends both right */
         MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
     if (!d)
         gc_log_error("%s=\"%s\": cannot serve %s there", setting, bind, what);
