@@ -2,9 +2,10 @@
 # make chaos: reporters submit cases with idempotency keys (retrying as a real client would), a
 # quarter of them in a grid worker's name; department clients accept and resolve them, grid
 # leaders verify, the police never answer (so their cases go overdue while the clock is pushed
-# on), while a driver kills a random daemon with SIGKILL every 1-3 s and restarts it, and restarts PostgreSQL once (fast shutdown). Then
-# it checks that nothing was lost or doubled and that every statistic equals a recount, prints
-# the figures, and exits non-zero on any loss or doubling.
+# on), while a driver kills a random daemon with SIGKILL every 1-3 s and restarts it, and
+# restarts PostgreSQL once (fast shutdown). Then it checks that nothing was lost or doubled and
+# that every statistic equals a recount, prints the figures, and exits non-zero on any loss or
+# doubling.
 #   tests/chaos/run.sh BIN_DIR          CHAOS_CASES (default 2000), CHAOS_SECONDS (120)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
