@@ -191,7 +191,7 @@ def intake_frames(m):
 INTAKE = [ENV["GC_INTAKE_URL"]]
 
 submit_fields = {1: "idempotency_key", 2: "category", 3: "grid", 4: "description", 7: "reporter_name",
-                 8: "reporter_phone", 9: "address", 10: "street"}
+                 8: "reporter_phone", 9: "address", 10: "street", 12: "person"}
 for num, field in submit_fields.items():
     for i, bad in enumerate(BAD_TEXT):
         over = {num: bad}
