@@ -140,7 +140,7 @@ BAD_TEXT = [b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xf8\x88\x80\x8
 
 # ---- sending through gc-rawsend ----------------------------------------------------------------
 
-pending = []  # (family, name, hex)
+pending = []  # (name, [frame in hex, ...]) until flush sends them
 problems = {}
 counts = {}
 
@@ -162,9 +162,9 @@ def check(family, name, line, want):
 def flush(args, family, want, batch=100):
     """Sends the pending messages, batch per connection, each expecting want(line)."""
     global sent, pending
-    todo, pending = pending, []
-    for i in range(0, len(todo), batch):
-        part = todo[i:i + batch]
+    queued, pending = pending, []
+    for i in range(0, len(queued), batch):
+        part = queued[i:i + batch]
         frames = []
         for j, (_, hexed) in enumerate(part):
             if j:
@@ -179,39 +179,44 @@ def flush(args, family, want, batch=100):
 
 
 def add(name, *frames):
-    pending.append((name, [f.hex() for f in frames]))
-
-
-def intake_frames(m):
-    return (m.encode(),)  # gc-rawsend puts intake's empty delimiter first
+    """Queues one message of these frames (bytes, or an M to encode). For intake, gc-rawsend puts
+    the empty delimiter first."""
+    pending.append((name, [(f.encode() if isinstance(f, M) else f).hex() for f in frames]))
 
 
 # ---- intake ----------------------------------------------------------------------------------
 
 INTAKE = [ENV["GC_INTAKE_URL"]]
 
-submit_fields = {1: "idempotency_key", 2: "category", 3: "grid", 4: "description", 7: "reporter_name",
-                 8: "reporter_phone", 9: "address", 10: "street", 12: "person"}
-for num, field in submit_fields.items():
-    for i, bad in enumerate(BAD_TEXT):
-        over = {num: bad}
-        if num == 10:
-            over[3] = None  # a street only for a report without a grid
-        add("submit %s bad text %d" % (field, i),
-            *intake_frames(intake_request(2, submission(key(), over))))
+SUBMIT_TEXT = {1: "idempotency_key", 2: "category", 3: "grid", 4: "description", 7: "reporter_name",
+               8: "reporter_phone", 9: "address", 10: "street", 12: "person"}
+
+
+def bad_submissions():
+    """(name, fields): a submission with one text field spoiled, for each field and bad text."""
+    for num, field in SUBMIT_TEXT.items():
+        for i, bad in enumerate(BAD_TEXT):
+            over = {num: bad}
+            if num == 10:
+                over[3] = None  # a street only for a report without a grid
+            yield "%s bad text %d" % (field, i), submission(key(), over)
+
+
+for name, fields in bad_submissions():
+    add("submit " + name, intake_request(2, fields))
 for i, bad in enumerate(BAD_TEXT):
-    add("request_id bad text %d" % i, *intake_frames(intake_request(2, submission(key()), request_id=bad)))
+    add("request_id bad text %d" % i, intake_request(2, submission(key()), request_id=bad))
 for num, field in {1: "grid", 2: "visited_on", 3: "author", 4: "note"}.items():
     for i, bad in enumerate(BAD_TEXT):
-        add("diary %s bad text %d" % (field, i), *intake_frames(intake_request(4, diary({num: bad}))))
+        add("diary %s bad text %d" % (field, i), intake_request(4, diary({num: bad})))
 for num, field, kind in ((1, "case_ref", 1), (3, "note", 1), (4, "actor", 1), (11, "person", 3),
                          (5, "category", 6)):
     for i, bad in enumerate(BAD_TEXT):
         add("command %s bad text %d" % (field, i),
-            *intake_frames(intake_request(3, command(kind, {num: bad}))))
+            intake_request(3, command(kind, {num: bad})))
 for i, bad in enumerate(BAD_TEXT):
-    add("meeting department bad text %d" % i, *intake_frames(intake_request(3, [
-        s(1, PROBE), F(2, VARINT, 7), F(6, VARINT, 1), s(7, b"cityman"), s(7, bad)])))
+    add("meeting department bad text %d" % i, intake_request(3, [
+        s(1, PROBE), F(2, VARINT, 7), F(6, VARINT, 1), s(7, b"cityman"), s(7, bad)]))
 flush(INTAKE, "intake: every text field, every kind of bad text",
       lambda line: line.startswith("error ERROR_CODE_INVALID_ARGUMENT"))
 
@@ -244,24 +249,26 @@ def truncations(raw):
     return [raw[:n] for n in range(len(raw) - 1, 0, -1)]
 
 
-def intake_wire(body_num, make):
-    for name, raw in spoilings(make()):
-        add("%d: %s" % (body_num, name), raw)
-    for raw in truncations(make().encode()):
-        add("%d: cut to %d bytes" % (body_num, len(raw)), raw)
+def wire_faults(name, m):
+    """Queues every spoiling and every truncation of the message m."""
+    for spoiled, raw in spoilings(m):
+        add("%s: %s" % (name, spoiled), raw)
+    for raw in truncations(m.encode()):
+        add("%s cut to %d bytes" % (name, len(raw)), raw)
 
 
-intake_wire(2, lambda: intake_request(2, submission(key()) + [msg(5, F(1, I64, struct.pack("<d", 113.7)), F(2, I64, struct.pack("<d", 34.7)))]))
-intake_wire(3, lambda: intake_request(3, command(1)))
-intake_wire(4, lambda: intake_request(4, diary()))
+wire_faults("submission", intake_request(2, submission(key()) + [
+    msg(5, F(1, I64, struct.pack("<d", 113.7)), F(2, I64, struct.pack("<d", 34.7)))]))
+wire_faults("command", intake_request(3, command(1)))
+wire_faults("diary entry", intake_request(4, diary()))
 for kind in (0, 9, 100, -1, 1 << 31, (1 << 63) - 1):
-    add("command kind %d" % kind, *intake_frames(intake_request(3, command()[:-1] + [F(2, VARINT, kind)])))
+    add("command kind %d" % kind, intake_request(3, command()[:-1] + [F(2, VARINT, kind)]))
 for source in (0, 6, 99, -1):
-    add("source %d" % source, *intake_frames(intake_request(2, submission(key())[:-1] + [F(6, VARINT, source)])))
+    add("source %d" % source, intake_request(2, submission(key())[:-1] + [F(6, VARINT, source)]))
 for outcome in (0, 4, -1, 1 << 40):
-    add("meeting outcome %d" % outcome, *intake_frames(intake_request(3, [s(1, PROBE), F(2, VARINT, 7), F(6, VARINT, outcome)])))
+    add("meeting outcome %d" % outcome, intake_request(3, [s(1, PROBE), F(2, VARINT, 7), F(6, VARINT, outcome)]))
 for level in (0, 5, -1):
-    add("resolve on spot at level %d" % level, *intake_frames(intake_request(3, [s(1, PROBE), F(2, VARINT, 2), F(10, VARINT, level)])))
+    add("resolve on spot at level %d" % level, intake_request(3, [s(1, PROBE), F(2, VARINT, 2), F(10, VARINT, level)]))
 flush(INTAKE, "intake: wrong wire types, impossible lengths, truncations, enums out of range",
       answered_with_error)
 
@@ -279,39 +286,28 @@ def action(over=None):
 
 for num, field in {1: "request_id", 2: "case_ref", 4: "note"}.items():
     for i, bad in enumerate(BAD_TEXT):
-        add("action %s bad text %d" % (field, i), dept_msg(3, action({num: bad})).encode())
+        add("action %s bad text %d" % (field, i), dept_msg(3, action({num: bad})))
 flush(MUNICIPAL, "departments: every text field of an action, every kind of bad text",
       lambda line: answered_with_error(line) and "ERROR_CODE_INVALID_ARGUMENT" in line)
-for num, field in submit_fields.items():
-    for i, bad in enumerate(BAD_TEXT):
-        over = {num: bad}
-        if num == 10:
-            over[3] = None
-        add("inspection report %s bad text %d" % (field, i),
-            dept_msg(4, [s(1, b"hc"), msg(3, *submission(key(), over))]).encode())
+for name, fields in bad_submissions():
+    add("inspection report " + name, dept_msg(4, [s(1, b"hc"), msg(3, *fields)]))
 for i, bad in enumerate(BAD_TEXT):
-    add("inspection request_id bad text %d" % i, dept_msg(4, [s(1, bad), msg(3, *submission(key()))]).encode())
+    add("inspection request_id bad text %d" % i, dept_msg(4, [s(1, bad), msg(3, *submission(key()))]))
 flush(SANITATION, "departments: every text field of an inspection report, every kind of bad text",
       lambda line: answered_with_error(line) and "ERROR_CODE_INVALID_ARGUMENT" in line)
 
-for name, raw in spoilings(dept_msg(3, action())):
-    add("action: " + name, raw)
-for raw in truncations(dept_msg(3, action()).encode()):
-    add("action cut to %d bytes" % len(raw), raw)
+wire_faults("action", dept_msg(3, action()))
 for name, raw in spoilings(dept_msg(1, [F(2, VARINT, 1), F(3, VARINT, 10)])):
     add("subscribe: " + name, raw)
 for name, raw in spoilings(dept_msg(2, [F(1, VARINT, 1)])):
     add("ack: " + name, raw)
 for kind in (0, 6, 100, -1, 1 << 33):
-    add("action kind %d" % kind, dept_msg(3, action()[:-1] + [F(3, VARINT, kind)]).encode())
+    add("action kind %d" % kind, dept_msg(3, action()[:-1] + [F(3, VARINT, kind)]))
 for hours in (0, 721, 1 << 32, -1):
-    add("extension of %d hours" % hours, dept_msg(3, action()[:-1] + [F(3, VARINT, 5), F(6, VARINT, hours)]).encode())
+    add("extension of %d hours" % hours, dept_msg(3, action()[:-1] + [F(3, VARINT, 5), F(6, VARINT, hours)]))
 flush(MUNICIPAL, "departments: wrong wire types, impossible lengths, truncations, enums out of range",
       answered_with_error)
-for name, raw in spoilings(dept_msg(4, [s(1, b"hc"), msg(3, *submission(key()))])):
-    add("inspection: " + name, raw)
-for raw in truncations(dept_msg(4, [s(1, b"hc"), msg(3, *submission(key()))]).encode()):
-    add("inspection cut to %d bytes" % len(raw), raw)
+wire_faults("inspection", dept_msg(4, [s(1, b"hc"), msg(3, *submission(key()))]))
 flush(SANITATION, "departments: an inspection report's wrong wire types, lengths and truncations",
       answered_with_error)
 
